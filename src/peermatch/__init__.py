@@ -1,0 +1,47 @@
+"""peermatch: form peer-coaching cohorts that meet every hard rule and are as diverse as possible.
+
+The public API is re-exported here; see the README for a tour.
+"""
+
+from peermatch.availability import Window, format_availability, parse_availability
+from peermatch.errors import InputError, InputProblem
+from peermatch.model import (
+    CohortRules,
+    Facilitator,
+    HistoryLink,
+    Participant,
+    ProblemData,
+    ProgramConfig,
+    ScheduleRules,
+    SolverSettings,
+)
+from peermatch.schedule import SessionTime, Slot, session_times
+from peermatch.solution import Cohort, Result, Solution, Status, Unassigned
+from peermatch.violations import Violation, violations
+
+__all__ = [
+    "Cohort",
+    "CohortRules",
+    "Facilitator",
+    "HistoryLink",
+    "InputError",
+    "InputProblem",
+    "Participant",
+    "ProblemData",
+    "ProgramConfig",
+    "Result",
+    "ScheduleRules",
+    "SessionTime",
+    "Slot",
+    "Solution",
+    "SolverSettings",
+    "Status",
+    "Unassigned",
+    "Violation",
+    "Window",
+    "format_availability",
+    "parse_availability",
+    "session_times",
+    "violations",
+]
+__version__ = "0.1.0"

@@ -1,0 +1,160 @@
+"""Session series on real dates, and who can attend them.
+
+A cohort meets on a weekly :class:`Slot`: a weekday and a start time in an
+anchor time zone, plus a week offset within the first cadence period (used to
+stagger cohorts that share a facilitator). Its series starts on the first
+such weekday on or after ``start_date + offset weeks`` and repeats every
+``cadence_weeks``. A session whose nominal date is a blackout date moves to
+the same weekday of the next week that is free; the series keeps its full
+number of sessions and its later sessions keep their nominal dates.
+
+Availability is always checked on the actual dates: each session's start and
+end are converted to the attendee's own zone (so daylight-saving changes in
+either zone are honoured) and must lie in one of their weekly windows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from peermatch.availability import DAY_NAMES, Window, windows_contain
+from peermatch.model import ScheduleRules
+
+__all__ = [
+    "SessionTime",
+    "Slot",
+    "attends",
+    "available_slots",
+    "candidate_slots",
+    "session_times",
+]
+
+#: How many weeks a blackout may push one session before the series is declared impossible.
+MAX_SHIFT_WEEKS = 26
+
+
+class Slot(BaseModel):
+    """A weekly meeting slot: ``weekday`` (0 = Monday) at ``start_minute`` in ``zone``."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    zone: str
+    weekday: int = Field(ge=0, le=6)
+    start_minute: int = Field(ge=0, lt=1440)
+    week_offset: int = Field(default=0, ge=0)
+
+    def __str__(self) -> str:
+        h, m = divmod(self.start_minute, 60)
+        week = f" (week +{self.week_offset})" if self.week_offset else ""
+        return f"{DAY_NAMES[self.weekday]} {h:02d}:{m:02d} {self.zone}{week}"
+
+    @property
+    def sort_key(self) -> tuple[int, int, int, str]:
+        return (self.week_offset, self.weekday, self.start_minute, self.zone)
+
+
+class SessionTime(BaseModel):
+    """One session of a series: number (1-based), aware start and end, and its nominal date if moved."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    number: int
+    start: datetime
+    end: datetime
+    moved_from: date | None = None
+
+
+def _first_date(rules: ScheduleRules, slot: Slot) -> date:
+    anchor = rules.start_date + timedelta(weeks=slot.week_offset)
+    return anchor + timedelta(days=(slot.weekday - anchor.weekday()) % 7)
+
+
+@lru_cache(maxsize=65536)
+def _series(rules: ScheduleRules, slot: Slot) -> tuple[SessionTime, ...]:
+    zone = ZoneInfo(slot.zone)
+    first = _first_date(rules, slot)
+    h, m = divmod(slot.start_minute, 60)
+    out: list[SessionTime] = []
+    taken: set[date] = set()
+    for k in range(rules.sessions):
+        nominal = first + k * rules.period
+        day, shifts = nominal, 0
+        while rules.is_blackout(day) or day in taken:
+            day += timedelta(weeks=1)
+            shifts += 1
+            if shifts > MAX_SHIFT_WEEKS:
+                raise ValueError(
+                    f"session {k + 1} on {nominal} cannot leave the blackout dates "
+                    f"within {MAX_SHIFT_WEEKS} weeks"
+                )
+        taken.add(day)
+        # fold=0: a wall time in a DST gap or overlap is read as the earlier offset,
+        # which is what calendar clients do for DTSTART with a TZID.
+        start = datetime(day.year, day.month, day.day, h, m, tzinfo=zone)
+        # Elapsed time, not wall time: aware + timedelta in Python is wall-clock arithmetic.
+        end = (start.astimezone(UTC) + timedelta(minutes=rules.duration_minutes)).astimezone(zone)
+        out.append(
+            SessionTime(
+                number=k + 1, start=start, end=end, moved_from=nominal if day != nominal else None
+            )
+        )
+    return tuple(out)
+
+
+def session_times(rules: ScheduleRules, slot: Slot) -> tuple[SessionTime, ...]:
+    """The sessions of a series that meets on ``slot`` under ``rules``.
+
+    Start and end are aware datetimes in the slot's zone. The duration is
+    elapsed time, so a session spanning a daylight-saving change still lasts
+    ``duration_minutes``.
+    """
+    return _series(rules, slot)
+
+
+def attends(windows: Sequence[Window], timezone: str, sessions: Iterable[SessionTime]) -> bool:
+    """Whether a person with ``windows`` in ``timezone`` can attend every session, whole."""
+    zone = ZoneInfo(timezone)
+    for s in sessions:
+        start = s.start.astimezone(zone)
+        end = s.end.astimezone(zone)
+        lo = start.hour * 60 + start.minute
+        if end.date() == start.date():
+            hi = end.hour * 60 + end.minute
+        elif end.date() == start.date() + timedelta(days=1) and (end.hour, end.minute) == (0, 0):
+            hi = 1440
+        else:
+            return False  # a window never crosses local midnight
+        day = start.weekday()
+        if not windows_contain(windows, day, lo, hi):
+            return False
+    return True
+
+
+def candidate_slots(rules: ScheduleRules, zones: Iterable[str], offsets: int = 1) -> list[Slot]:
+    """Every slot on the ``slot_minutes`` grid whose session fits in a day, in each zone.
+
+    Parameters
+    ----------
+    offsets
+        How many week offsets (0 .. offsets-1) to consider.
+    """
+    last_start = 1440 - rules.duration_minutes
+    return [
+        Slot(zone=z, weekday=d, start_minute=m, week_offset=o)
+        for o in range(offsets)
+        for z in sorted(set(zones))
+        for d in range(7)
+        for m in range(0, last_start + 1, rules.slot_minutes)
+    ]
+
+
+def available_slots(
+    rules: ScheduleRules, windows: Sequence[Window], timezone: str, slots: Iterable[Slot]
+) -> list[Slot]:
+    """The slots among ``slots`` whose every session a person can attend."""
+    return [s for s in slots if attends(windows, timezone, session_times(rules, s))]

@@ -1,0 +1,274 @@
+"""An independent, solver-free check of every hard rule.
+
+:func:`violations` recomputes everything from the problem and the solution
+alone (session dates, availability on those dates, the relationship graph)
+and shares no code with the solver's model, so that a solver bug cannot hide
+behind the same mistake twice. Tests, the command line and the report all
+use it; the rule labels below mirror the model's constraint families.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from peermatch.graph import relationship_graph
+from peermatch.model import ProblemData
+from peermatch.schedule import attends, session_times
+from peermatch.solution import Cohort, Solution
+
+__all__ = ["RULES", "Violation", "anchor_zone", "violations"]
+
+#: Every rule label :func:`violations` can report, with what it means.
+RULES: dict[str, str] = {
+    "assignment": "every participant is in exactly one cohort (or listed as unassigned)",
+    "size": "cohort size within min_size..max_size",
+    "organisation": "at most max_per_organisation members of one organisation",
+    "neutrality": "no two members linked by a reporting line or shared history",
+    "level": "most senior minus most junior at most max_level_gap",
+    "similarity": "members share the value of every similarity attribute",
+    "schedule": "one weekly slot, anchored in the right zone, with the full series of sessions",
+    "blackout": "no session on a blackout date",
+    "availability": "every member can attend every session on its actual date",
+    "facilitator": "exactly one free, neutral, external facilitator within capacity",
+}
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One broken rule: its label, the cohort, the people involved, and a message."""
+
+    rule: str
+    message: str
+    cohort: str | None = None
+    people: tuple[str, ...] = ()
+
+    def __str__(self) -> str:
+        where = f"cohort {self.cohort}: " if self.cohort else ""
+        return f"[{self.rule}] {where}{self.message}"
+
+
+def anchor_zone(problem: ProblemData, members: Sequence[str]) -> str:
+    """The zone a cohort's series is anchored in: the members' common zone, else the program's."""
+    zones = {problem.timezone_of(problem.participants[problem.index[m]]) for m in members}
+    return zones.pop() if len(zones) == 1 else problem.config.schedule.timezone
+
+
+def violations(problem: ProblemData, solution: Solution) -> Iterator[Violation]:
+    """Yield every hard rule ``solution`` breaks for ``problem``; nothing when it is sound.
+
+    Parameters
+    ----------
+    problem
+        The problem the solution claims to solve.
+    solution
+        Cohorts (with slot, sessions and facilitator) and unassigned people.
+
+    Yields
+    ------
+    Violation
+        Labelled with one of :data:`RULES`.
+    """
+    yield from _assignment(problem, solution)
+    graph = relationship_graph(problem)
+    for cohort in solution.cohorts:
+        members = [m for m in cohort.members if m in problem.index]
+        yield from _cohort_rules(problem, cohort, members, graph)
+        yield from _schedule(problem, cohort, members)
+    yield from _facilitators(problem, solution, graph)
+
+
+def _assignment(problem: ProblemData, solution: Solution) -> Iterator[Violation]:
+    ids = Counter(c.id for c in solution.cohorts)
+    for cid, n in sorted(ids.items()):
+        if n > 1:
+            yield Violation("assignment", f"cohort id '{cid}' is used {n} times", cid)
+    where: dict[str, list[str]] = defaultdict(list)
+    for c in solution.cohorts:
+        for m in c.members:
+            where[m].append(c.id)
+    left_out = Counter(u.participant_id for u in solution.unassigned)
+    for pid, cohorts in sorted(where.items()):
+        if pid not in problem.index:
+            yield Violation("assignment", f"'{pid}' is not a participant", cohorts[0], (pid,))
+        elif len(cohorts) > 1:
+            yield Violation(
+                "assignment",
+                f"{pid} is in {len(cohorts)} cohorts: {', '.join(cohorts)}",
+                None,
+                (pid,),
+            )
+        if pid in left_out:
+            yield Violation(
+                "assignment", f"{pid} is both placed and listed unassigned", cohorts[0], (pid,)
+            )
+    for pid, n in sorted(left_out.items()):
+        if pid not in problem.index:
+            yield Violation("assignment", f"unassigned '{pid}' is not a participant", None, (pid,))
+        elif n > 1:
+            yield Violation("assignment", f"{pid} is listed unassigned {n} times", None, (pid,))
+    for p in problem.participants:
+        if p.id not in where and p.id not in left_out:
+            yield Violation("assignment", f"{p.id} is in no cohort", None, (p.id,))
+
+
+def _cohort_rules(
+    problem: ProblemData, cohort: Cohort, members: list[str], graph: Any
+) -> Iterator[Violation]:
+    rules = problem.config.cohort
+    people = [problem.participants[problem.index[m]] for m in members]
+    size = len(cohort.members)
+    if not rules.min_size <= size <= rules.max_size:
+        yield Violation(
+            "size", f"{size} members, outside {rules.min_size}..{rules.max_size}", cohort.id
+        )
+    by_org: dict[str, list[str]] = defaultdict(list)
+    for p in people:
+        by_org[p.organisation].append(p.id)
+    for org, ids in sorted(by_org.items()):
+        if len(ids) > rules.max_per_organisation:
+            yield Violation(
+                "organisation",
+                f"{len(ids)} members of {org} (at most {rules.max_per_organisation}): {', '.join(ids)}",
+                cohort.id,
+                tuple(ids),
+            )
+    for i, a in enumerate(members):
+        for b in members[i + 1 :]:
+            if graph.has_edge(a, b):
+                why = "; ".join(graph.edges[a, b]["reasons"])
+                yield Violation("neutrality", f"{a} and {b} are linked: {why}", cohort.id, (a, b))
+    if people:
+        lo = min(people, key=lambda p: p.level)
+        hi = max(people, key=lambda p: p.level)
+        if hi.level - lo.level > rules.max_level_gap:
+            yield Violation(
+                "level",
+                f"levels {lo.level} ({lo.id}) to {hi.level} ({hi.id}) differ by more than {rules.max_level_gap}",
+                cohort.id,
+                (lo.id, hi.id),
+            )
+    for attr in problem.config.similarity:
+        values = {p.id: p.attribute(attr) for p in people}
+        distinct = set(values.values())
+        if len(distinct) > 1 or None in distinct:
+            shown = ", ".join(f"{k}={v or '(blank)'}" for k, v in values.items())
+            yield Violation(
+                "similarity", f"members do not share one {attr}: {shown}", cohort.id, tuple(values)
+            )
+
+
+def _schedule(problem: ProblemData, cohort: Cohort, members: list[str]) -> Iterator[Violation]:
+    rules = problem.config.schedule
+    if cohort.slot is None:
+        yield Violation("schedule", "no weekly slot", cohort.id)
+        return
+    if members:
+        expected_zone = anchor_zone(problem, members)
+        if cohort.slot.zone != expected_zone:
+            yield Violation(
+                "schedule",
+                f"series anchored in {cohort.slot.zone}, expected {expected_zone}",
+                cohort.id,
+            )
+    try:
+        expected = session_times(rules, cohort.slot)
+    except ValueError as exc:
+        yield Violation("blackout", str(exc), cohort.id)
+        return
+    if len(cohort.sessions) != rules.sessions:
+        yield Violation(
+            "schedule", f"{len(cohort.sessions)} sessions, expected {rules.sessions}", cohort.id
+        )
+    for got, want in zip(cohort.sessions, expected, strict=False):
+        if (got.start, got.end, got.moved_from, got.number) != (
+            want.start,
+            want.end,
+            want.moved_from,
+            want.number,
+        ):
+            yield Violation(
+                "schedule",
+                f"session {got.number} at {got.start.isoformat()}, the slot {cohort.slot} gives "
+                f"{want.start.isoformat()}",
+                cohort.id,
+            )
+    for s in cohort.sessions:
+        if rules.is_blackout(s.start.date()):
+            yield Violation(
+                "blackout", f"session {s.number} on blackout date {s.start.date()}", cohort.id
+            )
+    for m in members:
+        p = problem.participants[problem.index[m]]
+        for s in cohort.sessions:
+            if not attends(problem.availability_of(p), problem.timezone_of(p), [s]):
+                local = s.start.astimezone(ZoneInfo(problem.timezone_of(p)))
+                yield Violation(
+                    "availability",
+                    f"{m} cannot attend session {s.number} ({local:%a %Y-%m-%d %H:%M} {problem.timezone_of(p)})",
+                    cohort.id,
+                    (m,),
+                )
+                break
+
+
+def _facilitators(problem: ProblemData, solution: Solution, graph: Any) -> Iterator[Violation]:
+    if not problem.facilitators:
+        for c in solution.cohorts:
+            if c.facilitator_id is not None:
+                yield Violation(
+                    "facilitator",
+                    f"facilitator {c.facilitator_id} given but the program has none",
+                    c.id,
+                )
+        return
+    led: dict[str, list[Cohort]] = defaultdict(list)
+    for c in solution.cohorts:
+        fid = c.facilitator_id
+        if fid is None:
+            yield Violation("facilitator", "no facilitator", c.id)
+            continue
+        if fid not in problem.facilitator_index:
+            yield Violation("facilitator", f"'{fid}' is not a facilitator", c.id)
+            continue
+        led[fid].append(c)
+        f = problem.facilitators[problem.facilitator_index[fid]]
+        if not attends(problem.availability_of(f), problem.timezone_of(f), c.sessions):
+            yield Violation("facilitator", f"{fid} cannot attend every session", c.id, (fid,))
+        for m in c.members:
+            if m not in problem.index:
+                continue
+            p = problem.participants[problem.index[m]]
+            if f.organisation and f.organisation == p.organisation:
+                yield Violation(
+                    "facilitator", f"{fid} is from {p.organisation}, like {m}", c.id, (fid, m)
+                )
+            if graph.has_edge(fid, m):
+                why = "; ".join(graph.edges[fid, m]["reasons"])
+                yield Violation(
+                    "facilitator", f"{fid} shares history with {m}: {why}", c.id, (fid, m)
+                )
+    for fid, cohorts in sorted(led.items()):
+        f = problem.facilitators[problem.facilitator_index[fid]]
+        if len(cohorts) > f.max_cohorts:
+            yield Violation(
+                "facilitator",
+                f"{fid} leads {len(cohorts)} cohorts (at most {f.max_cohorts})",
+                None,
+                (fid,),
+            )
+        for i, a in enumerate(cohorts):
+            for b in cohorts[i + 1 :]:
+                for sa in a.sessions:
+                    for sb in b.sessions:
+                        if sa.start < sb.end and sb.start < sa.end:
+                            yield Violation(
+                                "facilitator",
+                                f"{fid} has two sessions at once: {a.id} #{sa.number} and {b.id} #{sb.number} "
+                                f"({sa.start.isoformat()})",
+                                a.id,
+                                (fid,),
+                            )
