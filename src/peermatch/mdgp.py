@@ -48,6 +48,9 @@ __all__ = [
 #: Largest instance size on which :func:`solve_mdgp` also runs CP-SAT.
 CPSAT_MAX_N = 30
 
+# Up to this size CP-SAT usually proves optimality within seconds.
+_PROOF_MAX_N = 14
+
 _ENV_DIR = "PEERMATCH_MDGP_DIR"
 
 
@@ -455,12 +458,20 @@ def solve_mdgp(
         raise ValueError(f"time_limit must be positive, got {time_limit}")
     if use_cpsat is None:
         use_cpsat = instance.n <= CPSAT_MAX_N
-    # Small instances: the tabu search finds the optimum in a blink, so it
-    # gets a small slice and CP-SAT the rest to prove it.
-    ls_limit = min(0.2 * time_limit, 1.0) if use_cpsat else time_limit
     ls_iters = max_iterations
-    if use_cpsat and ls_iters is None:
-        ls_iters = 2000 + 50 * instance.n
+    if not use_cpsat:
+        ls_limit = time_limit
+    elif instance.n <= _PROOF_MAX_N:
+        # Tiny instances: the tabu search finds the optimum in a blink, so it
+        # gets a small slice and CP-SAT the rest to prove optimality.
+        ls_limit = min(0.2 * time_limit, 1.0)
+        if ls_iters is None:
+            ls_iters = 2000 + 50 * instance.n
+    else:
+        # Proofs are out of reach here; CP-SAT only tries to improve the
+        # hinted solution and report a bound, so the primal search keeps
+        # most of the budget.
+        ls_limit = 0.7 * time_limit
     ls = iterated_tabu_search(
         instance.distances,
         instance.lower,

@@ -5,8 +5,8 @@ Formulation
 Variables
 
 * ``x[i, g]`` (bool): element ``i`` is in group ``g``;
-* ``y[i, j]`` (bool, ``i < j``, only for ``d_ij != 0``): ``i`` and ``j``
-  share a group.
+* ``y[i, j]`` (bool, ``i < j``): ``i`` and ``j`` share a group;
+* ``s_g``, ``p_g`` (int): size of group ``g`` and its number of pairs.
 
 Constraints
 
@@ -22,9 +22,13 @@ Constraints
   - ``d_ij < 0``: ``x[i, g] and x[j, g] => y[i, j]``
     (``y_ij >= x_ig + x_jg - 1``), the only direction that binds.
 
-* degree cuts (redundant, they tighten the LP bound a lot):
-  ``sum_{j : d_ij > 0} y[i, j] <= sum_g (b_g - 1) x[i, g]``: an element has
-  at most ``b_g - 1`` partners in its group.
+  The negative-d clause is only needed for the objective's sake; the
+  counting constraints below make ``y`` exact anyway.
+* sizes and counts (redundant, they strengthen propagation a lot):
+  ``s_g = sum_i x[i, g]``, ``p_g = s_g (s_g - 1) / 2`` (table constraint),
+  ``sum_{i<j} y[i, j] = sum_g p_g``, and ``x[i, g] => sum_j y[i, j] = s_g - 1``.
+  Because ``y`` only has upper links, the total count forces every ``y`` to
+  equal its same-group indicator.
 * symmetry breaking: groups with identical bounds are interchangeable, so
   within each such class they are ordered by their smallest element:
   element ``i`` may join the next group of the class only if an element
@@ -45,6 +49,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 
 import numpy as np
 from numpy.typing import NDArray
@@ -144,36 +149,51 @@ def build_mdgp_model(
     for g in range(m):
         model.add_linear_constraint(sum(x[i][g] for i in range(n)), lower[g], upper[g])
 
+    # Group sizes and pair counts: with y[i, j] defined for every pair, the
+    # number of true y's must equal sum_g C(s_g, 2), and an element in group
+    # g has exactly s_g - 1 partners. Together with the upper linking these
+    # force y to be exactly the same-group indicator, which gives CP-SAT much
+    # stronger propagation than the clauses alone (ds instances, where sizes
+    # vary, are not proved within minutes without them).
+    sizes = [model.new_int_var(lower[g], upper[g], f"s_{g}") for g in range(m)]
+    pair_counts = []
+    for g in range(m):
+        model.add(sizes[g] == sum(x[i][g] for i in range(n)))
+        p = model.new_int_var(
+            lower[g] * (lower[g] - 1) // 2, upper[g] * (upper[g] - 1) // 2, f"p_{g}"
+        )
+        model.add_allowed_assignments(
+            [sizes[g], p], [(k, k * (k - 1) // 2) for k in range(lower[g], upper[g] + 1)]
+        )
+        pair_counts.append(p)
+
     y: dict[tuple[int, int], cp_model.IntVar] = {}
     partners: list[list[cp_model.IntVar]] = [[] for _ in range(n)]
     objective = []
     for i in range(n):
         for j in range(i + 1, n):
-            c = int(coef[i, j])
-            if c == 0:
-                continue
             v = model.new_bool_var(f"y_{i}_{j}")
             y[i, j] = v
-            objective.append(c * v)
-            if c > 0:
-                partners[i].append(v)
-                partners[j].append(v)
+            partners[i].append(v)
+            partners[j].append(v)
+            c = int(coef[i, j])
+            if c != 0:
+                objective.append(c * v)
             for g in range(m):
-                if c > 0:
-                    model.add_bool_or([~x[i][g], ~v, x[j][g]])
-                else:
+                model.add_bool_or([~x[i][g], ~v, x[j][g]])
+                if c < 0:
                     model.add_bool_or([~x[i][g], ~x[j][g], v])
-
+    model.add(sum(y.values()) == sum(pair_counts))
     for i in range(n):
-        if partners[i]:
-            model.add(sum(partners[i]) <= sum((upper[g] - 1) * x[i][g] for g in range(m)))
+        for g in range(m):
+            model.add(sum(partners[i]) == sizes[g] - 1).only_enforce_if(x[i][g])
 
     if symmetry_breaking:
         classes: dict[tuple[int, int], list[int]] = {}
         for g in range(m):
             classes.setdefault((lower[g], upper[g]), []).append(g)
         for members in classes.values():
-            for g, h in zip(members, members[1:], strict=False):
+            for g, h in pairwise(members):
                 for i in range(n):
                     model.add(x[i][h] <= sum(x[k][g] for k in range(i)))
 
