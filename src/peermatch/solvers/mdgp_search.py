@@ -296,7 +296,10 @@ def iterated_tabu_search(
     # Moves only matter when some group's size can change at all.
     flexible = bool(np.any(lo < hi))
     rows = np.arange(n)
+    move_gain = np.empty((n, m), dtype=np.float64)
+    delta = np.empty((n, n), dtype=np.float64)
     tabu_until = np.zeros(n, dtype=np.int64)
+    tenures = _Draws(rng, t_lo, t_hi)
     iteration = 0
     restarts = 0
     if n < 2 or m < 2:
@@ -307,31 +310,36 @@ def iterated_tabu_search(
         since_improvement = 0
         while since_improvement < stall and iteration < iter_cap and time.perf_counter() < deadline:
             iteration += 1
+            # Preallocated buffers: at n = 240 a fresh n x n temporary per
+            # step is served by mmap and page-faulted in, which made steps
+            # four times slower than the arithmetic itself.
             own = state.gain[rows, state.group]
-            move_gain = state.gain - own[:, None]
-            s = move_gain[:, state.group]
-            delta = s + s.T
-            delta += state.pair_term
+            np.subtract(state.gain, own[:, None], out=move_gain)
+            half = move_gain[:, state.group]
+            np.add(half, half.T, out=delta)
+            np.add(delta, state.pair_term, out=delta)
             tabu = np.flatnonzero(tabu_until >= iteration)
 
             best_kind = 0
             best_delta = _FORBIDDEN
             bi = bj = -1
+            if tabu.size:
+                # delta is symmetric, so the tabu rows hold every swap that
+                # involves a tabu element: check them for aspiration (a new
+                # overall best is taken even if tabu), then mask them.
+                sub = delta[tabu]
+                flat = int(np.argmax(sub))
+                top = sub.flat[flat]
+                if top > _FORBIDDEN / 2 and state.value + top > best_value + 1e-9:
+                    best_kind, best_delta = 2, float(top)
+                    bi, bj = int(tabu[flat // n]), flat % n
+                delta[tabu, :] = _FORBIDDEN
+                delta[:, tabu] = _FORBIDDEN
             flat = int(np.argmax(delta))
             top = delta.flat[flat]
-            if top > _FORBIDDEN / 2 and state.value + top > best_value + 1e-9:
-                # Aspiration: a new overall best is taken even if tabu.
+            if top > _FORBIDDEN / 2 and top > best_delta:
                 best_kind, best_delta = 2, float(top)
                 bi, bj = divmod(flat, n)
-            else:
-                if tabu.size:
-                    delta[tabu, :] = _FORBIDDEN
-                    delta[:, tabu] = _FORBIDDEN
-                flat = int(np.argmax(delta))
-                top = delta.flat[flat]
-                if top > _FORBIDDEN / 2:
-                    best_kind, best_delta = 2, float(top)
-                    bi, bj = divmod(flat, n)
 
             if flexible:
                 can_leave = (state.sizes > lo)[state.group]
@@ -341,7 +349,7 @@ def iterated_tabu_search(
                 flat = int(np.argmax(mg))
                 top = mg.flat[flat]
                 if top > _FORBIDDEN / 2 and state.value + top > best_value + 1e-9:
-                    if top > best_delta or best_delta < _FORBIDDEN / 2:
+                    if top > best_delta:
                         best_kind, best_delta = 1, float(top)
                         bi, bj = divmod(flat, m)
                 else:
@@ -360,11 +368,11 @@ def iterated_tabu_search(
                 continue
             if best_kind == 2:
                 state.swap(bi, bj)
-                tabu_until[bi] = iteration + int(rng.integers(t_lo, t_hi + 1))
-                tabu_until[bj] = iteration + int(rng.integers(t_lo, t_hi + 1))
+                tabu_until[bi] = iteration + tenures.next()
+                tabu_until[bj] = iteration + tenures.next()
             else:
                 state.move(bi, bj)
-                tabu_until[bi] = iteration + int(rng.integers(t_lo, t_hi + 1))
+                tabu_until[bi] = iteration + tenures.next()
 
             if state.value > phase_best + 1e-9:
                 phase_best = state.value
@@ -388,6 +396,23 @@ def iterated_tabu_search(
         restarts=restarts,
         runtime_s=time.perf_counter() - start,
     )
+
+
+class _Draws:
+    """Integers from ``[lo, hi]`` drawn in batches (one Generator call per
+    batch instead of one per tabu step, which was a visible cost)."""
+
+    def __init__(self, rng: np.random.Generator, lo: int, hi: int, batch: int = 4096) -> None:
+        self.rng, self.lo, self.hi, self.batch = rng, lo, max(lo, hi), batch
+        self.values: list[int] = []
+        self.pos = 0
+
+    def next(self) -> int:
+        if self.pos >= len(self.values):
+            self.values = self.rng.integers(self.lo, self.hi + 1, size=self.batch).tolist()
+            self.pos = 0
+        self.pos += 1
+        return self.values[self.pos - 1]
 
 
 def _perturb(
