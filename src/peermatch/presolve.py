@@ -1,0 +1,276 @@
+"""Quick proofs that a problem cannot be solved, before any solver runs.
+
+Each check is a necessary condition for every participant to be placed in a
+cohort that meets the hard rules. When one fails, :func:`presolve_checks`
+returns a :class:`Diagnosis` that names the rule (the ``program.toml`` key or
+input it comes from) and the people or organisations in conflict, in an
+organiser's words. An empty list proves nothing: the solver may still find
+the problem infeasible for subtler reasons.
+
+The checks
+----------
+``min_size``
+    Fewer participants than ``min_size``: no cohort can be formed.
+``max_per_organisation``
+    At most ``n // min_size`` cohorts can exist, so an organisation can place
+    at most ``cohorts * max_per_organisation`` people.
+``max_level_gap``
+    A person at level ``l`` can only share a cohort with people inside some
+    band of ``max_level_gap + 1`` consecutive levels containing ``l``. When
+    every such band holds fewer than ``min_size`` people who could sit
+    together (at most ``max_per_organisation`` per organisation), that
+    person cannot be placed.
+``availability``
+    A person must share at least one weekly slot (every session of the
+    series, on its real dates) with ``min_size - 1`` others.
+``facilitators``
+    With facilitators, ``ceil(n / max_size)`` cohorts are needed and each
+    needs one facilitator; their ``max_cohorts`` must add up to that many.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from peermatch.compat import SlotTable, slot_table
+from peermatch.levels import DEFAULT_LADDER
+from peermatch.model import ProblemData
+
+__all__ = ["Diagnosis", "level_name", "presolve_checks"]
+
+#: How many names a message lists before saying "and N more".
+_SHOWN = 12
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    """A proven reason why a problem cannot be solved.
+
+    Attributes
+    ----------
+    rule
+        The rule in conflict, named as in program.toml or the contract
+        (``min_size``, ``max_per_organisation``, ``max_level_gap``,
+        ``availability``, ``facilitators``, ``blackout_dates``).
+    message
+        One or two sentences for the organiser.
+    people
+        Ids of the participants (or facilitators) concerned.
+    organisations
+        Organisations concerned.
+    """
+
+    rule: str
+    message: str
+    people: tuple[str, ...] = ()
+    organisations: tuple[str, ...] = ()
+
+    def __str__(self) -> str:
+        return f"[{self.rule}] {self.message}"
+
+
+def _names(ids: Iterable[str]) -> str:
+    ids = list(ids)
+    shown = ", ".join(ids[:_SHOWN])
+    return shown + (f" and {len(ids) - _SHOWN} more" if len(ids) > _SHOWN else "")
+
+
+def level_name(problem: ProblemData, level: int) -> str:
+    """A level as an organiser wrote it: ``3 (Senior Manager)`` or just ``3``."""
+    ladder = problem.config.cohort.levels
+    if ladder and level <= len(ladder):
+        return f"{level} ({ladder[level - 1]})"
+    if not ladder and level <= len(DEFAULT_LADDER):
+        return f"{level} ({DEFAULT_LADDER[level - 1][0]})"
+    return str(level)
+
+
+def _size(problem: ProblemData) -> list[Diagnosis]:
+    rules = problem.config.cohort
+    n = len(problem.participants)
+    if n >= rules.min_size:
+        return []
+    return [
+        Diagnosis(
+            "min_size",
+            f"there are {n} participants but a cohort needs at least min_size = "
+            f"{rules.min_size}: no cohort can be formed",
+            tuple(p.id for p in problem.participants),
+        )
+    ]
+
+
+def _organisations(problem: ProblemData) -> list[Diagnosis]:
+    rules = problem.config.cohort
+    n = len(problem.participants)
+    cohorts = n // rules.min_size
+    capacity = cohorts * rules.max_per_organisation
+    members: dict[str, list[str]] = defaultdict(list)
+    for p in problem.participants:
+        members[p.organisation].append(p.id)
+    out = []
+    for org, ids in sorted(members.items()):
+        if len(ids) > capacity:
+            out.append(
+                Diagnosis(
+                    "max_per_organisation",
+                    f"{org} has {len(ids)} participants, but {n} people make at most "
+                    f"{cohorts} cohorts of min_size = {rules.min_size}, which hold at most "
+                    f"{capacity} people of one organisation (max_per_organisation = "
+                    f"{rules.max_per_organisation}): {len(ids) - capacity} of {org} cannot be "
+                    f"placed ({_names(ids)})",
+                    tuple(ids),
+                    (org,),
+                )
+            )
+    return out
+
+
+def _levels(problem: ProblemData) -> list[Diagnosis]:
+    rules = problem.config.cohort
+    gap = rules.max_level_gap
+    by_level: dict[int, list[str]] = defaultdict(list)
+    org_level: Counter[tuple[str, int]] = Counter()
+    for p in problem.participants:
+        by_level[p.level].append(p.id)
+        org_level[(p.organisation, p.level)] += 1
+
+    def seats(low: int) -> tuple[int, int]:
+        """People in levels low..low+gap, and how many of them could sit together."""
+        per_org: Counter[str] = Counter()
+        for (org, level), count in org_level.items():
+            if low <= level <= low + gap:
+                per_org[org] += count
+        total = sum(per_org.values())
+        return total, sum(min(c, rules.max_per_organisation) for c in per_org.values())
+
+    out = []
+    for level in sorted(by_level):
+        bands = [seats(low) for low in range(max(1, level - gap), level + 1)]
+        best_total = max(t for t, _ in bands)
+        best_seats = max(s for _, s in bands)
+        if best_seats >= rules.min_size:
+            continue
+        band = f"levels {max(1, level - gap)}..{level + gap}" if gap else f"level {level}"
+        why = (
+            f"only {best_total} participants"
+            if best_total < rules.min_size
+            else f"only {best_seats} participants from different organisations "
+            f"(max_per_organisation = {rules.max_per_organisation})"
+        )
+        ids = by_level[level]
+        out.append(
+            Diagnosis(
+                "max_level_gap",
+                f"{len(ids)} participants at level {level_name(problem, level)} can only share "
+                f"a cohort with people at most {gap} level(s) away ({band}), and there are "
+                f"{why} within any such band, fewer than min_size = {rules.min_size}: "
+                f"{_names(ids)}",
+                tuple(ids),
+            )
+        )
+    return out
+
+
+def _availability(problem: ProblemData, table: SlotTable) -> list[Diagnosis]:
+    rules = problem.config
+    need = rules.cohort.min_size - 1
+    lonely: list[str] = []
+    nowhere: list[str] = []
+    for i, p in enumerate(problem.participants):
+        companions = table.companions(i)
+        if companions < 0:
+            nowhere.append(p.id)
+        elif companions < need:
+            lonely.append(p.id)
+    out = []
+    minutes = rules.schedule.duration_minutes
+    if nowhere:
+        out.append(
+            Diagnosis(
+                "availability",
+                f"{len(nowhere)} participants are free for no weekly slot of "
+                f"{minutes} minutes on every session date (check their availability, time "
+                f"zone and the blackout dates): {_names(nowhere)}",
+                tuple(nowhere),
+            )
+        )
+    if lonely:
+        out.append(
+            Diagnosis(
+                "availability",
+                f"{len(lonely)} participants share no weekly slot of {minutes} minutes with "
+                f"at least {need} others (min_size = {rules.cohort.min_size}): "
+                f"{_names(lonely)}",
+                tuple(lonely),
+            )
+        )
+    return out
+
+
+def _facilitators(problem: ProblemData) -> list[Diagnosis]:
+    if not problem.facilitators:
+        return []
+    rules = problem.config.cohort
+    n = len(problem.participants)
+    needed = -(-n // rules.max_size)
+    capacity = sum(f.max_cohorts for f in problem.facilitators)
+    if needed <= capacity:
+        return []
+    return [
+        Diagnosis(
+            "facilitators",
+            f"{n} participants need at least {needed} cohorts of at most max_size = "
+            f"{rules.max_size}, but the facilitators can lead only {capacity} in all "
+            f"(the sum of max_cohorts): {_names(f.id for f in problem.facilitators)}",
+            tuple(f.id for f in problem.facilitators),
+        )
+    ]
+
+
+def presolve_checks(problem: ProblemData, table: SlotTable | None = None) -> list[Diagnosis]:
+    """Return every proven reason why ``problem`` cannot be solved (empty if none is found).
+
+    Parameters
+    ----------
+    problem
+        The validated problem.
+    table
+        Its slot table, when the caller has already computed it
+        (``compat.slot_table(problem)``); computed here otherwise.
+
+    Returns
+    -------
+    list of Diagnosis
+        In a fixed order: size, organisations, levels, facilitators, availability.
+
+    Examples
+    --------
+    >>> from peermatch.model import Participant, ProblemData
+    >>> people = [Participant(id=f"p{i}", name="P", email="p@x.org", organisation=f"O{i}", level=1)
+    ...           for i in range(3)]
+    >>> [d.rule for d in presolve_checks(ProblemData(participants=people))]
+    ['min_size']
+    """
+    found = _size(problem)
+    if found:
+        # The other checks would only repeat, in more words, that there are too few people.
+        return found
+    found += _organisations(problem)
+    found += _levels(problem)
+    found += _facilitators(problem)
+    try:
+        if table is None:
+            # The first week's slots alone usually show that everyone has company;
+            # only when they do not is the full (staggered) table worth its cost,
+            # since fewer slots could only make the check claim too much.
+            table = slot_table(problem, offsets=1)
+            if problem.facilitators and _availability(problem, table):
+                table = slot_table(problem)
+    except ValueError as exc:
+        # schedule raises when blackout dates swallow a session for months.
+        return [*found, Diagnosis("blackout_dates", f"the sessions cannot be scheduled: {exc}")]
+    found += _availability(problem, table)
+    return found
