@@ -55,6 +55,84 @@ def main() -> None:
 
 # --- validate (issue 2) -------------------------------------------------------
 
+
+def _read_input(
+    participants: Path,
+    history: Path | None,
+    facilitators: Path | None,
+    previous: tuple[Path, ...],
+    config: Path | None,
+) -> Any:
+    """Read the input files; on invalid input list every problem on stderr and exit 1.
+
+    Warnings (an Excel Windows-1252 export, say) go to stderr as
+    ``file:row:column: warning: ...`` and do not change the exit status.
+    """
+    import warnings
+
+    from peermatch.errors import InputError
+    from peermatch.io import InputWarning, read_problem
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", InputWarning)
+        try:
+            problem = read_problem(
+                participants,
+                history=history,
+                facilitators=facilitators,
+                previous=previous,
+                config=config,
+            )
+        except InputError as exc:
+            for w in caught:
+                click.echo(str(w.message), err=True)
+            fail(
+                "\n".join(str(p) for p in exc.problems)
+                + f"\n{len(exc.problems)} problem(s) found; nothing was changed.",
+                EXIT_INVALID,
+            )
+    for w in caught:
+        if issubclass(w.category, InputWarning):
+            click.echo(str(w.message), err=True)
+    return problem
+
+
+@main.command()
+@input_options
+def validate(
+    participants: Path,
+    history: Path | None,
+    facilitators: Path | None,
+    previous: tuple[Path, ...],
+    config: Path | None,
+) -> None:
+    """Check the input files and summarise the population, without solving.
+
+    Exit 0 when the input is valid and no quick check proves it unsolvable;
+    1 with every problem as file:row:column: message; 3 when a pre-solve
+    check proves that no solution exists (the diagnosis names the rule and
+    the people or organisations in conflict).
+    """
+    from peermatch.presolve import presolve_checks
+    from peermatch.summary import population_summary, render_rich, render_text
+
+    problem = _read_input(participants, history, facilitators, previous, config)
+    summary = population_summary(problem)
+    if sys.stdout.isatty():
+        from rich.console import Console
+
+        render_rich(summary, Console())
+    else:
+        click.echo(render_text(summary))
+    diagnoses = presolve_checks(problem)
+    if diagnoses:
+        fail(
+            "\n".join(f"cannot be solved: {d}" for d in diagnoses),
+            EXIT_INFEASIBLE,
+        )
+    click.echo("\ninput is valid; no pre-solve check found the program infeasible")
+
+
 # --- run (issue 3) -------------------------------------------------------------
 
 # --- generate (issue 5) ---------------------------------------------------------
