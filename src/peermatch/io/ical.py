@@ -73,6 +73,7 @@ __all__ = [
     "cohort_events",
     "dtstamp",
     "facilitator_calendar",
+    "natural_key",
     "organizer_address",
     "session_uid",
     "vtimezone",
@@ -281,8 +282,14 @@ def _chair(f: Facilitator) -> vCalAddress:
     )
 
 
-def _sort_key(text: str) -> tuple[tuple[int, int | str], ...]:
-    """Natural order (C2 before C10), total: ties broken by the text itself."""
+def natural_key(text: str) -> tuple[tuple[int, int | str], ...]:
+    """Sort key for ids in natural order (``C2`` before ``C10``), ties broken by the text.
+
+    Calendars and CSV files list cohorts and people in this order.
+
+    >>> sorted(["C10", "C2", "c1"], key=natural_key)
+    ['C2', 'C10', 'c1']
+    """
     parts = re.split(r"(\d+)", text)
     key: list[tuple[int, int | str]] = [
         (0, int(p)) if p.isdigit() else (1, p) for p in parts if p != ""
@@ -324,7 +331,7 @@ def _people(problem: ProblemData, cohort: Cohort) -> list[Participant]:
     missing = [m for m in cohort.members if m not in problem.index]
     if missing:
         raise ValueError(f"cohort {cohort.id}: {', '.join(missing)} are not participants")
-    return [problem.participants[problem.index[m]] for m in sorted(cohort.members, key=_sort_key)]
+    return [problem.participants[problem.index[m]] for m in sorted(cohort.members, key=natural_key)]
 
 
 def _base_event(problem: ProblemData, cohort: Cohort, uid: str, stamp: datetime) -> Event:
@@ -535,7 +542,7 @@ def facilitator_calendar(
         raise ValueError(f"'{facilitator_id}' is not a facilitator")
     facilitator = problem.facilitators[problem.facilitator_index[facilitator_id]]
     led = sorted(
-        (c for c in cohorts if c.facilitator_id == facilitator_id), key=lambda c: _sort_key(c.id)
+        (c for c in cohorts if c.facilitator_id == facilitator_id), key=lambda c: natural_key(c.id)
     )
     if not led:
         # An empty VCALENDAR is not valid RFC 5545 (it needs one component).
