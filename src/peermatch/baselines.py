@@ -29,10 +29,10 @@ def random_baseline(problem: ProblemData, seed: int = 0) -> Solution:
     """A random assignment that only respects the cohort size bounds.
 
     Participants are shuffled and cut into ``k`` consecutive cohorts whose
-    sizes differ by at most one, ``k`` being the count closest to
-    ``n / target_size`` for which such sizes lie within ``min_size..max_size``
-    (:func:`peermatch.generate.cohort_count`); that is the "move people to fix
-    sizes" repair done at once. When no ``k`` fits (say 13 people with sizes
+    sizes differ by at most one, ``k`` being ``round(n / target_size)`` or,
+    when such sizes would leave ``min_size..max_size``, the nearest count for
+    which they do not (:func:`peermatch.generate.cohort_count`); that is the
+    "move people to fix sizes" repair done at once. When no ``k`` fits (say 13 people with sizes
     7..12) ``round(n / target_size)`` cohorts are cut anyway and the size
     rule is reported broken.
 

@@ -304,16 +304,18 @@ def default_config(
 
 
 def cohort_count(size: int, rules: CohortRules) -> int | None:
-    """The number of cohorts closest to ``size / target_size`` that sizes can fit, or ``None``.
+    """How many cohorts to form: ``round(size / target_size)`` if sizes can fit, else the nearest count that fits.
 
-    ``k`` cohorts can hold ``size`` people within ``min_size..max_size`` exactly
-    when ``k * min_size <= size <= k * max_size``.
+    ``k`` cohorts can hold ``size`` people within ``min_size..max_size``
+    exactly when ``k * min_size <= size <= k * max_size``; ``None`` when no
+    ``k`` does (13 people with sizes 7..12, say).
     """
     lo = max(1, math.ceil(size / rules.max_size))
     hi = size // rules.min_size
     if lo > hi:
         return None
-    return min(range(lo, hi + 1), key=lambda k: (abs(size / k - rules.target_size), k))
+    wanted = max(1, round(size / rules.target_size))
+    return min(range(lo, hi + 1), key=lambda k: (abs(k - wanted), k))
 
 
 def generate_population(
