@@ -14,6 +14,8 @@ __all__ = ["plain_message"]
 
 
 def _shown(value: Any) -> str:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
     text = str(value)
     if len(text) > 60:
         text = text[:57] + "..."
