@@ -1,0 +1,199 @@
+"""The hard rules of the formation model, one small method per rule family.
+
+Each method may be given an *enforcement literal*: the diagnosis model adds
+one per rule family (or per organisation, person or pair) as an assumption,
+so that when CP-SAT proves infeasibility its sufficient set of assumptions
+names the rules and the people involved. In a normal solve the literal is
+``None`` and the constraints are plain, which presolves better.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+
+from ortools.sat.python import cp_model
+
+from peermatch.solvers.cpsat.variables import Variables
+from peermatch.solvers.instance import FormationInstance
+
+__all__ = ["Constraints", "Literal"]
+
+Literal = cp_model.IntVar | None
+LiteralFor = Callable[[str, object], Literal]
+
+
+def _enforce(ct: cp_model.Constraint, lit: Literal) -> None:
+    if lit is not None:
+        ct.only_enforce_if(lit)
+
+
+class Constraints:
+    """Adds each rule family of ``inst`` to ``model`` over ``v``.
+
+    ``literal_for(family, key)`` returns the enforcement literal of one rule
+    instance (``None`` in a normal solve).
+    """
+
+    def __init__(
+        self,
+        model: cp_model.CpModel,
+        inst: FormationInstance,
+        v: Variables,
+        literal_for: LiteralFor,
+    ):
+        self.model, self.inst, self.v, self.lit = model, inst, v, literal_for
+
+    def add_all(self) -> None:
+        self.assignment()
+        self.cohort_order()
+        self.size()
+        self.organisation()
+        self.neutrality()
+        self.level()
+        self.similarity()
+        self.availability()
+        self.anchor_zone()
+        self.facilitators()
+
+    def assignment(self) -> None:
+        """Each person is in exactly one cohort (or none, when unassigned is allowed)."""
+        for i in range(self.inst.n):
+            self.model.add(sum(self.v.x[i, k] for k in self.v.cohorts_of[i]) == self.v.placed[i])
+            for k in self.v.cohorts_of[i]:
+                self.model.add_implication(self.v.x[i, k], self.v.used[k])
+
+    def cohort_order(self) -> None:
+        """Cohorts are opened in order (symmetry breaking), each meets in one option."""
+        used = self.v.used
+        for k in range(len(used) - 1):
+            self.model.add(used[k] >= used[k + 1])
+        for k in range(len(used)):
+            self.model.add(sum(self.v.opt[k, c] for c in range(len(self.inst.options))) == used[k])
+            self.model.add(self.v.size[k] == sum(self.v.x[i, k] for i in self.v.members_of[k]))
+
+    def size(self) -> None:
+        """Every cohort that exists has min_size..max_size members."""
+        inst, v = self.inst, self.v
+        lo, hi = self.lit("size", "min"), self.lit("size", "max")
+        for k, used in enumerate(v.used):
+            _enforce(self.model.add(v.size[k] >= inst.min_size * used), lo)
+            _enforce(self.model.add(v.size[k] <= inst.max_size * used), hi)
+
+    def organisation(self) -> None:
+        """At most max_per_organisation members of one organisation per cohort."""
+        inst, v = self.inst, self.v
+        by_org: dict[int, list[int]] = defaultdict(list)
+        for i, o in enumerate(inst.org_of):
+            by_org[o].append(i)
+        for o, people in sorted(by_org.items()):
+            if len(people) <= inst.max_per_org:
+                continue
+            lit = self.lit("organisation", o)
+            for k in range(len(v.used)):
+                xs = [v.x[i, k] for i in people if (i, k) in v.x]
+                if len(xs) > inst.max_per_org:
+                    _enforce(self.model.add(sum(xs) <= inst.max_per_org), lit)
+
+    def neutrality(self) -> None:
+        """No two people linked by a reporting line or shared history share a cohort."""
+        inst, v = self.inst, self.v
+        for i, j in inst.conflicts:
+            if (
+                inst.max_per_org == 1
+                and inst.org_of[i] == inst.org_of[j]
+                and self.lit("organisation", inst.org_of[i]) is None
+            ):
+                continue  # already kept apart by the organisation rule
+            lit = self.lit("neutrality", (i, j))
+            for k in range(min(i, j) + 1):
+                if (i, k) in v.x and (j, k) in v.x:
+                    clause = [v.x[i, k].Not(), v.x[j, k].Not()]
+                    if lit is not None:
+                        clause.append(lit.Not())
+                    self.model.add_bool_or(clause)
+
+    def level(self) -> None:
+        """Most senior minus most junior is at most max_level_gap (a band per cohort)."""
+        inst, v = self.inst, self.v
+        levels = sorted(set(inst.levels))
+        if not levels or levels[-1] - levels[0] <= inst.max_level_gap:
+            return
+        starts = [
+            b
+            for b in range(levels[0], levels[-1] + 1)
+            if b <= levels[-1] - inst.max_level_gap or b == levels[0]
+        ]
+        for k in range(len(v.used)):
+            band = {b: self.model.new_bool_var(f"band[{k},{b}]") for b in starts}
+            self.model.add(sum(band.values()) == v.used[k])
+            for i in v.members_of[k]:
+                ok = [band[b] for b in starts if b <= inst.levels[i] <= b + inst.max_level_gap]
+                _enforce(self.model.add(v.x[i, k] <= sum(ok)), self.lit("level", i))
+
+    def similarity(self) -> None:
+        """Members share the value of every similarity attribute."""
+        v = self.v
+        for a, values in enumerate(self.inst.similarity):
+            names = sorted({x for x in values if x is not None})
+            lit = self.lit("similarity", a)
+            for k in range(len(v.used)):
+                pick = {val: self.model.new_bool_var(f"sim[{a},{k},{val}]") for val in names}
+                self.model.add(sum(pick.values()) <= 1)
+                for i in v.members_of[k]:
+                    if values[i] is None:
+                        _enforce(self.model.add(v.x[i, k] == 0), lit)
+                    else:
+                        _enforce(self.model.add(v.x[i, k] <= pick[values[i]]), lit)
+
+    def availability(self) -> None:
+        """Every member can attend the cohort's weekly slot on every session date."""
+        inst, v = self.inst, self.v
+        for i in range(inst.n):
+            lit = self.lit("availability", i)
+            for k in v.cohorts_of[i]:
+                _enforce(
+                    self.model.add(v.x[i, k] <= sum(v.opt[k, c] for c in inst.options_of[i])), lit
+                )
+
+    def anchor_zone(self) -> None:
+        """A cohort whose members all live in one zone meets on a slot anchored there.
+
+        An option anchored in the program's zone therefore needs, for every other
+        zone Z among its people, at least one member outside Z.
+        """
+        inst, v = self.inst, self.v
+        for c, option in enumerate(inst.options):
+            if option.zone != inst.program_zone:
+                continue
+            zones = sorted(
+                {inst.tz_of[i] for i in range(inst.n) if option.admits(i)} - {inst.program_zone}
+            )
+            for z in zones:
+                for k in range(len(v.used)):
+                    outside = [v.x[i, k] for i in v.members_of[k] if inst.tz_of[i] != z]
+                    self.model.add(sum(outside) >= 1).only_enforce_if(v.opt[k, c])
+
+    def facilitators(self) -> None:
+        """One free, external, neutral facilitator per cohort, within capacity."""
+        inst, v = self.inst, self.v
+        if not inst.problem.facilitators:
+            return
+        lit = self.lit("facilitator", "all")
+        for k, used in enumerate(v.used):
+            fs = [v.fac[k, j] for j in range(len(inst.facilitator_capacity)) if (k, j) in v.fac]
+            _enforce(self.model.add(sum(fs) == used), lit)
+            for j in range(len(inst.facilitator_capacity)):
+                if (k, j) not in v.fac:
+                    continue
+                free = [
+                    v.opt[k, c] for c, o in enumerate(inst.options) if o.facilitator_mask >> j & 1
+                ]
+                self.model.add(v.fac[k, j] <= sum(free))
+                for i in inst.facilitator_conflicts[j]:
+                    if (i, k) in v.x:
+                        self.model.add_bool_or([v.fac[k, j].Not(), v.x[i, k].Not()])
+        for j, cap in enumerate(inst.facilitator_capacity):
+            fs = [v.fac[k, j] for k in range(len(v.used)) if (k, j) in v.fac]
+            if fs:
+                _enforce(self.model.add(sum(fs) <= cap), self.lit("facilitator", j))

@@ -1,0 +1,137 @@
+"""The CP-SAT formation model: variables, constraints and objective, put together."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from ortools.sat.python import cp_model
+
+from peermatch.solvers.cpsat.constraints import Constraints, Literal
+from peermatch.solvers.cpsat.objective import Objective
+from peermatch.solvers.cpsat.variables import Variables
+from peermatch.solvers.instance import FormationInstance
+
+__all__ = ["FormationModel"]
+
+
+class FormationModel:
+    """A CP-SAT model of one formation instance.
+
+    Parameters
+    ----------
+    inst
+        The flat instance.
+    cohorts
+        How many cohort slots to create (the solver decides how many are used).
+    allow_unassigned
+        Let people stay out, at a cost above everything else.
+    diagnose
+        Build the diagnosis model instead: every rule instance is enforced by
+        an assumption literal and there is no objective.
+    """
+
+    def __init__(
+        self,
+        inst: FormationInstance,
+        cohorts: int,
+        *,
+        allow_unassigned: bool = False,
+        diagnose: bool = False,
+    ):
+        self.inst = inst
+        self.allow_unassigned = allow_unassigned
+        self.model = cp_model.CpModel()
+        #: Enforcement literal per rule instance (only when ``diagnose``).
+        self.literals: dict[tuple[str, object], cp_model.IntVar] = {}
+        self.v = Variables.create(self.model, inst, cohorts, allow_unassigned)
+        Constraints(self.model, inst, self.v, self._literal if diagnose else _no_literal).add_all()
+        if diagnose:
+            self.model.add_assumptions(list(self.literals.values()))
+        else:
+            self.objective = Objective(self.model, inst, self.v, allow_unassigned).build()
+
+    def _literal(self, family: str, key: object) -> Literal:
+        if (family, key) not in self.literals:
+            self.literals[family, key] = self.model.new_bool_var(f"rule[{family},{key}]")
+        return self.literals[family, key]
+
+    def add_hint(
+        self, cohorts: Sequence[Sequence[int]], facilitators: Sequence[int | None] | None = None
+    ) -> None:
+        """Hint a solution given as member lists (relabelled to respect cohort order)."""
+        inst, v = self.inst, self.v
+        order = sorted((c for c in cohorts if c), key=min)[: len(v.used)]
+        where = {i: k for k, members in enumerate(order) for i in members}
+        fac_of = {}
+        if facilitators is not None:
+            by_min = {min(c): f for c, f in zip(cohorts, facilitators, strict=True) if c}
+            fac_of = {k: by_min.get(min(members)) for k, members in enumerate(order)}
+        for (i, k), var in v.x.items():
+            self.model.add_hint(var, where.get(i) == k)
+        if self.allow_unassigned:
+            for i, p in enumerate(v.placed):
+                self.model.add_hint(p, i in where)
+        for k, used in enumerate(v.used):
+            self.model.add_hint(used, k < len(order))
+            chosen = self._option_for(order[k]) if k < len(order) else None
+            for c in range(len(inst.options)):
+                self.model.add_hint(v.opt[k, c], c == chosen)
+            for j in range(len(inst.facilitator_capacity)):
+                if (k, j) in v.fac:
+                    self.model.add_hint(v.fac[k, j], fac_of.get(k) == j)
+
+    def complete_hint(self, seed: int = 0) -> bool:
+        """Extend a partial hint to every variable (auxiliaries included).
+
+        A partial hint forces CP-SAT to search for the missing values and it
+        often gives up; fixing the hinted variables makes the rest a trivial
+        propagation, after which the whole assignment is hinted. Returns
+        whether the hint was feasible.
+        """
+        solver = cp_model.CpSolver()
+        solver.parameters.fix_variables_to_their_hinted_value = True
+        solver.parameters.num_workers = 1
+        solver.parameters.random_seed = seed
+        solver.parameters.max_deterministic_time = 10.0
+        code = solver.solve(self.model)
+        if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            return False
+        values = solver.response_proto.solution
+        self.model.clear_hints()
+        for index, value in enumerate(values):
+            self.model.add_hint(self.model.get_int_var_from_proto_index(index), value)
+        return True
+
+    def _option_for(self, members: Sequence[int]) -> int | None:
+        inst = self.inst
+        need = 0
+        for i in members:
+            need |= 1 << i
+        zones = {inst.tz_of[i] for i in members}
+        anchor = zones.pop() if len(zones) == 1 else inst.program_zone
+        for c, o in enumerate(inst.options):
+            if o.mask & need == need and o.zone == anchor:
+                return c
+        return None
+
+    def extract(
+        self, value: Callable[[cp_model.IntVar], int]
+    ) -> tuple[list[list[int]], list[int | None], list[int]]:
+        """Cohorts (member lists), their facilitators and the unplaced, from variable values."""
+        v = self.v
+        cohorts: list[list[int]] = [[] for _ in v.used]
+        for (i, k), var in v.x.items():
+            if value(var):
+                cohorts[k].append(i)
+        facs: list[int | None] = [None] * len(v.used)
+        for (k, j), var in v.fac.items():
+            if value(var):
+                facs[k] = j
+        keep = [k for k, c in enumerate(cohorts) if c]
+        placed = {i for c in cohorts for i in c}
+        unplaced = [i for i in range(self.inst.n) if i not in placed]
+        return [cohorts[k] for k in keep], [facs[k] for k in keep], unplaced
+
+
+def _no_literal(family: str, key: object) -> Literal:
+    return None

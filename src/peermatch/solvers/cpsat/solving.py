@@ -1,0 +1,338 @@
+"""``solve()``: from a :class:`ProblemData` to a :class:`Result`.
+
+The steps: pre-solve checks (cheap proofs of infeasibility in the
+organiser's terms); the flat instance (slots on real dates, links); a greedy
+warm start; the CP-SAT model with that hint; for large programs, a
+large-neighbourhood search that re-optimises a few cohorts at a time; and,
+when CP-SAT proves infeasibility, a diagnosis model whose assumption
+literals name the rules and people in conflict.
+
+Determinism: by default the time limit is CP-SAT's *deterministic* time
+(close to seconds on a current machine), so the same input, seed and
+worker count give the same cohorts on any machine; a generous wall-clock
+cap still applies. ``deterministic=False`` uses wall-clock seconds instead.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from ortools.sat.python import cp_model
+
+from peermatch.compat import slot_table
+from peermatch.model import ProblemData
+from peermatch.solution import Result, Solution, Status
+from peermatch.solvers.cpsat.model import FormationModel
+from peermatch.solvers.finish import finish_solution
+from peermatch.solvers.greedy import greedy_cohorts
+from peermatch.solvers.instance import FormationInstance, build_instance
+
+__all__ = ["Progress", "solve"]
+
+#: Above this many participants the whole-model solve is followed by neighbourhood search.
+LNS_THRESHOLD = 400
+
+
+@dataclass(frozen=True)
+class Progress:
+    """A progress event: seconds since the start, best cost so far, best bound."""
+
+    elapsed: float
+    objective: float | None
+    bound: float | None
+    message: str = ""
+
+
+ProgressFn = Callable[[Progress], None]
+
+
+def _workers(requested: int | None) -> int:
+    if requested:
+        return requested
+    return max(1, min(os.cpu_count() or 1, 8))
+
+
+def _params(
+    time_limit: float, seed: int, workers: int, deterministic: bool, log: bool = False
+) -> cp_model.CpSolver:
+    solver = cp_model.CpSolver()
+    p = solver.parameters
+    p.random_seed = seed
+    p.num_workers = workers
+    p.log_search_progress = log
+    p.catch_sigint_signal = True  # Ctrl-C stops the search and keeps the best solution
+    if deterministic:
+        p.max_deterministic_time = time_limit
+        p.max_time_in_seconds = 3 * time_limit + 10
+        if workers > 1:
+            p.interleave_search = True
+    else:
+        p.max_time_in_seconds = time_limit
+    return solver
+
+
+class _Tracker(cp_model.CpSolverSolutionCallback):
+    """Keeps the best solution's values and reports progress."""
+
+    def __init__(self, fm: FormationModel, start: float, progress: ProgressFn | None):
+        super().__init__()
+        self.fm, self.start, self.progress = fm, start, progress
+        self.best: tuple[list[list[int]], list[int | None], list[int]] | None = None
+        self.first_time: float | None = None
+
+    def on_solution_callback(self) -> None:
+        self.best = self.fm.extract(lambda var: self.boolean_value(var))
+        elapsed = time.monotonic() - self.start
+        if self.first_time is None:
+            self.first_time = elapsed
+        if self.progress:
+            self.progress(Progress(elapsed, self.objective_value, self.best_objective_bound))
+
+
+def _gap(objective: float | None, bound: float | None) -> float | None:
+    if objective is None or bound is None:
+        return None
+    return max(0.0, (objective - bound) / max(abs(objective), 1.0))
+
+
+def solve(
+    problem: ProblemData,
+    *,
+    time_limit: float | None = None,
+    seed: int | None = None,
+    workers: int | None = None,
+    allow_unassigned: bool = False,
+    deterministic: bool = True,
+    progress: ProgressFn | None = None,
+    log: bool = False,
+) -> Result:
+    """Form cohorts for ``problem``.
+
+    Parameters
+    ----------
+    problem
+        The validated problem.
+    time_limit
+        Seconds (deterministic by default, see the module docstring); default
+        ``problem.config.solver.time_limit_seconds``.
+    seed
+        Random seed; default ``problem.config.solver.seed``.
+    workers
+        CP-SAT workers; default the config's, else one per core (at most 8).
+    allow_unassigned
+        Place as many as possible instead of failing; the rest are listed
+        with a reason in ``solution.unassigned``.
+    deterministic
+        Measure the limit in deterministic time so runs reproduce.
+    progress
+        Called with a :class:`Progress` on every improvement.
+    log
+        Print CP-SAT's search log.
+
+    Returns
+    -------
+    Result
+        ``status`` is optimal or feasible with a solution; infeasible with a
+        ``diagnosis``; or unknown when nothing was found in time.
+    """
+    from peermatch.presolve import presolve_checks
+
+    start = time.monotonic()
+    settings = problem.config.solver
+    time_limit = settings.time_limit_seconds if time_limit is None else time_limit
+    seed = settings.seed if seed is None else seed
+    workers = _workers(workers if workers is not None else settings.workers)
+
+    def result(status: Status, **kw: object) -> Result:
+        return Result(
+            status=status, runtime=time.monotonic() - start, seed=seed, workers=workers, **kw
+        )  # type: ignore[arg-type]
+
+    table = slot_table(problem)
+    if not allow_unassigned:
+        diagnoses = presolve_checks(problem, table)
+        if diagnoses:
+            return result(Status.INFEASIBLE, diagnosis=tuple(d.message for d in diagnoses))
+    inst = build_instance(problem, table)
+    if inst.n == 0 or not inst.cohort_counts() or max(inst.cohort_counts()) <= 0:
+        if allow_unassigned:
+            sol = finish_solution(inst, [], list(range(inst.n)))
+            return result(Status.FEASIBLE, solution=sol, objective=float(inst.cost([], inst.n)))
+        return result(
+            Status.INFEASIBLE,
+            diagnosis=(f"{inst.n} participants cannot form a cohort of {inst.min_size}",),
+        )
+
+    greedy = greedy_cohorts(inst, seed)
+    greedy_ok = not greedy.unplaced
+    if progress:
+        progress(
+            Progress(
+                time.monotonic() - start,
+                float(inst.cost(greedy.cohorts, len(greedy.unplaced))),
+                None,
+                "greedy start",
+            )
+        )
+
+    remaining = max(0.5, time_limit - (time.monotonic() - start))
+    if inst.n > LNS_THRESHOLD and (greedy_ok or allow_unassigned):
+        from peermatch.solvers.cpsat.lns import improve
+
+        cohorts, facs, unplaced, bound, stats = improve(
+            inst,
+            greedy.cohorts,
+            greedy.unplaced,
+            time_limit=remaining,
+            seed=seed,
+            workers=workers,
+            deterministic=deterministic,
+            allow_unassigned=allow_unassigned,
+            progress=progress,
+            start=start,
+        )
+        return _finish(
+            inst,
+            result,
+            cohorts,
+            facs,
+            unplaced,
+            bound,
+            False,
+            stats=stats,
+            first=stats.get("first_solution_time"),
+        )
+
+    fm = FormationModel(inst, inst.max_cohorts, allow_unassigned=allow_unassigned)
+    fac_hint = None
+    if greedy.cohorts:
+        fm.add_hint(greedy.cohorts, fac_hint)
+        fm.complete_hint(seed)
+    solver = _params(remaining, seed, workers, deterministic, log)
+    tracker = _Tracker(fm, start, progress)
+    code = solver.solve(fm.model, tracker)
+    cp_bound = (
+        solver.best_objective_bound if code in (cp_model.OPTIMAL, cp_model.FEASIBLE) else None
+    )
+    stats = {
+        "cp_sat_status": solver.status_name(code),
+        "cp_sat_wall_time": solver.wall_time,
+        "cp_sat_deterministic_time": solver.deterministic_time,
+    }
+    if tracker.best is not None:
+        cohorts, facs, unplaced = tracker.best
+        return _finish(
+            inst,
+            result,
+            cohorts,
+            facs,
+            unplaced,
+            cp_bound,
+            code == cp_model.OPTIMAL,
+            stats=stats,
+            first=tracker.first_time,
+        )
+    if greedy_ok:
+        return _finish(
+            inst,
+            result,
+            [list(c) for c in greedy.cohorts],
+            None,
+            [],
+            cp_bound,
+            False,
+            stats=stats,
+            first=0.0,
+        )
+    if code == cp_model.INFEASIBLE:
+        budget = max(1.0, min(30.0, time_limit))
+        return result(Status.INFEASIBLE, diagnosis=tuple(diagnose(inst, budget, seed)), stats=stats)
+    if code == cp_model.MODEL_INVALID:
+        return result(Status.INVALID, diagnosis=(fm.model.validate(),), stats=stats)
+    return result(Status.UNKNOWN, stats=stats)
+
+
+def _finish(
+    inst: FormationInstance,
+    result: Callable[..., Result],
+    cohorts: Sequence[Sequence[int]],
+    facs: Sequence[int | None] | None,
+    unplaced: Sequence[int],
+    cp_bound: float | None,
+    optimal: bool,
+    *,
+    stats: dict[str, object],
+    first: object,
+) -> Result:
+    solution: Solution = finish_solution(inst, cohorts, unplaced, facs)
+    objective = float(inst.cost(cohorts, len(unplaced)))
+    bounds = [b for b in (cp_bound, None if unplaced else inst.lower_bound()) if b is not None]
+    bound = float(max(bounds)) if bounds else None
+    if bound is not None:
+        bound = min(bound, objective)
+    status = (
+        Status.OPTIMAL if optimal or (bound is not None and bound >= objective) else Status.FEASIBLE
+    )
+    return result(
+        status,
+        solution=solution,
+        objective=objective,
+        best_bound=bound,
+        gap=_gap(objective, bound),
+        first_solution_time=first if isinstance(first, float | int) else None,
+        stats=stats,
+    )
+
+
+_FAMILY_WORDS = {
+    "size": "cohort sizes ({})",
+    "organisation": "at most max_per_organisation per cohort, for {}",
+    "neutrality": "keeping linked people apart: {}",
+    "level": "the level gap, for {}",
+    "similarity": "a shared {}",
+    "availability": "a common weekly slot, for {}",
+    "facilitator": "facilitators ({})",
+}
+
+
+def diagnose(inst: FormationInstance, time_limit: float, seed: int = 0) -> list[str]:
+    """Name the rules (and people or organisations) that together admit no cohorts.
+
+    Every rule instance gets an assumption literal; CP-SAT's sufficient set of
+    assumptions for infeasibility is then translated into the organiser's terms.
+    """
+    fm = FormationModel(inst, inst.max_cohorts, diagnose=True)
+    solver = _params(time_limit, seed, 1, True)
+    code = solver.solve(fm.model)
+    if code != cp_model.INFEASIBLE:
+        return [
+            "no cohorts were found, but the rules could not be proven to conflict within the time limit"
+        ]
+    core = solver.sufficient_assumptions_for_infeasibility()
+    by_index = {var.index: key for key, var in fm.literals.items()}
+    families: dict[str, list[str]] = {}
+    for idx in core:
+        family, key = by_index[idx]
+        families.setdefault(family, []).append(_name(inst, family, key))
+    lines = ["these rules cannot all hold together:"]
+    for family, names in sorted(families.items()):
+        shown = ", ".join(sorted(set(names))[:12]) + (" ..." if len(set(names)) > 12 else "")
+        lines.append("  - " + _FAMILY_WORDS.get(family, family + " ({})").format(shown))
+    return lines
+
+
+def _name(inst: FormationInstance, family: str, key: object) -> str:
+    if family == "organisation" and isinstance(key, int):
+        return inst.org_names[key]
+    if family == "neutrality" and isinstance(key, tuple):
+        return f"{inst.ids[key[0]]}-{inst.ids[key[1]]}"
+    if family in ("level", "availability") and isinstance(key, int):
+        return inst.ids[key]
+    if family == "similarity" and isinstance(key, int):
+        return inst.problem.config.similarity[key]
+    if family == "facilitator" and isinstance(key, int):
+        return inst.problem.facilitators[key].id
+    return str(key)

@@ -1,0 +1,213 @@
+"""Turn member lists into a full :class:`~peermatch.solution.Solution`.
+
+Given cohorts as lists of participant positions (and optionally the
+facilitator the model chose for each), this picks each cohort's weekly
+slot, its facilitator when none was chosen, its session dates, stable
+cohort ids, and a reason for everyone left out. No solver is needed here:
+slots are searched directly in the precomputed slot table.
+
+Slot choice: the slot must admit every member and the facilitator and be
+anchored in the cohort's zone (members' common zone, else the program's).
+Among those, the earliest week offset, then the earliest weekday, then the
+start closest to 10:00 is preferred, so that series start early and at a
+civil hour. Cohorts that share a facilitator are given slots whose
+sessions never overlap (a small backtracking search per facilitator, using
+the week offsets to stagger them).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+
+import networkx as nx
+
+from peermatch.schedule import SessionTime, Slot, session_times
+from peermatch.solution import Cohort, Solution, Unassigned
+from peermatch.solvers.instance import FormationInstance
+
+__all__ = ["cohort_ids", "finish_solution", "unassigned_reason"]
+
+
+def _mask(people: Sequence[int]) -> int:
+    m = 0
+    for i in people:
+        m |= 1 << i
+    return m
+
+
+def _anchor(inst: FormationInstance, members: Sequence[int]) -> str:
+    zones = {inst.tz_of[i] for i in members}
+    return zones.pop() if len(zones) == 1 else inst.program_zone
+
+
+def _preference(slot: Slot) -> tuple[int, int, int, int]:
+    return (slot.week_offset, slot.weekday, abs(slot.start_minute - 600), slot.start_minute)
+
+
+def candidate_slots(
+    inst: FormationInstance, members: Sequence[int], facilitator: int | None
+) -> list[Slot]:
+    """Slots a cohort may meet on, best first."""
+    need, zone = _mask(members), _anchor(inst, members)
+    fbit = 0 if facilitator is None else 1 << facilitator
+    table = inst.table
+    out = [
+        s
+        for s, m, f in zip(table.slots, table.masks, table.facilitator_masks, strict=True)
+        if s.zone == zone and m & need == need and f & fbit == fbit
+    ]
+    return sorted(out, key=_preference)
+
+
+def _overlap(a: Sequence[SessionTime], b: Sequence[SessionTime]) -> bool:
+    return any(x.start < y.end and y.start < x.end for x in a for y in b)
+
+
+def _assign_facilitators(
+    inst: FormationInstance, cohorts: Sequence[Sequence[int]]
+) -> list[int | None]:
+    """A capacity-respecting facilitator for each cohort by max flow (None where impossible)."""
+    flow = nx.DiGraph()
+    for k, members in enumerate(cohorts):
+        flow.add_edge("s", ("c", k), capacity=1)
+        allowed = 0
+        for s_mask, f_mask in zip(inst.table.masks, inst.table.facilitator_masks, strict=True):
+            if s_mask & _mask(members) == _mask(members):
+                allowed |= f_mask
+        for j, cap in enumerate(inst.facilitator_capacity):
+            if cap > 0 and allowed >> j & 1 and not inst.facilitator_conflicts[j] & set(members):
+                flow.add_edge(("c", k), ("f", j), capacity=1)
+    for j, cap in enumerate(inst.facilitator_capacity):
+        flow.add_edge(("f", j), "t", capacity=cap)
+    if "t" not in flow or "s" not in flow:
+        return [None] * len(cohorts)
+    _, result = nx.maximum_flow(flow, "s", "t")
+    chosen: list[int | None] = [None] * len(cohorts)
+    for k in range(len(cohorts)):
+        for node, amount in sorted(result.get(("c", k), {}).items()):
+            if amount > 0.5:
+                chosen[k] = node[1]
+    return chosen
+
+
+def _choose_slots(
+    inst: FormationInstance, cohorts: Sequence[Sequence[int]], facilitators: Sequence[int | None]
+) -> list[Slot | None]:
+    rules = inst.problem.config.schedule
+    chosen: list[Slot | None] = [None] * len(cohorts)
+    groups: dict[int | None, list[int]] = {}
+    for k, f in enumerate(facilitators):
+        groups.setdefault(f, []).append(k)
+    for f, ks in sorted(groups.items(), key=lambda kv: (kv[0] is None, kv[0] or 0)):
+        if f is None:
+            for k in ks:
+                options = candidate_slots(inst, cohorts[k], None)
+                chosen[k] = options[0] if options else None
+            continue
+        cands = {k: candidate_slots(inst, cohorts[k], f) for k in ks}
+        order = sorted(ks, key=lambda k: (len(cands[k]), k))
+        picked: dict[int, tuple[Slot, tuple[SessionTime, ...]]] = {}
+
+        def search(
+            pos: int,
+            budget: list[int],
+            order: list[int] = order,
+            cands: dict[int, list[Slot]] = cands,
+            picked: dict[int, tuple[Slot, tuple[SessionTime, ...]]] = picked,
+        ) -> bool:
+            if pos == len(order):
+                return True
+            k = order[pos]
+            for slot in cands[k]:
+                budget[0] -= 1
+                if budget[0] < 0:
+                    return False
+                sessions = session_times(rules, slot)
+                if all(not _overlap(sessions, other) for _, other in picked.values()):
+                    picked[k] = (slot, sessions)
+                    if search(pos + 1, budget):
+                        return True
+                    del picked[k]
+            return False
+
+        if search(0, [20000]):
+            for k, (slot, _) in picked.items():
+                chosen[k] = slot
+        else:  # leave the best single slot; violations() will report the clash
+            for k in ks:
+                chosen[k] = cands[k][0] if cands[k] else None
+    return chosen
+
+
+def cohort_ids(count: int) -> list[str]:
+    """``C01``, ``C02``, ... (width grows with the count so ids sort as text)."""
+    width = max(2, len(str(count)))
+    return [f"C{k + 1:0{width}d}" for k in range(count)]
+
+
+def unassigned_reason(inst: FormationInstance, i: int, cohorts: Sequence[Sequence[int]]) -> str:
+    """Why person ``i`` fits none of ``cohorts``, in the organiser's terms."""
+    if not inst.options_of[i]:
+        return "no weekly slot where their availability overlaps a full session with enough others"
+    if inst.table.companions(i) < inst.min_size - 1:
+        return f"their availability overlaps a full session with only {max(inst.table.companions(i), 0)} others (min_size is {inst.min_size})"
+    blockers: Counter[str] = Counter()
+    for members in cohorts:
+        if len(members) >= inst.max_size:
+            blockers["every cohort they could join is full (max_size)"] += 1
+            continue
+        if sum(1 for m in members if inst.org_of[m] == inst.org_of[i]) >= inst.max_per_org:
+            blockers["organisation limit"] += 1
+        if inst.conflict_sets[i] & set(members):
+            blockers["reporting line or shared history with a member"] += 1
+        lv = [inst.levels[m] for m in members] + [inst.levels[i]]
+        if max(lv) - min(lv) > inst.max_level_gap:
+            blockers["level gap"] += 1
+        need = _mask([*members, i])
+        if not any(m & need == need for m in inst.table.masks):
+            blockers["no common slot"] += 1
+    if not blockers:
+        return "no cohort could take them without breaking a size limit"
+    top = [why for why, _ in blockers.most_common(2)]
+    return "fits no cohort: " + " and ".join(top)
+
+
+def finish_solution(
+    inst: FormationInstance,
+    cohorts: Sequence[Sequence[int]],
+    unplaced: Sequence[int] = (),
+    facilitators: Sequence[int | None] | None = None,
+    reasons: dict[int, str] | None = None,
+) -> Solution:
+    """Complete member lists into a :class:`Solution` (slots, sessions, facilitators, ids)."""
+    order = sorted(range(len(cohorts)), key=lambda k: sorted(inst.ids[i] for i in cohorts[k]))
+    cohorts = [sorted(cohorts[k], key=lambda i: inst.ids[i]) for k in order]
+    if inst.problem.facilitators:
+        if facilitators is None:
+            fac = _assign_facilitators(inst, cohorts)
+        else:
+            fac = [facilitators[k] for k in order]
+    else:
+        fac = [None] * len(cohorts)
+    slots = _choose_slots(inst, cohorts, fac)
+    rules = inst.problem.config.schedule
+    out = []
+    for cid, members, f, slot in zip(cohort_ids(len(cohorts)), cohorts, fac, slots, strict=True):
+        out.append(
+            Cohort(
+                id=cid,
+                members=tuple(inst.ids[i] for i in members),
+                slot=slot,
+                facilitator_id=None if f is None else inst.problem.facilitators[f].id,
+                sessions=session_times(rules, slot) if slot is not None else (),
+            )
+        )
+    reasons = reasons or {}
+    left = [
+        Unassigned(
+            participant_id=inst.ids[i], reason=reasons.get(i) or unassigned_reason(inst, i, cohorts)
+        )
+        for i in sorted(unplaced, key=lambda i: inst.ids[i])
+    ]
+    return Solution(cohorts=tuple(out), unassigned=tuple(left))

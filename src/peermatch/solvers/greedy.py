@@ -1,0 +1,314 @@
+"""A fast greedy constructor: the warm start of the CP-SAT model and a baseline.
+
+It plans ``K`` cohorts (the count whose sizes come closest to the target),
+gives each a planned seniority level by cutting the level-sorted population
+into ``K`` equal runs, then inserts people hardest first (fewest meeting
+options, most links) into the feasible cohort that adds the fewest
+same-value pairs, nearest its planned level and emptiest. A repair pass
+fills cohorts below ``min_size`` and places leftovers by moving or swapping
+people; a descent pass then swaps members between cohorts while the cost
+falls. Every step keeps every hard rule, so what it returns is feasible
+except for the people it lists as unplaced and cohorts it could not fill.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from dataclasses import dataclass, field
+
+from peermatch.solvers.instance import SIZE_WEIGHT, FormationInstance
+
+__all__ = ["GreedyCohorts", "greedy_cohorts", "greedy_solution"]
+
+
+@dataclass
+class _Cohort:
+    planned_level: float
+    members: list[int] = field(default_factory=list)
+    orgs: Counter[int] = field(default_factory=Counter)
+    linked: set[int] = field(default_factory=set)
+    option_mask: int = -1  # bitmask over option indices; -1: no member yet
+    values: list[Counter[int]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class GreedyCohorts:
+    """Cohorts as lists of participant positions, and the positions left unplaced."""
+
+    cohorts: tuple[tuple[int, ...], ...]
+    unplaced: tuple[int, ...]
+
+
+class _State:
+    def __init__(self, inst: FormationInstance, planned: list[float]):
+        self.inst = inst
+        self.cohorts = [_Cohort(p, values=[Counter() for _ in inst.attributes]) for p in planned]
+        self.where: dict[int, int] = {}
+        self.person_options = [sum(1 << c for c in opts) for opts in inst.options_of]
+
+    # -- feasibility -----------------------------------------------------------------
+    def fits(self, i: int, k: int, ignore: int | None = None) -> bool:
+        """Whether person ``i`` may join cohort ``k`` (optionally as if ``ignore`` had left it)."""
+        inst, c = self.inst, self.cohorts[k]
+        members = [m for m in c.members if m != ignore]
+        if len(members) >= inst.max_size:
+            return False
+        if sum(1 for m in members if inst.org_of[m] == inst.org_of[i]) >= inst.max_per_org:
+            return False
+        conflicts = inst.conflict_sets[i]
+        if any(m in conflicts for m in members):
+            return False
+        if members:
+            lv = [inst.levels[m] for m in members] + [inst.levels[i]]
+            if max(lv) - min(lv) > inst.max_level_gap:
+                return False
+            for values in inst.similarity:
+                if values[i] is None or values[i] != values[members[0]]:
+                    return False
+            mask = self.person_options[i]
+            for m in members:
+                mask &= self.person_options[m]
+            if not mask or not self._anchor_ok([*members, i], mask):
+                return False
+        else:
+            if any(values[i] is None for values in inst.similarity) or not self.person_options[i]:
+                return False
+        return True
+
+    def _anchor_ok(self, members: list[int], mask: int) -> bool:
+        """Whether some shared option is anchored where this cohort must be."""
+        inst = self.inst
+        zones = {inst.tz_of[m] for m in members}
+        anchor = next(iter(zones)) if len(zones) == 1 else inst.program_zone
+        c = 0
+        while mask:
+            if mask & 1 and inst.options[c].zone == anchor:
+                return True
+            mask >>= 1
+            c += 1
+        return False
+
+    # -- moves -----------------------------------------------------------------------
+    def add(self, i: int, k: int) -> None:
+        c = self.cohorts[k]
+        c.members.append(i)
+        c.orgs[self.inst.org_of[i]] += 1
+        for a, values in enumerate(self.inst.value_of):
+            if values[i] is not None:
+                c.values[a][values[i]] += 1
+        self.where[i] = k
+
+    def remove(self, i: int) -> None:
+        k = self.where.pop(i)
+        c = self.cohorts[k]
+        c.members.remove(i)
+        c.orgs[self.inst.org_of[i]] -= 1
+        for a, values in enumerate(self.inst.value_of):
+            if values[i] is not None:
+                c.values[a][values[i]] -= 1
+
+    def pair_delta(self, i: int, k: int, ignore: int | None = None) -> int:
+        """Same-value pair cost added by putting ``i`` into cohort ``k``."""
+        inst, c = self.inst, self.cohorts[k]
+        total = 0
+        for a, values in enumerate(inst.value_of):
+            v = values[i]
+            if v is not None:
+                same = c.values[a][v]
+                if ignore is not None and values[ignore] == v:
+                    same -= 1
+                total += inst.attribute_weights[a] * same
+        return total
+
+
+def _plan(inst: FormationInstance) -> list[float]:
+    counts = list(inst.cohort_counts())
+    if not counts or counts[-1] <= 0:
+        return []
+    k = min((c for c in counts if c > 0), key=lambda c: (abs(inst.n - c * inst.target_size), -c))
+    order = sorted(range(inst.n), key=lambda i: inst.levels[i])
+    planned = []
+    for j in range(k):
+        chunk = order[j * inst.n // k : (j + 1) * inst.n // k]
+        lv = sorted(inst.levels[i] for i in chunk)
+        planned.append(float(lv[len(lv) // 2]) if lv else 0.0)
+    return planned
+
+
+def greedy_cohorts(inst: FormationInstance, seed: int = 0) -> GreedyCohorts:
+    """Build cohorts greedily; see the module docstring.
+
+    Parameters
+    ----------
+    inst
+        The flat instance (:func:`peermatch.solvers.instance.build_instance`).
+    seed
+        Breaks ties among equally hard people, so different seeds give different starts.
+    """
+    rng = random.Random(seed)
+    state = _State(inst, _plan(inst))
+    if not state.cohorts:
+        return GreedyCohorts((), tuple(range(inst.n)))
+    tiebreak = list(range(inst.n))
+    rng.shuffle(tiebreak)
+    order = sorted(
+        range(inst.n),
+        key=lambda i: (
+            len(inst.options_of[i]) > 2,
+            len(inst.options_of[i]),
+            -len(inst.conflict_sets[i]),
+            tiebreak[i],
+        ),
+    )
+    unplaced: list[int] = []
+    for i in order:
+        best, best_score = None, None
+        for k, c in enumerate(state.cohorts):
+            if not state.fits(i, k):
+                continue
+            size = len(c.members)
+            score = (
+                state.pair_delta(i, k)
+                + 400 * abs(c.planned_level - inst.levels[i])
+                + (SIZE_WEIGHT if size >= inst.target_size else 0)
+                + 10 * size
+            )
+            if best_score is None or score < best_score:
+                best, best_score = k, score
+        if best is None:
+            unplaced.append(i)
+        else:
+            state.add(i, best)
+    unplaced = _repair(state, unplaced)
+    _descent(state, rng)
+    cohorts = tuple(tuple(sorted(c.members)) for c in state.cohorts if c.members)
+    return GreedyCohorts(cohorts, tuple(sorted(unplaced)))
+
+
+def _repair(state: _State, unplaced: list[int]) -> list[int]:
+    inst = state.inst
+    # Place leftovers directly, or by moving a blocking member elsewhere.
+    still: list[int] = []
+    for i in unplaced:
+        if not _insert_with_move(state, i):
+            still.append(i)
+    # Fill small cohorts from cohorts that can spare someone.
+    for _ in range(3):
+        small = [k for k, c in enumerate(state.cohorts) if 0 < len(c.members) < inst.min_size]
+        if not small:
+            break
+        for k in small:
+            for i in list(still):
+                if len(state.cohorts[k].members) < inst.min_size and state.fits(i, k):
+                    state.add(i, k)
+                    still.remove(i)
+            donors = sorted(state.where, key=lambda m: -len(state.cohorts[state.where[m]].members))
+            for m in donors:
+                if len(state.cohorts[k].members) >= inst.min_size:
+                    break
+                src = state.where[m]
+                if (
+                    src != k
+                    and len(state.cohorts[src].members) > inst.min_size
+                    and state.fits(m, k)
+                ):
+                    state.remove(m)
+                    state.add(m, k)
+    # A cohort still too small is dissolved; its members try the others.
+    for k, c in enumerate(state.cohorts):
+        if 0 < len(c.members) < inst.min_size:
+            for m in list(c.members):
+                state.remove(m)
+                targets = [
+                    t
+                    for t in range(len(state.cohorts))
+                    if t != k and state.cohorts[t].members and state.fits(m, t)
+                ]
+                if targets:
+                    state.add(
+                        m,
+                        min(
+                            targets,
+                            key=lambda t: (
+                                state.pair_delta(m, t),
+                                len(state.cohorts[t].members),
+                                t,
+                            ),
+                        ),
+                    )
+                else:
+                    still.append(m)
+    return sorted(still)
+
+
+def _insert_with_move(state: _State, i: int) -> bool:
+    inst = state.inst
+    for k in range(len(state.cohorts)):
+        if state.fits(i, k):
+            state.add(i, k)
+            return True
+    for k, c in enumerate(state.cohorts):
+        for m in list(c.members):
+            if not state.fits(i, k, ignore=m):
+                continue
+            for t in range(len(state.cohorts)):
+                if (
+                    t != k
+                    and state.cohorts[t].members
+                    and state.fits(m, t)
+                    and len(state.cohorts[t].members) < inst.max_size
+                ):
+                    state.remove(m)
+                    state.add(m, t)
+                    state.add(i, k)
+                    return True
+    return False
+
+
+def _descent(state: _State, rng: random.Random, rounds: int = 2) -> None:
+    """Swap members between cohorts while it lowers the same-value pair cost."""
+    inst = state.inst
+    if not inst.attributes:
+        return
+    people = sorted(state.where)
+    # A sample of partners per person keeps a pass linear in n; CP-SAT does the real work.
+    sample = min(len(people), 60)
+    for _ in range(rounds):
+        improved = False
+        rng.shuffle(people)
+        for i in people:
+            ki = state.where[i]
+            for j in rng.sample(people, sample):
+                kj = state.where[j]
+                if kj == ki:
+                    continue
+                gain = (
+                    state.pair_delta(i, ki, ignore=i)
+                    + state.pair_delta(j, kj, ignore=j)
+                    - state.pair_delta(i, kj, ignore=j)
+                    - state.pair_delta(j, ki, ignore=i)
+                )
+                if gain > 0 and state.fits(i, kj, ignore=j) and state.fits(j, ki, ignore=i):
+                    state.remove(i)
+                    state.remove(j)
+                    state.add(i, kj)
+                    state.add(j, ki)
+                    improved = True
+                    ki = kj
+        if not improved:
+            break
+
+
+def greedy_solution(problem, seed: int = 0):  # type: ignore[no-untyped-def]
+    """The greedy cohorts of ``problem`` as a :class:`~peermatch.solution.Solution` (a baseline).
+
+    Slots, sessions and facilitators are chosen as for a solver result; people
+    the greedy could not place are listed as unassigned.
+    """
+    from peermatch.solvers.finish import finish_solution
+    from peermatch.solvers.instance import build_instance
+
+    inst = build_instance(problem)
+    greedy = greedy_cohorts(inst, seed)
+    return finish_solution(inst, [list(c) for c in greedy.cohorts], list(greedy.unplaced))

@@ -1,0 +1,265 @@
+"""A solver-neutral, index-based view of a :class:`~peermatch.model.ProblemData`.
+
+Every solver (the greedy constructor, CP-SAT, large-neighbourhood search)
+works on this flat form: participants and facilitators by position, the
+linked pairs, the meeting *options* (sets of people who can share a weekly
+slot), the diversity value groups and the cost weights. Building it is where
+the expensive preparation happens once (session dates, availability on real
+dates, the relationship graph).
+
+The cost every solver minimises (lower is better)::
+
+    cost = sum_a W_a * (same-value pairs of attribute a within cohorts)
+         + SIZE_WEIGHT * sum_k |size_k - target_size|
+         + UNASSIGNED_WEIGHT * (people left out, only with allow_unassigned)
+
+with ``W_a = round(1000 * weight_a)``. Same-value pairs are the MDGP
+objective with 0/1 dissimilarities: minimising them spreads every attribute
+as evenly as the population allows.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from peermatch.compat import SlotTable, slot_table
+from peermatch.graph import relationship_graph
+from peermatch.model import ProblemData
+from peermatch.schedule import Slot
+
+__all__ = [
+    "SIZE_WEIGHT",
+    "UNASSIGNED_WEIGHT",
+    "FormationInstance",
+    "MeetingOption",
+    "balanced_pairs",
+    "build_instance",
+]
+
+SIZE_WEIGHT = 1000
+UNASSIGNED_WEIGHT = 10_000_000
+
+
+def balanced_pairs(count: int, groups: int) -> int:
+    """Fewest same-value pairs when ``count`` equal values are spread over ``groups`` groups."""
+    if groups <= 0:
+        return count * (count - 1) // 2
+    q, r = divmod(count, groups)
+    return r * (q + 1) * q // 2 + (groups - r) * q * (q - 1) // 2
+
+
+@dataclass(frozen=True)
+class MeetingOption:
+    """A set of participants (and facilitators) who can all attend some weekly slot.
+
+    ``zone`` is the anchor zone of its slots. An option anchored in the
+    program's zone may not host a cohort whose members all live in one other
+    zone (such a cohort is anchored in that zone).
+    """
+
+    zone: str
+    mask: int
+    facilitator_mask: int
+    slots: tuple[Slot, ...]
+
+    def admits(self, person: int) -> bool:
+        return bool(self.mask >> person & 1)
+
+
+@dataclass(frozen=True)
+class FormationInstance:
+    """The flat problem every solver works on. See the module docstring for the cost."""
+
+    problem: ProblemData
+    table: SlotTable
+    n: int
+    ids: tuple[str, ...]
+    levels: tuple[int, ...]
+    org_of: tuple[int, ...]
+    org_names: tuple[str, ...]
+    tz_of: tuple[str, ...]
+    conflicts: tuple[tuple[int, int], ...]
+    options: tuple[MeetingOption, ...]
+    similarity: tuple[tuple[int | None, ...], ...]  # per attribute: value index per person
+    attributes: tuple[str, ...]
+    attribute_weights: tuple[int, ...]
+    value_of: tuple[tuple[int | None, ...], ...]  # per diversity attribute: value index per person
+    value_counts: tuple[tuple[int, ...], ...]
+    facilitator_capacity: tuple[int, ...] = ()
+    facilitator_conflicts: tuple[
+        frozenset[int], ...
+    ] = ()  # per facilitator: participants they cannot lead
+    min_size: int = 7
+    max_size: int = 12
+    target_size: int = 8
+    max_per_org: int = 1
+    max_level_gap: int = 1
+    program_zone: str = "UTC"
+    extra: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def max_cohorts(self) -> int:
+        return self.n // self.min_size
+
+    @cached_property
+    def conflict_sets(self) -> tuple[frozenset[int], ...]:
+        out: list[set[int]] = [set() for _ in range(self.n)]
+        for i, j in self.conflicts:
+            out[i].add(j)
+            out[j].add(i)
+        return tuple(frozenset(s) for s in out)
+
+    @cached_property
+    def options_of(self) -> tuple[tuple[int, ...], ...]:
+        """For each person, the indices of the options that admit them."""
+        out: list[list[int]] = [[] for _ in range(self.n)]
+        for c, opt in enumerate(self.options):
+            m = opt.mask
+            while m:
+                low = m & -m
+                out[low.bit_length() - 1].append(c)
+                m ^= low
+        return tuple(tuple(o) for o in out)
+
+    def cohort_counts(self, assigned: int | None = None) -> range:
+        """Numbers of cohorts that sizes allow for ``assigned`` people (default: everyone)."""
+        n = self.n if assigned is None else assigned
+        lo = -(-n // self.max_size)
+        hi = n // self.min_size
+        return range(lo, hi + 1)
+
+    def min_size_deviation(self) -> int:
+        """The least total ``|size - target|`` any split of everyone allows."""
+        return min(
+            (abs(self.n - k * self.target_size) for k in self.cohort_counts()),
+            default=0,
+        )
+
+    def lower_bound(self) -> int | None:
+        """A valid lower bound on the cost when everyone is placed (``None`` if no split exists).
+
+        For each number of cohorts K, the size term is at least ``|n - K*target|`` and
+        each attribute's pairs at least its balanced spread over K cohorts.
+        """
+        best = None
+        for k in self.cohort_counts():
+            if k <= 0:
+                continue
+            cost = SIZE_WEIGHT * abs(self.n - k * self.target_size)
+            for w, counts in zip(self.attribute_weights, self.value_counts, strict=True):
+                cost += w * sum(balanced_pairs(c, k) for c in counts)
+            best = cost if best is None else min(best, cost)
+        return best
+
+    def cost(self, cohorts: Sequence[Sequence[int]], unassigned: int = 0) -> int:
+        """The cost of cohorts given as lists of participant positions."""
+        total = UNASSIGNED_WEIGHT * unassigned
+        for members in cohorts:
+            total += SIZE_WEIGHT * abs(len(members) - self.target_size)
+            for w, values in zip(self.attribute_weights, self.value_of, strict=True):
+                counts: dict[int, int] = defaultdict(int)
+                for i in members:
+                    v = values[i]
+                    if v is not None:
+                        counts[v] += 1
+                total += w * sum(c * (c - 1) // 2 for c in counts.values())
+        return total
+
+
+def _value_index(values: Sequence[str | None]) -> tuple[tuple[int | None, ...], tuple[int, ...]]:
+    names = sorted({v for v in values if v is not None})
+    idx = {v: k for k, v in enumerate(names)}
+    counts = [0] * len(names)
+    out: list[int | None] = []
+    for v in values:
+        if v is None:
+            out.append(None)
+        else:
+            out.append(idx[v])
+            counts[idx[v]] += 1
+    return tuple(out), tuple(counts)
+
+
+def _options(problem: ProblemData, table: SlotTable) -> tuple[MeetingOption, ...]:
+    """Pareto-maximal (participants, facilitators) sets per anchor zone."""
+    by_key: dict[tuple[str, int, int], list[Slot]] = defaultdict(list)
+    use_fac = bool(problem.facilitators)
+    for slot, mask, fmask in zip(table.slots, table.masks, table.facilitator_masks, strict=True):
+        if mask and (fmask or not use_fac):
+            by_key[(slot.zone, mask, fmask if use_fac else 0)].append(slot)
+    out: list[MeetingOption] = []
+    for zone in sorted({z for z, _, _ in by_key}):
+        keys = sorted(
+            ((m, f) for z, m, f in by_key if z == zone),
+            key=lambda mf: (-mf[0].bit_count(), -mf[1].bit_count(), mf[0], mf[1]),
+        )
+        kept: list[tuple[int, int]] = []
+        for m, f in keys:
+            if not any(m & km == m and f & kf == f for km, kf in kept):
+                kept.append((m, f))
+        for m, f in kept:
+            slots = tuple(sorted(by_key[(zone, m, f)], key=lambda s: s.sort_key))
+            out.append(MeetingOption(zone, m, f, slots))
+    return tuple(out)
+
+
+def build_instance(problem: ProblemData, table: SlotTable | None = None) -> FormationInstance:
+    """Prepare the flat instance of ``problem`` (computes the slot table unless given)."""
+    table = table or slot_table(problem)
+    people = problem.participants
+    rules = problem.config.cohort
+    org_names = tuple(sorted({p.organisation for p in people}))
+    org_idx = {o: k for k, o in enumerate(org_names)}
+    graph = relationship_graph(problem)
+    index = problem.index
+    conflicts = sorted(
+        (min(index[a], index[b]), max(index[a], index[b]))
+        for a, b in graph.edges
+        if a in index and b in index
+    )
+    similarity = tuple(
+        _value_index([p.attribute(a) for p in people])[0] for a in problem.config.similarity
+    )
+    weights = problem.diversity_weights
+    attributes = tuple(sorted(weights))
+    value_of, value_counts = [], []
+    for a in attributes:
+        v, c = _value_index([p.attribute(a) for p in people])
+        value_of.append(v)
+        value_counts.append(c)
+    fac_conf: list[frozenset[int]] = []
+    for f in problem.facilitators:
+        bad = {
+            i for i, p in enumerate(people) if f.organisation and p.organisation == f.organisation
+        }
+        if f.id in graph:
+            bad |= {index[b] for b in graph.neighbors(f.id) if b in index}
+        fac_conf.append(frozenset(bad))
+    return FormationInstance(
+        problem=problem,
+        table=table,
+        n=len(people),
+        ids=tuple(p.id for p in people),
+        levels=tuple(p.level for p in people),
+        org_of=tuple(org_idx[p.organisation] for p in people),
+        org_names=org_names,
+        tz_of=tuple(problem.timezone_of(p) for p in people),
+        conflicts=tuple(conflicts),
+        options=_options(problem, table),
+        similarity=similarity,
+        attributes=attributes,
+        attribute_weights=tuple(round(1000 * weights[a]) for a in attributes),
+        value_of=tuple(value_of),
+        value_counts=tuple(value_counts),
+        facilitator_capacity=tuple(f.max_cohorts for f in problem.facilitators),
+        facilitator_conflicts=tuple(fac_conf),
+        min_size=rules.min_size,
+        max_size=rules.max_size,
+        target_size=rules.target_size,
+        max_per_org=rules.max_per_organisation,
+        max_level_gap=rules.max_level_gap,
+        program_zone=problem.config.schedule.timezone,
+    )
