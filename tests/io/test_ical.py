@@ -179,6 +179,10 @@ SCENARIOS = {
         minute=9 * 60,
     ),
     "kolkata": dict(zone="Asia/Kolkata", member_zones=("Asia/Kolkata",), minute=15 * 60 + 30),
+    # Zones icalendar writes as UTC ("...Z"), and a fixed offset it writes with a TZID.
+    "utc": dict(zone="UTC", member_zones=("UTC",), blackout=("2027-02-22",)),
+    "etc-utc": dict(zone="Etc/UTC", member_zones=("Etc/UTC",), blackout=("2027-02-22",)),
+    "etc-gmt+5": dict(zone="Etc/GMT+5", member_zones=("Etc/GMT+5",), minute=9 * 60),
     # A series over the year end, into a second calendar year.
     "over-new-year": dict(
         zone="America/New_York",
@@ -266,8 +270,11 @@ def check_structure(data: bytes) -> Calendar:
             head, value = line.split(":", 1)
             assert ";TZID=" in head or value.endswith("Z"), f"floating time: {line}"
             assert ";VALUE=DATE" not in head, f"all-day time: {line}"
-    assert used and used <= defined, f"TZIDs without VTIMEZONE: {used - defined}"
+    assert used <= defined, f"TZIDs without VTIMEZONE: {used - defined}"
+    assert used == defined, f"VTIMEZONEs nothing refers to: {defined - used}"
     assert len(defined) == sum(1 for line in lines if line == "BEGIN:VTIMEZONE")
+    first_event = next(i for i, line in enumerate(lines) if line == "BEGIN:VEVENT")
+    assert "BEGIN:VTIMEZONE" not in lines[first_event:], "VTIMEZONE after an event"
     cal = Calendar.from_ical(data)
     assert cal.get_missing_tzids() == set()
     assert str(cal["VERSION"]) == "2.0" and str(cal["CALSCALE"]) == "GREGORIAN"

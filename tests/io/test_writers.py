@@ -552,3 +552,20 @@ def test_old_output_is_never_deleted_when_it_cannot_be_put_back(
     assert len(kept) == 1 and tree(kept[0] / "out") == before
     assert info.value.__notes__ == [f"peermatch: the previous output is kept in {kept[0] / 'out'}"]
     assert not any("peermatch-tmp" in p.name for p in tmp_path.iterdir())
+
+
+def test_cohorts_csv_reads_back_as_previous_cohorts(tmp_path: Path) -> None:
+    """The contract feeds cohorts.csv to a later wave: the reader must accept ours."""
+    from peermatch.io import read_previous
+
+    problem, result = sample()
+    write_outputs(tmp_path / "out", problem, result)
+    links = read_previous(tmp_path / "out" / "cohorts.csv")
+    pairs = {frozenset((link.a, link.b)) for link in links}
+    expected = {
+        frozenset((a, b))
+        for c in result.solution.cohorts
+        for i, a in enumerate(c.members)
+        for b in c.members[i + 1 :]
+    }
+    assert pairs == expected

@@ -455,23 +455,21 @@ def _calendar(name: str, events: Sequence[Event], method: str | None) -> Calenda
     if method:
         cal.add("METHOD", method)
     cal.add("X-WR-CALNAME", name)
-    zones: set[str] = set()
-    years: list[int] = []
-    for event in events:
-        for key in ("DTSTART", "DTEND", "RECURRENCE-ID"):
-            if key in event:
-                value = event.decoded(key)
-                tzinfo = getattr(value, "tzinfo", None)
-                if isinstance(tzinfo, ZoneInfo) and tzinfo.key != "UTC":
-                    zones.add(tzinfo.key)
-                years.append(value.year)
-    if events:
-        lo, hi = min(years), max(years)
-        # Sorted, not set order: the output must be byte-identical across runs.
-        for tzid in sorted(zones):
-            cal.add_component(vtimezone(tzid, lo, hi))
     for event in events:
         cal.add_component(event)
+    years = [
+        event.decoded(key).year
+        for event in events
+        for key in ("DTSTART", "DTEND", "RECURRENCE-ID")
+        if key in event
+    ]
+    # Ask icalendar which TZIDs it will write: it writes UTC-like zones as "Z", and
+    # those need no VTIMEZONE. Sorted, not set order: output must be byte-identical.
+    tzids = sorted(cal.get_used_tzids() - {"UTC"})
+    if tzids:
+        lo, hi = min(years), max(years)
+        # VTIMEZONEs first, before the events that refer to them.
+        cal.subcomponents[0:0] = [vtimezone(tzid, lo, hi) for tzid in tzids]
     return cal
 
 
