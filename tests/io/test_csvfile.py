@@ -135,7 +135,7 @@ def test_blank_lines_count_as_rows_and_cells_are_stripped(write_file: Writer) ->
 def test_ragged_rows(write_file: Writer) -> None:
     path = write_file(
         "p.csv",
-        "id,name,organisation\n1,Smith, Jane,Acme\n2,Bo\n3,Cy,Co,,\n",
+        "id,name,organisation\n1,Smith, Jane,Acme\n2,Bo\n3,Cy,Co,,\n4,Di,Co\n",
     )
     table = read_csv(path, COLUMNS)
     found = messages(table)
@@ -144,7 +144,11 @@ def test_ragged_rows(write_file: Writer) -> None:
         in found
     )
     assert f"{path}:3:: has 2 cells but the header has 3 columns (is a comma missing?)" in found
-    assert [r.get("id") for r in table.rows] == ["3"]  # trailing empty cells are harmless
+    assert (
+        f"{path}:4:: has 5 cells but the header has 3 columns (is a comma inside a value not quoted?)"
+        in found
+    )
+    assert [r.get("id") for r in table.rows] == ["4"]
 
 
 def test_blank_header_cell_with_values_is_an_error(write_file: Writer) -> None:

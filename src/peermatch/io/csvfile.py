@@ -20,10 +20,11 @@ Decisions where the contract is silent
   lines count as rows (so numbers match what the organiser sees) but are
   skipped. Rows whose cells are all blank are skipped too.
 - Cells are stripped of surrounding white space.
-- A row with more cells than the header is an error unless the surplus
-  cells are all blank (Excel writes trailing commas for formatted but empty
-  columns); a row with fewer cells is an error (a missing comma shifts the
-  values that follow it, so padding could silently misplace data).
+- A row with more or fewer cells than the header is an error: an unquoted
+  comma in a name, or a missing one, shifts every value after it, and
+  padding or trimming would silently misplace data. (Excel's trailing commas
+  for formatted but empty columns come with blank header cells, so its rows
+  match the header's width.)
 - Header cells that are blank are ignored when their column holds no value,
   else they are an error. Two header cells that mean the same column (say
   ``Email`` and ``e-mail``) are an error naming both.
@@ -288,7 +289,7 @@ def read_csv(path: str | Path, columns: Sequence[Column], *, file: str | None = 
         table.problem(None, None, "has a header but no data rows")
     width = len(header)
     for number, cells in records[1:]:
-        if len(cells) > width and any(cells[width:]):
+        if len(cells) > width:
             table.problem(
                 number,
                 None,
