@@ -108,7 +108,9 @@ def test_attributes_look_like_a_real_program() -> None:
     assert zones["Asia/Singapore"] < zones["Europe/London"]
     blank = sum(p.availability is None for p in people)
     assert 0.3 * len(people) < blank < 0.8 * len(people)
-    assert len(problem.facilitators) == round(2000 / 15)
+    # About one facilitator per 15 participants, more if needed for 25% spare capacity.
+    assert 2000 / 15 - 1 <= len(problem.facilitators) <= 2000 / 12
+    assert sum(f.max_cohorts for f in problem.facilitators) >= 1.25 * 2000 / 8
     assert {f.max_cohorts for f in problem.facilitators} == {1, 2, 3, 4}
     assert any("," in p.name for p in people)  # names that need CSV quoting
     assert any(not p.name.isascii() for p in people)

@@ -568,7 +568,10 @@ def generate_population(
     fac_history: list[tuple[str, str, str]] = []
     if facilitators:
         wanted = max(len(fac_zone), round(size / 15), 1)
-        while len(fac_zone) < wanted:
+        # Spare capacity of a quarter over the cohorts needed: a population whose
+        # facilitators cannot cover the cohorts would be infeasible for a dull reason.
+        needed = math.ceil(1.25 * cap)
+        while len(fac_zone) < wanted or sum(fac_cap) < needed:
             fac_zone.append(_ZONES[int(rng.choice(len(_ZONES), p=zones_p))])
             fac_cap.append(int(rng.choice(4, p=[0.3, 0.3, 0.25, 0.15])) + 1)
             fac_slots.append([])
