@@ -177,3 +177,22 @@ def test_proven_infeasible_input_exits_3_with_a_diagnosis(write_file: Writer) ->
 def test_usage_errors_exit_2(tmp_path: Path) -> None:
     assert validate().exit_code == 2
     assert validate(tmp_path / "missing.csv").exit_code == 2
+
+
+def test_summary_counts_and_rich_rendering(examples_dir: Path) -> None:
+    import io
+
+    from rich.console import Console
+
+    from peermatch.io import read_problem
+    from peermatch.summary import population_summary, render_rich
+
+    summary = population_summary(read_problem(examples_dir / "participants.csv"))
+    breakdowns = dict(summary.breakdowns)
+    assert sum(count for _, count in breakdowns["organisation"]) == 120
+    assert [label for label, _ in breakdowns["level"]][:2] == ["1 (Team Lead)", "2 (Manager)"]
+    # People without a time zone count in the program's zone.
+    assert dict(breakdowns["time zone"])["Europe/London"] == 33
+    out = io.StringIO()
+    render_rich(summary, Console(file=out, width=100, color_system=None))
+    assert "by organisation" in out.getvalue() and "Aldermoor Bank" in out.getvalue()

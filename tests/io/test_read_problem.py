@@ -185,3 +185,18 @@ def test_shuffled_rows_give_the_same_problem_up_to_order(
     assert {p.id: (p.name, p.organisation, p.manager_id) for p in first.participants} == {
         p.id: (p.name, p.organisation, p.manager_id) for p in problem.participants
     }
+
+
+@pytest.mark.parametrize(
+    "lines",
+    [[PARTICIPANT_HEADER], ["name,email,organisation,level", "A,a@x.org,O,2"]],
+    ids=["header only", "no id column"],
+)
+def test_an_unreadable_people_list_does_not_flood_references(
+    write_file: Writer, lines: list[str]
+) -> None:
+    people = write_file("p.csv", lines)
+    history = write_file("h.csv", ["person_a,person_b", "p0,p1", "p2,p3"])
+    config = write_file("c.toml", "[diversity]\nlanguage = 1\n")
+    found = problems_of(lambda: read_problem(people, history=history, config=config))
+    assert len(found) == 1 and found[0].startswith(f"{people}:"), found

@@ -47,6 +47,7 @@ def test_valid_participants_with_aliases_extra_columns_and_defaults(write_file: 
     assert a.availability == parse_availability("Mon-Fri 09:00-17:00")
     assert a.attributes == {"language": "es"}
     assert (b.industry, b.function, b.manager_id, b.timezone, b.availability) == (None,) * 5
+    assert (b.level, b.level_label) == (3, None)  # an integer is not a title
     assert b.attributes == {"language": ""}  # the column exists, the cell is blank
 
 

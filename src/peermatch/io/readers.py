@@ -173,7 +173,8 @@ def _participants(
             "email": row.get("email"),
             "organisation": row.get("organisation"),
             "level": level,
-            "level_label": label if label != str(level) else None,
+            # Only a title is a label: an integer cell stays an integer in the outputs.
+            "level_label": None if re.fullmatch(r"\+?\d+", row.get("level")) else label,
             "industry": row.get("industry") or None,
             "function": row.get("function") or None,
             "manager_id": row.get("manager_id") or None,
@@ -264,6 +265,20 @@ def _previous(
         for a, b in combinations(members, 2)
     ]
     return links, table
+
+
+def _sound(table: CsvTable) -> bool:
+    """Whether a file's header was readable (no file-level or header problem)."""
+    return not any(p.row is None or p.row == 1 for p in table.problems)
+
+
+def _unknown_reference(issue: Issue, links: _Parsed[HistoryLink] | None, known: set[str]) -> bool:
+    if issue.entity == "config":
+        return True  # attribute names are checked against the participants' columns
+    if issue.entity != "history" or links is None or issue.index is None:
+        return False
+    link = links.refs[issue.index]
+    return (link.a if issue.field == "person_a" else link.b) not in known
 
 
 def _raise_if(problems: Iterable[InputProblem]) -> None:
@@ -456,6 +471,10 @@ def read_problem(
         links.refs if links else (),
         program if config_ok else ProgramConfig(),
     )
+    if not (_sound(people.table) and (hosts is None or _sound(hosts.table))):
+        # Without a readable list of people, every reference to them would be
+        # reported as unknown: only the problem with the list itself is useful.
+        issues = [i for i in issues if not _unknown_reference(i, links, known)]
     problems += _issue_problems(issues, sources, str(config) if config else None, config_text)
     _raise_if(problems)
     return ProblemData(
