@@ -228,6 +228,7 @@ def iterated_tabu_search(
     tenure: tuple[int, int] | None = None,
     perturbation: tuple[int, int] | None = None,
     restart_from_best: float = 0.0,
+    perturb_move_probability: float = 0.5,
 ) -> SearchResult:
     """Maximise the MDGP objective with iterated tabu search.
 
@@ -259,6 +260,9 @@ def iterated_tabu_search(
         Probability that a new phase perturbs the overall best solution;
         otherwise it perturbs the best solution of the phase just ended
         (a random-walk acceptance, which diversified better in tuning).
+    perturb_move_probability : float, default 0.5
+        Share of perturbation steps that try a random feasible move (changing
+        group sizes) instead of a random swap.
 
     Returns
     -------
@@ -399,7 +403,8 @@ def iterated_tabu_search(
             break
         restarts += 1
         base = best_group if rng.random() < restart_from_best else phase_group
-        state.reset(_perturb(base, lo, hi, int(rng.integers(p_lo, p_hi + 1)), rng))
+        strength = int(rng.integers(p_lo, p_hi + 1))
+        state.reset(_perturb(base, lo, hi, strength, rng, perturb_move_probability))
         tabu_until[:] = 0
 
     return SearchResult(
@@ -429,7 +434,12 @@ class _Draws:
 
 
 def _perturb(
-    assignment: IntArray, lower: IntArray, upper: IntArray, strength: int, rng: np.random.Generator
+    assignment: IntArray,
+    lower: IntArray,
+    upper: IntArray,
+    strength: int,
+    rng: np.random.Generator,
+    move_probability: float,
 ) -> IntArray:
     """Apply ``strength`` random swaps (or feasible moves) to a copy."""
     x = assignment.copy()
@@ -439,7 +449,7 @@ def _perturb(
     for _ in range(strength):
         i = int(rng.integers(n))
         g = int(x[i])
-        if rng.random() < 0.5 and sizes[g] > lower[g]:
+        if rng.random() < move_probability and sizes[g] > lower[g]:
             room = np.flatnonzero(sizes < upper)
             room = room[room != g]
             if room.size:
