@@ -63,7 +63,7 @@ from icalendar import (
 )
 
 from peermatch.model import Facilitator, Participant, ProblemData
-from peermatch.schedule import SessionTime
+from peermatch.schedule import SessionTime, Slot
 from peermatch.solution import Cohort
 
 __all__ = [
@@ -87,6 +87,11 @@ _MODES = ("series", "expanded")
 
 def dtstamp() -> datetime:
     """The DTSTAMP of this run: ``SOURCE_DATE_EPOCH`` when set, else now (UTC, whole seconds).
+
+    Returns
+    -------
+    datetime.datetime
+        An aware UTC datetime.
 
     Raises
     ------
@@ -215,7 +220,10 @@ def vtimezone(tzid: str, first_year: int, last_year: int) -> Timezone:
     first_year, last_year
         The calendar years to cover (inclusive).
     """
-    return Timezone.from_ical(_vtimezone_ical(tzid, first_year, last_year))
+    # A fresh component each time: the cache holds bytes, so no caller can alter another's.
+    tz = Timezone.from_ical(_vtimezone_ical(tzid, first_year, last_year))
+    assert isinstance(tz, Timezone)
+    return tz
 
 
 # -- events -------------------------------------------------------------------------------------
@@ -237,15 +245,13 @@ def _when(moment: datetime, zone: ZoneInfo) -> datetime:
     return moment.astimezone(UTC)
 
 
-def _nominal_start(session: SessionTime, zone: ZoneInfo) -> datetime:
-    """The start the weekly rule gives this session (its own start unless it was moved)."""
-    if session.moved_from is None:
-        return session.start
-    local = session.start.astimezone(zone)
-    d = session.moved_from
+def _nominal_start(session: SessionTime, slot: Slot) -> datetime:
+    """The start the weekly rule gives this session: its nominal date at the slot's time."""
+    day = session.moved_from or session.start.date()
+    h, m = divmod(slot.start_minute, 60)
     # fold=0 mirrors how peermatch.schedule builds starts and how RFC 5545 reads a
     # DTSTART wall time that falls in a daylight-saving gap or overlap.
-    return datetime(d.year, d.month, d.day, local.hour, local.minute, tzinfo=zone)
+    return datetime(day.year, day.month, day.day, h, m, tzinfo=ZoneInfo(slot.zone))
 
 
 def _elapsed(session: SessionTime) -> timedelta:
@@ -399,6 +405,8 @@ def cohort_events(problem: ProblemData, cohort: Cohort, mode: str, stamp: dateti
     if mode not in _MODES:
         raise ValueError(f"calendar mode must be one of {', '.join(_MODES)}, not '{mode}'")
     zone = _check_cohort(cohort)
+    slot = cohort.slot
+    assert slot is not None  # checked above
     sessions = cohort.sessions
     events: list[Event] = []
     if mode == "expanded":
@@ -412,7 +420,7 @@ def cohort_events(problem: ProblemData, cohort: Cohort, mode: str, stamp: dateti
     rules = problem.config.schedule
     uid = session_uid(problem, cohort.id)
     first = sessions[0]
-    nominal_first = _nominal_start(first, zone)
+    nominal_first = _nominal_start(first, slot)
     # Elapsed lengths, through UTC: subtracting two datetimes that share a tzinfo
     # object gives their wall-clock difference, which is wrong across a DST change.
     master_length = _elapsed(first)
@@ -429,7 +437,7 @@ def cohort_events(problem: ProblemData, cohort: Cohort, mode: str, stamp: dateti
     _set_texts(master, *master_texts)
     events.append(master)
     for s in sessions:
-        nominal = _nominal_start(s, zone)
+        nominal = _nominal_start(s, slot)
         texts = _texts(problem, cohort, s)
         # Readers disagree on whether an occurrence lasts DTEND - DTSTART in wall
         # time or in elapsed time; both agree unless a DST change falls inside the
