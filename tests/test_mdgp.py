@@ -210,7 +210,9 @@ def test_tiny_instances_reach_exact_optimum(name: str) -> None:
     inst = read_mdgp(path)
     bks = load_bks()[name]
     assert "exact optimum" in bks.source
-    result = solve_mdgp(inst, time_limit=8.0, seed=0)
+    # Generous limit: CP-SAT stops at the proof (<= 2.5 s alone here), but
+    # the suite may share the machine with other jobs.
+    result = solve_mdgp(inst, time_limit=30.0, seed=0)
     _check_result(path, inst, result)
     assert result.objective == pytest.approx(bks.bks, abs=1e-3)
     assert result.best_known == pytest.approx(bks.bks)
