@@ -76,6 +76,8 @@ def machine_notes() -> dict[str, str]:
         "ortools": _version("ortools"),
         "numpy": _version("numpy"),
         "platform": platform.platform(),
+        # Other jobs on the machine slow the runs; record how busy it was.
+        "load average (1/5/15 min) when written": " ".join(f"{x:.2f}" for x in os.getloadavg()),
     }
 
 
@@ -154,7 +156,6 @@ def main(argv: list[str] | None = None) -> int:
     instances = sorted((read_mdgp(f) for f in files), key=lambda i: (i.n, i.name))
 
     rows: list[Row] = []
-    notes = machine_notes()
     for inst in instances:
         rec = bks.get(inst.name)
         limits: list[float] = []
@@ -183,7 +184,7 @@ def main(argv: list[str] | None = None) -> int:
                 f"{row.status:8s} {row.runtime_s:6.2f}s",
                 flush=True,
             )
-            _write(rows, notes, args.seed)
+            _write(rows, machine_notes(), args.seed)
     return 0
 
 
