@@ -169,3 +169,16 @@ def test_huge_field_is_refused(write_file: Writer) -> None:
 def test_directory_and_missing_file(tmp_path: Path) -> None:
     assert "is a directory" in read_csv(tmp_path, COLUMNS).problems[0].message
     assert "not found" in read_csv(tmp_path / "nope.csv", COLUMNS).problems[0].message
+
+
+def test_unclosed_quote_is_named(write_file: Writer) -> None:
+    path = write_file("p.csv", 'id,name,organisation\n1,Ann,Acme\n2,"Bo,Co\n3,Cy,Co\n')
+    table = read_csv(path, COLUMNS)
+    assert [(p.row, p.message) for p in table.problems] == [
+        (3, 'a quote (") opened in this row is never closed')
+    ]
+
+
+def test_old_mac_line_endings(write_file: Writer) -> None:
+    table = read_csv(write_file("p.csv", b"id,name,organisation\r1,Ann,Acme\r2,Bo,Co\r"), COLUMNS)
+    assert table.problems == [] and [r.number for r in table.rows] == [2, 3]

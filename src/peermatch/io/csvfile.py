@@ -257,6 +257,11 @@ def read_csv(path: str | Path, columns: Sequence[Column], *, file: str | None = 
         csv.field_size_limit(old_limit)
     if records is None:
         return table
+    if records and text.count('"') % 2 and any("\n" in c or "\r" in c for c in records[-1][1]):
+        # The csv module reads an unclosed quote to the end of the file; say so
+        # rather than report the swallowed rows as one ragged row.
+        table.problem(records[-1][0], None, 'a quote (") opened in this row is never closed')
+        return table
     records = [(n, cells) for n, cells in records if any(cells)]
     if not records:
         table.problem(None, None, "is empty (expected a header row and data rows)")
