@@ -51,15 +51,3 @@ def write_file(tmp_path: Path) -> Callable[..., Path]:
         return path
 
     return write
-
-
-@pytest.fixture
-def participants_csv(write_file: Callable[..., Path]) -> Callable[..., Path]:
-    """Write a participants.csv of ``n`` valid people plus any extra ``lines`` (raw CSV)."""
-
-    def make(
-        n: int = 8, *lines: str, name: str = "participants.csv", header: str = PARTICIPANT_HEADER
-    ) -> Path:
-        return write_file(name, [header, *participant_lines(n), *lines])
-
-    return make
