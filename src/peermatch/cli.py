@@ -135,6 +135,160 @@ def validate(
 
 # --- run (issue 3) -------------------------------------------------------------
 
+
+class _ProgressDisplay:
+    """Progress on stderr: a live line on a terminal, a line every few seconds otherwise."""
+
+    def __init__(self, quiet: bool) -> None:
+        self.quiet = quiet
+        self.last = -1e9
+        self.status: Any = None
+        if not quiet and sys.stderr.isatty():
+            from rich.console import Console
+
+            self.status = Console(stderr=True).status("solving...")
+
+    def __enter__(self) -> _ProgressDisplay:
+        if self.status is not None:
+            self.status.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.status is not None:
+            self.status.__exit__(*exc)
+
+    def __call__(self, event: Any) -> None:
+        if self.quiet:
+            return
+        bound = "" if event.bound is None else f", bound {event.bound:,.0f}"
+        text = f"{event.elapsed:6.1f}s  cost {event.objective:,.0f}{bound}"
+        if event.message:
+            text += f" ({event.message})"
+        if self.status is not None:
+            self.status.update(f"solving... {text}")
+        elif event.elapsed - self.last >= 5:
+            self.last = event.elapsed
+            click.echo(text, err=True)
+
+
+@main.command()
+@input_options
+@click.option(
+    "--out",
+    "out",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Output folder (written whole or not at all).",
+)
+@click.option(
+    "--time-limit",
+    type=click.FloatRange(min=0, min_open=True),
+    help="Solver time limit in seconds (default: the config's, 60).",
+)
+@click.option("--seed", type=click.IntRange(min=0), help="Random seed (default: the config's, 0).")
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1, max=64),
+    help="CP-SAT workers (default: the config's, else 1).",
+)
+@click.option(
+    "--allow-unassigned",
+    is_flag=True,
+    help="Place as many people as possible; list the rest in unassigned.csv.",
+)
+@click.option(
+    "--calendar-mode",
+    type=click.Choice(["series", "expanded"]),
+    help="RRULE series (default) or one event per session.",
+)
+@click.option(
+    "--wall-clock",
+    is_flag=True,
+    help="Measure the time limit in wall-clock seconds (runs may then differ).",
+)
+@click.option("--quiet", "-q", is_flag=True, help="No progress on stderr.")
+def run(
+    participants: Path,
+    history: Path | None,
+    facilitators: Path | None,
+    previous: tuple[Path, ...],
+    config: Path | None,
+    out: Path,
+    time_limit: float | None,
+    seed: int | None,
+    workers: int | None,
+    allow_unassigned: bool,
+    calendar_mode: str | None,
+    wall_clock: bool,
+    quiet: bool,
+) -> None:
+    """Form cohorts, schedule their sessions and write every output file into --out.
+
+    Exit 0 done; 1 invalid input; 2 usage error; 3 proven infeasible (with a
+    diagnosis); 4 no solution found within the time limit.
+    """
+    from peermatch.io.writers import OutputError, check_output_dir, write_outputs
+    from peermatch.metrics import cohort_metrics
+    from peermatch.solution import Status
+    from peermatch.solvers.cpsat import solve
+    from peermatch.violations import violations
+
+    try:
+        check_output_dir(out)
+    except OutputError as exc:
+        fail(f"{out}: {exc}", EXIT_USAGE)
+    problem = _read_input(participants, history, facilitators, previous, config)
+    workers = workers or problem.config.solver.workers or 1
+    try:
+        with _ProgressDisplay(quiet) as display:
+            result = solve(
+                problem,
+                time_limit=time_limit,
+                seed=seed,
+                workers=workers,
+                allow_unassigned=allow_unassigned,
+                deterministic=not wall_clock,
+                progress=display,
+            )
+    except KeyboardInterrupt:
+        fail("interrupted before any solution was found; nothing was written", EXIT_NO_SOLUTION)
+    if result.status == Status.INFEASIBLE:
+        fail("no cohorts can satisfy every rule:\n" + "\n".join(result.diagnosis), EXIT_INFEASIBLE)
+    if result.solution is None:
+        fail(
+            f"no solution found within the time limit ({result.runtime:.1f}s); "
+            "try a longer --time-limit or --allow-unassigned; nothing was written",
+            EXIT_NO_SOLUTION,
+        )
+    broken = list(violations(problem, result.solution))
+    if broken:
+        fail(
+            "internal error: the solution breaks rules it must keep (please report this):\n"
+            + "\n".join(str(v) for v in broken)
+            + "\nnothing was written",
+            EXIT_NO_SOLUTION,
+        )
+    try:
+        written = write_outputs(
+            out,
+            problem,
+            result,
+            calendar_mode=calendar_mode,
+            metrics=cohort_metrics(problem, result.solution),
+        )
+    except (OutputError, OSError, ValueError) as exc:
+        fail(f"{out}: could not write the outputs: {exc}", EXIT_USAGE)
+    sol = result.solution
+    placed = sum(len(c.members) for c in sol.cohorts)
+    gap = "n/a" if result.gap is None else f"{100 * result.gap:.2f}%"
+    bound = "n/a" if result.best_bound is None else f"{result.best_bound:,.0f}"
+    click.echo(
+        f"{result.status.value}: {len(sol.cohorts)} cohorts, {placed} placed, {len(sol.unassigned)} unassigned; "
+        f"cost {result.objective:,.0f}, bound {bound}, gap {gap}, {result.runtime:.1f}s"
+    )
+    click.echo(f"wrote {len(written)} files to {out}")
+
+
 # --- generate (issue 5) ---------------------------------------------------------
 
 

@@ -20,9 +20,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
-from peermatch.availability import Window
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import numpy as np
+
+from peermatch.availability import Window, merge_windows
 from peermatch.model import Facilitator, Participant, ProblemData
-from peermatch.schedule import Slot, attends, candidate_slots, session_times
+from peermatch.schedule import Slot, candidate_slots, series_dates
 
 __all__ = ["SlotClass", "SlotTable", "slot_table"]
 
@@ -100,14 +105,84 @@ class SlotTable:
         return max((m.bit_count() - 1 for m in self.masks if m & bit), default=-1)
 
 
-def _group_key(
-    problem: ProblemData, person: Participant | Facilitator
-) -> tuple[str, tuple[Window, ...]]:
-    return problem.timezone_of(person), problem.availability_of(person)
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_THURSDAY = 3  # 1970-01-01 was a Thursday
+
+
+def _minutes(moment: datetime) -> int:
+    return int((moment - EPOCH).total_seconds() // 60)
+
+
+class _Offsets:
+    """A zone's UTC offset (minutes) as a step function of UTC minutes over a date range."""
+
+    def __init__(self, zone: str, first: date, last: date):
+        tz = ZoneInfo(zone)
+
+        def offset(t: int) -> int:
+            moment = EPOCH + timedelta(minutes=t)
+            delta = moment.astimezone(tz).utcoffset()
+            return int(delta.total_seconds() // 60) if delta is not None else 0
+
+        day0 = datetime(first.year, first.month, first.day, tzinfo=UTC) - timedelta(days=2)
+        t = _minutes(day0)
+        end = _minutes(datetime(last.year, last.month, last.day, tzinfo=UTC) + timedelta(days=3))
+        instants, offsets = [-(1 << 62)], [offset(t)]
+        while t < end:
+            nxt = t + 1440
+            off = offset(nxt)
+            if off != offsets[-1]:
+                lo, hi = t, nxt  # offset(lo) is the old one, offset(hi) the new one
+                while hi - lo > 1:
+                    mid = (lo + hi) // 2
+                    if offset(mid) == offsets[-1]:
+                        lo = mid
+                    else:
+                        hi = mid
+                instants.append(hi)
+                offsets.append(off)
+            t = nxt
+        self.instants = np.array(instants, dtype=np.int64)
+        self.offsets = np.array(offsets, dtype=np.int64)
+
+    def at(self, utc: np.ndarray) -> np.ndarray:
+        return self.offsets[np.searchsorted(self.instants, utc, side="right") - 1]
+
+
+def _local_to_utc(zone: ZoneInfo, day: date, minutes: np.ndarray) -> np.ndarray:
+    """UTC minutes of local wall times on ``day`` (fold=0, as calendar clients read them)."""
+    midnight = datetime(day.year, day.month, day.day, tzinfo=zone)
+    late = datetime(day.year, day.month, day.day, 23, 59, tzinfo=zone)
+    base = _minutes(datetime(day.year, day.month, day.day, tzinfo=UTC))
+    if midnight.utcoffset() == late.utcoffset():
+        off = int(midnight.utcoffset().total_seconds() // 60)  # type: ignore[union-attr]
+        return base + minutes - off
+    # A daylight-saving change on this very day: convert each time exactly.
+    return np.array(
+        [
+            _minutes(datetime(day.year, day.month, day.day, int(m) // 60, int(m) % 60, tzinfo=zone))
+            for m in minutes
+        ],
+        dtype=np.int64,
+    )
+
+
+def _coverage(windows: tuple[Window, ...]) -> np.ndarray:
+    """Prefix sums of the minutes of the week covered by ``windows``."""
+    covered = np.zeros(7 * 1440, dtype=np.int64)
+    for w in merge_windows(windows):
+        covered[w.day * 1440 + w.start : w.day * 1440 + w.end] = 1
+    return np.concatenate([[0], np.cumsum(covered)])
 
 
 def slot_table(problem: ProblemData, offsets: int | None = None) -> SlotTable:
     """Compute the :class:`SlotTable` of a problem.
+
+    Vectorised: session instants of all candidate slots are computed once in
+    UTC; each group of people sharing a zone and windows converts them with
+    its zone's offset steps and checks its windows by prefix sums. The
+    result equals :func:`peermatch.schedule.attends` slot by slot (tested),
+    which :func:`peermatch.violations` uses independently.
 
     Parameters
     ----------
@@ -121,37 +196,62 @@ def slot_table(problem: ProblemData, offsets: int | None = None) -> SlotTable:
     program_zone = rules.timezone
     zones = {program_zone} | {problem.timezone_of(p) for p in problem.participants}
     slots = candidate_slots(rules, zones, offsets)
+    count = len(slots)
 
-    # People with the same zone and windows attend the same slots: evaluate each group once.
-    groups: dict[tuple[str, tuple[Window, ...]], int] = defaultdict(int)
-    for i, p in enumerate(problem.participants):
-        groups[_group_key(problem, p)] |= 1 << i
-    fac_groups: dict[tuple[str, tuple[Window, ...]], int] = defaultdict(int)
-    for j, f in enumerate(problem.facilitators):
-        fac_groups[_group_key(problem, f)] |= 1 << j
+    # Session start instants (UTC minutes) of every slot; -1 rows: series impossible.
+    starts = np.zeros((count, rules.sessions), dtype=np.int64)
+    possible = np.ones(count, dtype=bool)
+    groups_of_slots: dict[tuple[str, int, int], list[int]] = defaultdict(list)
+    for idx, slot in enumerate(slots):
+        groups_of_slots[(slot.zone, slot.weekday, slot.week_offset)].append(idx)
+    days: list[date] = [rules.start_date]
+    for (zone, weekday, offset), idxs in groups_of_slots.items():
+        try:
+            dates = series_dates(rules, weekday, offset)
+        except ValueError:
+            possible[idxs] = False
+            continue
+        tz = ZoneInfo(zone)
+        minutes = np.array([slots[i].start_minute for i in idxs], dtype=np.int64)
+        for k, (day, _) in enumerate(dates):
+            starts[idxs, k] = _local_to_utc(tz, day, minutes)
+            days.append(day)
+    ends = starts + rules.duration_minutes
+    first, last = min(days), max(days)
+    offset_cache: dict[str, _Offsets] = {}
 
-    cache: dict[tuple[tuple[str, tuple[Window, ...]], Slot], bool] = {}
+    def fits(zone: str, windows: tuple[Window, ...]) -> np.ndarray:
+        steps = offset_cache.get(zone) or offset_cache.setdefault(zone, _Offsets(zone, first, last))
+        local_start = starts + steps.at(starts)
+        local_end = ends + steps.at(ends)
+        day_s, min_s = np.divmod(local_start, 1440)
+        day_e, min_e = np.divmod(local_end, 1440)
+        same_day = day_e == day_s
+        to_midnight = (day_e == day_s + 1) & (min_e == 0)
+        end_min = np.where(to_midnight, 1440, min_e)
+        weekday = (day_s + _THURSDAY) % 7
+        ws = weekday * 1440 + min_s
+        we = np.clip(weekday * 1440 + end_min, 0, 7 * 1440)
+        prefix = _coverage(windows)
+        covered = (prefix[we] - prefix[ws]) == (we - ws)
+        return np.all(covered & (same_day | to_midnight), axis=1) & possible
 
-    def ok(key: tuple[str, tuple[Window, ...]], slot: Slot) -> bool:
-        hit = cache.get((key, slot))
-        if hit is None:
-            sessions = session_times(rules, slot)
-            # The first session rejects most slots; check it alone before the series.
-            hit = attends(key[1], key[0], sessions[:1]) and attends(key[1], key[0], sessions[1:])
-            cache[(key, slot)] = hit
-        return hit
+    def masks_for(people: Sequence[Participant | Facilitator], anchored: bool) -> list[int]:
+        groups: dict[tuple[str, tuple[Window, ...]], int] = defaultdict(int)
+        for i, person in enumerate(people):
+            groups[(problem.timezone_of(person), problem.availability_of(person))] |= 1 << i
+        masks = [0] * count
+        zone_of = np.array([s.zone for s in slots], dtype=object)
+        for (zone, windows), bits in groups.items():
+            ok = fits(zone, windows)
+            if anchored:
+                ok &= (zone_of == program_zone) | (zone_of == zone)
+            for idx in np.flatnonzero(ok):
+                masks[idx] |= bits
+        return masks
 
-    masks: list[int] = []
-    fmasks: list[int] = []
-    for slot in slots:
-        mask = 0
-        for key, bits in groups.items():
-            if (slot.zone == program_zone or key[0] == slot.zone) and ok(key, slot):
-                mask |= bits
-        masks.append(mask)
-        fmask = 0
-        for key, bits in fac_groups.items():
-            if ok(key, slot):
-                fmask |= bits
-        fmasks.append(fmask)
-    return SlotTable(tuple(slots), tuple(masks), tuple(fmasks))
+    return SlotTable(
+        tuple(slots),
+        tuple(masks_for(problem.participants, True)),
+        tuple(masks_for(problem.facilitators, False)),
+    )

@@ -30,7 +30,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import networkx as nx
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from peermatch.availability import Window, parse_availability
+from peermatch.availability import Window, merge_windows, parse_availability
 
 __all__ = [
     "BUILTIN_ATTRIBUTES",
@@ -155,7 +155,8 @@ class Participant(_Frozen):
     def _nonempty(cls, value: tuple[Window, ...] | None) -> tuple[Window, ...] | None:
         if value is not None and not value:
             raise ValueError("availability must hold at least one window (or be None)")
-        return value
+        # Touching windows form one: a session may run from one into the next.
+        return merge_windows(value) if value is not None else None
 
     @field_validator("attributes")
     @classmethod
@@ -199,6 +200,13 @@ class Facilitator(_Frozen):
     @classmethod
     def _blank_is_none(cls, value: str | None) -> str | None:
         return value.strip() or None if value is not None else None
+
+    @field_validator("availability")
+    @classmethod
+    def _windows(cls, value: tuple[Window, ...] | None) -> tuple[Window, ...] | None:
+        if value is not None and not value:
+            raise ValueError("availability must hold at least one window (or be None)")
+        return merge_windows(value) if value is not None else None
 
     @field_validator("timezone")
     @classmethod

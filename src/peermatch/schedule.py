@@ -31,6 +31,7 @@ __all__ = [
     "attends",
     "available_slots",
     "candidate_slots",
+    "series_dates",
     "session_times",
 ]
 
@@ -69,17 +70,24 @@ class SessionTime(BaseModel):
     moved_from: date | None = None
 
 
-def _first_date(rules: ScheduleRules, slot: Slot) -> date:
-    anchor = rules.start_date + timedelta(weeks=slot.week_offset)
-    return anchor + timedelta(days=(slot.weekday - anchor.weekday()) % 7)
+@lru_cache(maxsize=4096)
+def series_dates(
+    rules: ScheduleRules, weekday: int, week_offset: int = 0
+) -> tuple[tuple[date, date], ...]:
+    """``(actual, nominal)`` dates of every session of a series on ``weekday``.
 
+    The nominal dates follow the cadence from the first ``weekday`` on or after
+    ``start_date + week_offset`` weeks; a nominal date on a blackout date (or
+    already taken by a moved session) moves a week at a time until it is free.
 
-@lru_cache(maxsize=65536)
-def _series(rules: ScheduleRules, slot: Slot) -> tuple[SessionTime, ...]:
-    zone = ZoneInfo(slot.zone)
-    first = _first_date(rules, slot)
-    h, m = divmod(slot.start_minute, 60)
-    out: list[SessionTime] = []
+    Raises
+    ------
+    ValueError
+        When a session cannot leave the blackout dates within ``MAX_SHIFT_WEEKS``.
+    """
+    anchor = rules.start_date + timedelta(weeks=week_offset)
+    first = anchor + timedelta(days=(weekday - anchor.weekday()) % 7)
+    out: list[tuple[date, date]] = []
     taken: set[date] = set()
     for k in range(rules.sessions):
         nominal = first + k * rules.period
@@ -93,6 +101,16 @@ def _series(rules: ScheduleRules, slot: Slot) -> tuple[SessionTime, ...]:
                     f"within {MAX_SHIFT_WEEKS} weeks"
                 )
         taken.add(day)
+        out.append((day, nominal))
+    return tuple(out)
+
+
+@lru_cache(maxsize=65536)
+def _series(rules: ScheduleRules, slot: Slot) -> tuple[SessionTime, ...]:
+    zone = ZoneInfo(slot.zone)
+    h, m = divmod(slot.start_minute, 60)
+    out: list[SessionTime] = []
+    for k, (day, nominal) in enumerate(series_dates(rules, slot.weekday, slot.week_offset)):
         # fold=0: a wall time in a DST gap or overlap is read as the earlier offset,
         # which is what calendar clients do for DTSTART with a TZID.
         start = datetime(day.year, day.month, day.day, h, m, tzinfo=zone)

@@ -53,6 +53,7 @@ __all__ = [
     "COHORT_COLUMNS",
     "SESSION_COLUMNS",
     "UNASSIGNED_COLUMNS",
+    "check_output_dir",
     "OutputError",
     "render_outputs",
     "write_outputs",
@@ -352,6 +353,17 @@ def _check_target(target: Path) -> bool:
         f"{target} is not empty and holds no {_MARKER}, so it does not look like a "
         "peermatch output; choose another --out folder or empty this one"
     )
+
+
+def check_output_dir(out_dir: str | os.PathLike[str]) -> None:
+    """Raise :class:`OutputError` now if :func:`write_outputs` would refuse ``out_dir``.
+
+    Lets the command line refuse a bad ``--out`` before spending the solve.
+    """
+    target = Path(out_dir)
+    if target.is_symlink():
+        target = target.resolve()
+    _check_target(Path(os.path.abspath(target)))
 
 
 def _restore(old: Path, target: Path) -> bool:

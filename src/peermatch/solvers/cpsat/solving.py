@@ -168,6 +168,7 @@ def solve(
 
     greedy = greedy_cohorts(inst, seed)
     greedy_ok = not greedy.unplaced
+    greedy_time = time.monotonic() - start
     if progress:
         progress(
             Progress(
