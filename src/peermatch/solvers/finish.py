@@ -26,7 +26,13 @@ from peermatch.schedule import SessionTime, Slot, session_times
 from peermatch.solution import Cohort, Solution, Unassigned
 from peermatch.solvers.instance import FormationInstance
 
-__all__ = ["cohort_ids", "finish_solution", "unassigned_reason"]
+__all__ = [
+    "assign_facilitators",
+    "candidate_slots",
+    "cohort_ids",
+    "finish_solution",
+    "unassigned_reason",
+]
 
 
 def _mask(people: Sequence[int]) -> int:
@@ -64,7 +70,7 @@ def _overlap(a: Sequence[SessionTime], b: Sequence[SessionTime]) -> bool:
     return any(x.start < y.end and y.start < x.end for x in a for y in b)
 
 
-def _assign_facilitators(
+def assign_facilitators(
     inst: FormationInstance, cohorts: Sequence[Sequence[int]]
 ) -> list[int | None]:
     """A capacity-respecting facilitator for each cohort by max flow (None where impossible)."""
@@ -185,7 +191,7 @@ def finish_solution(
     cohorts = [sorted(cohorts[k], key=lambda i: inst.ids[i]) for k in order]
     if inst.problem.facilitators:
         if facilitators is None:
-            fac = _assign_facilitators(inst, cohorts)
+            fac = assign_facilitators(inst, cohorts)
         else:
             fac = [facilitators[k] for k in order]
     else:

@@ -27,7 +27,7 @@ from dataclasses import replace
 from ortools.sat.python import cp_model
 
 from peermatch.solvers.cpsat.model import FormationModel
-from peermatch.solvers.finish import _assign_facilitators
+from peermatch.solvers.finish import assign_facilitators
 from peermatch.solvers.instance import FormationInstance, MeetingOption
 
 __all__ = ["improve", "sub_instance"]
@@ -113,7 +113,7 @@ def improve(
     rng = random.Random(seed)
     current = [list(c) for c in cohorts if c]
     facs: list[int | None] | None = (
-        _assign_facilitators(inst, current) if inst.problem.facilitators else None
+        assign_facilitators(inst, current) if inst.problem.facilitators else None
     )
     left = list(unplaced)
     cost = inst.cost(current, len(left))
@@ -165,7 +165,7 @@ def improve(
         spent += (solver.deterministic_time + STEP_OVERHEAD) if deterministic else solver.wall_time
         if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             continue
-        sub_cohorts, sub_facs, sub_unplaced = fm.extract(lambda var: solver.boolean_value(var))
+        sub_cohorts, sub_facs, sub_unplaced = fm.extract(solver.boolean_value)
         before = sub.cost(
             [[local[i] for i in current[k]] for k in chosen],
             len([i for i in people if i in set(left)]),

@@ -61,7 +61,7 @@ class Objective:
             for i, val in enumerate(values):
                 if val is not None and counts[val] >= 2:
                     groups.setdefault(val, []).append(i)
-            for val, people in sorted(groups.items()):
+            for _, people in sorted(groups.items()):
                 for k in range(len(v.used)):
                     xs = [v.x[i, k] for i in people if (i, k) in v.x]
                     ub = min(len(xs), inst.max_size)

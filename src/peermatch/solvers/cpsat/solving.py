@@ -26,7 +26,7 @@ from peermatch.compat import slot_table
 from peermatch.model import ProblemData
 from peermatch.solution import Result, Solution, Status
 from peermatch.solvers.cpsat.model import FormationModel
-from peermatch.solvers.finish import finish_solution
+from peermatch.solvers.finish import assign_facilitators, finish_solution
 from peermatch.solvers.greedy import greedy_cohorts
 from peermatch.solvers.instance import FormationInstance, build_instance
 
@@ -169,6 +169,7 @@ def solve(
     greedy = greedy_cohorts(inst, seed)
     greedy_ok = not greedy.unplaced
     greedy_time = time.monotonic() - start
+    greedy_time = time.monotonic() - start
     if progress:
         progress(
             Progress(
@@ -208,7 +209,7 @@ def solve(
         )
 
     fm = FormationModel(inst, inst.max_cohorts, allow_unassigned=allow_unassigned)
-    fac_hint = None
+    fac_hint = assign_facilitators(inst, greedy.cohorts) if problem.facilitators else None
     if greedy.cohorts:
         fm.add_hint(greedy.cohorts, fac_hint)
         fm.complete_hint(seed)
@@ -234,7 +235,7 @@ def solve(
             cp_bound,
             code == cp_model.OPTIMAL,
             stats=stats,
-            first=tracker.first_time,
+            first=greedy_time if greedy_ok else tracker.first_time,
         )
     if greedy_ok:
         return _finish(
@@ -246,7 +247,7 @@ def solve(
             cp_bound,
             False,
             stats=stats,
-            first=0.0,
+            first=greedy_time,
         )
     if code == cp_model.INFEASIBLE:
         budget = max(1.0, min(30.0, time_limit))
