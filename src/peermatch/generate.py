@@ -78,12 +78,14 @@ __all__ = [
     "DIFFICULTIES",
     "FUNCTIONS",
     "INDUSTRIES",
+    "LEVEL_TITLES",
     "TIMEZONES",
     "Difficulty",
     "Population",
     "cohort_count",
     "default_config",
     "generate_population",
+    "program_toml",
     "write_population",
 ]
 
@@ -531,7 +533,7 @@ def generate_population(
     last = rng.integers(0, len(_LAST_NAMES), size=size)
     comma_name = rng.random(size) < 0.03
     blank_london = rng.random(size) < 0.5
-    ext_mgr = {}
+    ext_mgr: dict[tuple[int, int], str] = {}
     participants: list[Participant] = []
     for r in range(size):
         i = int(order[r])
