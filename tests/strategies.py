@@ -174,3 +174,274 @@ def problems(draw: st.DrawFn, max_participants: int = 12) -> ProblemData:
         history=tuple(links),
         config=ProgramConfig(diversity=draw(st.none() | st.just({"level": 1.0, "language": 0.5}))),
     )
+
+
+# --- Formation engine (issue 3): schedules around DST, planted problems ---------------
+# Owned by the formation-engine tests (tests/test_compat.py, tests/solvers/test_cpsat.py).
+
+import datetime as _dt  # noqa: E402
+from zoneinfo import ZoneInfo as _ZoneInfo  # noqa: E402
+
+from peermatch.model import CohortRules, ScheduleRules  # noqa: E402
+from peermatch.schedule import Slot, attends, session_times  # noqa: E402
+from peermatch.solution import Cohort, Solution  # noqa: E402
+
+#: Zones for schedule tests: northern and southern daylight saving, a half-hour offset, none.
+DST_ZONES = (
+    "Europe/London",
+    "America/New_York",
+    "Australia/Sydney",
+    "Asia/Kolkata",
+    "Europe/Paris",
+)
+
+# Daylight-saving changes of 2027: US Mar 14 / Nov 7, EU Mar 28 / Oct 31,
+# Sydney Apr 4 (ends) / Oct 3 (starts). Series start a little before or after them.
+_DST_DAYS = ("2027-03-14", "2027-03-28", "2027-04-04", "2027-10-03", "2027-10-31", "2027-11-07")
+
+dst_start_dates = st.builds(
+    lambda day, shift: _dt.date.fromisoformat(day) + _dt.timedelta(days=shift),
+    st.sampled_from(_DST_DAYS),
+    st.integers(-15, 8),
+)
+"""Start dates within a few weeks of a daylight-saving change somewhere."""
+
+
+@st.composite
+def schedule_rules(draw: st.DrawFn, slot_minutes: int = 60) -> ScheduleRules:
+    """Short series (1-4 sessions, weekly to three-weekly) starting near DST changes, with blackouts."""
+    start = draw(dst_start_dates)
+    blackouts = draw(
+        st.lists(st.integers(0, 40).map(lambda k: start + _dt.timedelta(days=k)), max_size=3)
+    )
+    return ScheduleRules(
+        start_date=start,
+        cadence_weeks=draw(st.integers(1, 3)),
+        sessions=draw(st.integers(1, 4)),
+        duration_minutes=draw(st.sampled_from([60, 90, 120, 180, 240])),
+        timezone=draw(st.sampled_from(DST_ZONES)),
+        blackout_dates=tuple(str(b) for b in blackouts),
+        slot_minutes=slot_minutes,
+    )
+
+
+@st.composite
+def schedule_problems(draw: st.DrawFn, max_people: int = 6) -> ProblemData:
+    """Small problems whose interest is the calendar: random zones, windows and DST-adjacent dates."""
+    schedule = draw(schedule_rules())
+    n = draw(st.integers(1, max_people))
+    people = [
+        Participant(
+            id=f"p{i}",
+            name=f"P {i}",
+            email=f"p{i}@example.org",
+            organisation=f"Org {i}",
+            level=1,
+            timezone=draw(st.none() | st.sampled_from(DST_ZONES)),
+            availability=draw(st.none() | window_lists.map(merge_windows)),
+        )
+        for i in range(n)
+    ]
+    hosts = [
+        Facilitator(
+            id=f"f{j}",
+            name=f"F {j}",
+            email=f"f{j}@coach.example",
+            timezone=draw(st.none() | st.sampled_from(DST_ZONES)),
+            availability=draw(st.none() | window_lists.map(merge_windows)),
+        )
+        for j in range(draw(st.integers(0, 2)))
+    ]
+    return ProblemData(
+        participants=tuple(people),
+        facilitators=tuple(hosts),
+        config=ProgramConfig(schedule=schedule),
+    )
+
+
+#: Cohort rules of planted problems: small cohorts keep the solver tests quick.
+PLANTED_RULES = CohortRules(
+    min_size=4, max_size=6, target_size=5, max_per_organisation=1, max_level_gap=1
+)
+_PLANTED_PROGRAM_ZONE = "Europe/London"
+# Zones that can share a London 12:00-15:00 session inside one local day.
+_MIXABLE = ("Europe/London", "Europe/Paris", "America/New_York", "Asia/Kolkata")
+
+
+def _local_windows(sessions: tuple, zone: str) -> list[Window]:
+    """The windows (in ``zone``) that exactly cover ``sessions``; none crosses midnight here."""
+    tz = _ZoneInfo(zone)
+    out = []
+    for s in sessions:
+        a, b = s.start.astimezone(tz), s.end.astimezone(tz)
+        end = 1440 if b.date() > a.date() else b.hour * 60 + b.minute
+        out.append(Window(day=a.weekday(), start=a.hour * 60 + a.minute, end=end))
+    return out
+
+
+@st.composite
+def planted_problems(
+    draw: st.DrawFn, max_cohorts: int = 4, with_facilitators: bool | None = None
+) -> tuple[ProblemData, Solution]:
+    """A problem built around a hidden feasible assignment, and that assignment.
+
+    Cohorts of 4..6 (see :data:`PLANTED_RULES`) get distinct organisations,
+    levels within the gap, a weekly slot anchored where the contract says
+    (members' common zone, else London) and members whose availability
+    covers every planted session in their own zone on its real date.
+    Reporting lines (to a colleague or an outside manager) and history only
+    join people of different planted cohorts; each cohort has its own
+    facilitator when there are facilitators.
+    """
+    k = draw(st.integers(2, max_cohorts))
+    sizes = [draw(st.integers(PLANTED_RULES.min_size, PLANTED_RULES.max_size)) for _ in range(k)]
+    n = sum(sizes)
+    start = draw(dst_start_dates)
+    schedule = ScheduleRules(
+        start_date=start,
+        cadence_weeks=draw(st.integers(1, 6)),
+        sessions=draw(st.integers(1, 3)),
+        duration_minutes=draw(st.sampled_from([60, 90, 120])),
+        timezone=_PLANTED_PROGRAM_ZONE,
+        blackout_dates=tuple(
+            str(start + _dt.timedelta(days=x))
+            for x in draw(st.lists(st.integers(0, 60), max_size=2))
+        ),
+    )
+    perm = draw(st.permutations(range(n)))
+    cohort_of: list[int] = [c for c, s in enumerate(sizes) for _ in range(s)]
+    members = [[q for q in range(n) if cohort_of[q] == c] for c in range(k)]
+    pid = [f"p{perm[q]:02d}" for q in range(n)]
+
+    zone = [""] * n
+    slots: list[Slot] = []
+    for c in range(k):
+        if draw(st.booleans()):
+            common = draw(st.sampled_from(DST_ZONES))  # Sydney only ever meets alone
+            for q in members[c]:
+                zone[q] = common
+        else:
+            for q in members[c]:
+                zone[q] = draw(st.sampled_from(_MIXABLE))
+        zones = {zone[q] for q in members[c]}
+        anchor = zones.pop() if len(zones) == 1 else _PLANTED_PROGRAM_ZONE
+        hour = draw(st.sampled_from([12 * 60, 12 * 60 + 30, 13 * 60]))
+        if anchor not in _MIXABLE or len({zone[q] for q in members[c]}) == 1:
+            hour = draw(st.integers(16, 28)) * 30  # 08:00..14:00 local
+        slots.append(Slot(zone=anchor, weekday=draw(st.integers(0, 6)), start_minute=hour))
+    sessions = [session_times(schedule, s) for s in slots]
+
+    pool = [f"Org {chr(65 + x)}" for x in range(PLANTED_RULES.max_size + 3)]
+    org = [""] * n
+    level = [0] * n
+    for c in range(k):
+        orgs = draw(st.permutations(pool))
+        base = draw(st.integers(1, 4))
+        for q, o in zip(members[c], orgs, strict=False):
+            org[q] = o
+            level[q] = base + draw(st.integers(0, PLANTED_RULES.max_level_gap))
+
+    # Reporting lines: a person is a boss or a report, never both (no transitive
+    # chains), and a boss's reports sit in cohorts other than the boss's and each other's.
+    boss: list[str | None] = [None] * n
+    report_cohorts: dict[str, set[int]] = {}
+    for q in range(n):
+        if draw(st.integers(0, 3)) != 0:
+            continue
+        if draw(st.booleans()):
+            cands = [
+                j
+                for j in range(n)
+                if cohort_of[j] != cohort_of[q]
+                and boss[j] is None
+                and pid[q] not in report_cohorts
+                and cohort_of[q] not in report_cohorts.get(pid[j], {cohort_of[j]})
+            ]
+            if not cands:
+                continue
+            chosen = pid[draw(st.sampled_from(cands))]
+        else:
+            chosen = f"EXT-{draw(st.integers(0, 2))}"
+            if cohort_of[q] in report_cohorts.get(chosen, set()):
+                continue
+        if chosen.startswith("p") and chosen not in report_cohorts:
+            report_cohorts[chosen] = {cohort_of[pid.index(chosen)]}
+        report_cohorts.setdefault(chosen, set()).add(cohort_of[q])
+        boss[q] = chosen
+
+    people = []
+    for q in range(n):
+        tz = zone[q]
+        need = _local_windows(sessions[cohort_of[q]], tz)
+        extra = draw(st.lists(windows(), max_size=2))
+        avail: tuple[Window, ...] | None = merge_windows([*need, *extra])
+        if not extra and attends(schedule.default_availability, tz, sessions[cohort_of[q]]):
+            avail = draw(st.sampled_from([None, avail]))
+        people.append(
+            Participant(
+                id=pid[q],
+                name=f"Person {pid[q]}",
+                email=f"{pid[q]}@example.org",
+                organisation=org[q],
+                level=level[q],
+                industry=draw(
+                    st.none() | st.sampled_from(["Banking", "Energy", "Retail", "Health"])
+                ),
+                function=draw(st.sampled_from(["HR", "Sales", "IT", "Finance", "Legal"])),
+                manager_id=boss[q],
+                timezone=None if tz == _PLANTED_PROGRAM_ZONE and draw(st.booleans()) else tz,
+                availability=avail,
+            )
+        )
+
+    facs: list[Facilitator] = []
+    fac_of: list[str | None] = [None] * k
+    if with_facilitators if with_facilitators is not None else draw(st.booleans()):
+        for c in range(k):
+            fac_of[c] = f"f{c}"
+            facs.append(
+                Facilitator(
+                    id=f"f{c}",
+                    name=f"Facilitator {c}",
+                    email=f"f{c}@coach.example",
+                    organisation=draw(st.sampled_from([None, "Coaching Co"])),
+                    timezone=slots[c].zone,
+                    availability=merge_windows(
+                        [
+                            *_local_windows(sessions[c], slots[c].zone),
+                            *draw(st.lists(windows(), max_size=1)),
+                        ]
+                    ),
+                    max_cohorts=draw(st.integers(1, 2)),
+                )
+            )
+
+    links = []
+    for a, b in draw(st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1)), max_size=n)):
+        if cohort_of[a] != cohort_of[b]:
+            links.append(HistoryLink(a=pid[a], b=pid[b], relation="former colleagues"))
+    for c, f in enumerate(fac_of):
+        if f is not None:
+            others = [q for q in range(n) if cohort_of[q] != c]
+            for q in draw(st.lists(st.sampled_from(others), max_size=2)):
+                links.append(HistoryLink(a=f, b=pid[q], relation="client/supplier"))
+
+    problem = ProblemData(
+        participants=tuple(sorted(people, key=lambda p: p.id)),
+        facilitators=tuple(facs),
+        history=tuple(links),
+        config=ProgramConfig(cohort=PLANTED_RULES, schedule=schedule),
+    )
+    planted = Solution(
+        cohorts=tuple(
+            Cohort(
+                id=f"P{c}",
+                members=tuple(sorted(pid[q] for q in members[c])),
+                slot=slots[c],
+                facilitator_id=fac_of[c],
+                sessions=sessions[c],
+            )
+            for c in range(k)
+        )
+    )
+    return problem, planted
