@@ -18,9 +18,8 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cached_property
-
 from datetime import UTC, date, datetime, timedelta
+from functools import cached_property
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -222,8 +221,17 @@ def slot_table(problem: ProblemData, offsets: int | None = None) -> SlotTable:
 
     def fits(zone: str, windows: tuple[Window, ...]) -> np.ndarray:
         steps = offset_cache.get(zone) or offset_cache.setdefault(zone, _Offsets(zone, first, last))
-        local_start = starts + steps.at(starts)
-        local_end = ends + steps.at(ends)
+        off_start, off_end = steps.at(starts), steps.at(ends)
+        local_start = starts + off_start
+        local_end = ends + off_end
+        # A change of offset inside a session: take the hull of both sides of it,
+        # as schedule.local_span does (after a fall-back the local end may read
+        # earlier than the start; an empty interval would be "covered" by anyone).
+        nxt = np.searchsorted(steps.instants, starts, side="right")
+        change = steps.instants[np.minimum(nxt, len(steps.instants) - 1)]
+        crosses = (nxt < len(steps.instants)) & (change <= ends) & (off_start != off_end)
+        local_start = np.where(crosses, np.minimum(local_start, change + off_end), local_start)
+        local_end = np.where(crosses, np.maximum(local_end, change + off_start), local_end)
         day_s, min_s = np.divmod(local_start, 1440)
         day_e, min_e = np.divmod(local_end, 1440)
         same_day = day_e == day_s

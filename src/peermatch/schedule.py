@@ -31,6 +31,7 @@ __all__ = [
     "attends",
     "available_slots",
     "candidate_slots",
+    "local_span",
     "series_dates",
     "session_times",
 ]
@@ -134,12 +135,47 @@ def session_times(rules: ScheduleRules, slot: Slot) -> tuple[SessionTime, ...]:
     return _series(rules, slot)
 
 
+def _offset_change(start: datetime, end: datetime, zone: ZoneInfo) -> datetime:
+    """The first instant in ``(start, end]`` (to the minute) where ``zone``'s offset differs from start's."""
+    old = start.astimezone(zone).utcoffset()
+    lo, hi = start.astimezone(UTC), end.astimezone(UTC)
+    while hi - lo > timedelta(minutes=1):
+        mid = lo + timedelta(minutes=(hi - lo) // timedelta(minutes=1) // 2)
+        if mid.astimezone(zone).utcoffset() == old:
+            lo = mid
+        else:
+            hi = mid
+    return hi
+
+
+def local_span(start: datetime, end: datetime, zone: ZoneInfo) -> tuple[datetime, datetime]:
+    """The wall-clock span (naive, in ``zone``) a session from ``start`` to ``end`` occupies.
+
+    Normally the local start and end. When the clocks go back during the
+    session its local end can read earlier than (or the same as) its start, so
+    the span is widened to the hull of both sides of the change: from the
+    earlier of the start and the change's new wall time to the later of the
+    end and its old wall time (the repeated hour the session touches). When
+    the clocks go forward the local start and end already enclose it.
+    """
+    a, b = start.astimezone(zone), end.astimezone(zone)
+    lo, hi = a.replace(tzinfo=None), b.replace(tzinfo=None)
+    if a.utcoffset() != b.utcoffset():
+        change = _offset_change(start, end, zone).replace(tzinfo=None)
+        lo = min(lo, change + b.utcoffset())  # type: ignore[operator]
+        hi = max(hi, change + a.utcoffset())  # type: ignore[operator]
+    return lo, hi
+
+
 def attends(windows: Sequence[Window], timezone: str, sessions: Iterable[SessionTime]) -> bool:
-    """Whether a person with ``windows`` in ``timezone`` can attend every session, whole."""
+    """Whether a person with ``windows`` in ``timezone`` can attend every session, whole.
+
+    Each session's wall-clock span in ``timezone`` (see :func:`local_span`)
+    must lie within one weekly window on that local date.
+    """
     zone = ZoneInfo(timezone)
     for s in sessions:
-        start = s.start.astimezone(zone)
-        end = s.end.astimezone(zone)
+        start, end = local_span(s.start, s.end, zone)
         lo = start.hour * 60 + start.minute
         if end.date() == start.date():
             hi = end.hour * 60 + end.minute
