@@ -1,0 +1,86 @@
+"""The greedy constructor: never breaks a hard rule; whoever it cannot place gets a reason."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+
+from peermatch.availability import parse_availability
+from peermatch.generate import generate_population
+from peermatch.io import read_problem
+from peermatch.model import Participant, ProblemData
+from peermatch.solvers.greedy import greedy_cohorts, greedy_solution
+from peermatch.solvers.instance import build_instance
+from peermatch.violations import violations
+from strategies import planted_problems
+
+
+def _check(problem: ProblemData, seed: int = 0) -> None:
+    solution = greedy_solution(problem, seed)
+    assert [str(v) for v in violations(problem, solution)] == []
+    placed = {m for c in solution.cohorts for m in c.members}
+    left = {u.participant_id for u in solution.unassigned}
+    assert placed | left == set(problem.index) and not placed & left
+    assert all(u.reason.strip() for u in solution.unassigned)
+
+
+def test_examples(examples_dir: Path) -> None:
+    problem = read_problem(
+        examples_dir / "participants.csv",
+        history=examples_dir / "history.csv",
+        facilitators=examples_dir / "facilitators.csv",
+        config=examples_dir / "program.toml",
+    )
+    _check(problem)
+
+
+@pytest.mark.parametrize(
+    ("size", "seed", "planted"), [(40, 1, True), (60, 2, True), (60, 3, False)]
+)
+def test_generated_populations(size: int, seed: int, planted: bool) -> None:
+    _check(generate_population(size, seed, planted=planted).problem, seed)
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(planted_problems())
+def test_planted_problems(case: tuple) -> None:  # type: ignore[type-arg]
+    problem, _ = case
+    _check(problem)
+
+
+def test_deterministic_per_seed() -> None:
+    inst = build_instance(generate_population(48, 4, planted=True).problem)
+    assert greedy_cohorts(inst, 3) == greedy_cohorts(inst, 3)
+
+
+def _p(i: int, **kw: object) -> Participant:
+    return Participant(
+        id=f"p{i:02d}", name="P", email=f"p{i}@x.org", organisation=f"O{i}", level=2, **kw
+    )  # type: ignore[arg-type]
+
+
+def test_someone_free_when_nobody_else_is_gets_a_reason() -> None:
+    loner = _p(7, availability=parse_availability("Sat 09:00-17:00"))
+    problem = ProblemData(participants=(*(_p(i) for i in range(7)), _p(8), loner))
+    solution = greedy_solution(problem)
+    assert [u.participant_id for u in solution.unassigned] == ["p07"]
+    assert "overlaps a full session with only 0 others" in solution.unassigned[0].reason
+    assert list(violations(problem, solution)) == []
+
+
+def test_someone_of_a_full_organisation_gets_a_reason() -> None:
+    # 9 people make one cohort; two share an organisation, so one stays out.
+    crowd = (*(_p(i) for i in range(8)), _p(8).model_copy(update={"organisation": "O0"}))
+    solution = greedy_solution(ProblemData(participants=crowd))
+    assert len(solution.unassigned) == 1
+    assert solution.unassigned[0].participant_id in ("p00", "p08")
+    assert "organisation" in solution.unassigned[0].reason
+
+
+def test_everyone_unplaced_when_no_cohort_is_possible() -> None:
+    problem = ProblemData(participants=tuple(_p(i) for i in range(5)))
+    solution = greedy_solution(problem)
+    assert solution.cohorts == ()
+    assert len(solution.unassigned) == 5 and all(u.reason for u in solution.unassigned)
