@@ -1,0 +1,129 @@
+"""From member lists to a full solution: slots, staggered facilitators, ids and reasons."""
+
+from __future__ import annotations
+
+from peermatch.availability import parse_availability
+from peermatch.model import (
+    CohortRules,
+    Facilitator,
+    Participant,
+    ProblemData,
+    ProgramConfig,
+    ScheduleRules,
+)
+from peermatch.schedule import Slot
+from peermatch.solvers.finish import (
+    assign_facilitators,
+    candidate_slots,
+    cohort_ids,
+    finish_solution,
+    unassigned_reason,
+)
+from peermatch.solvers.instance import build_instance
+from peermatch.violations import violations
+
+
+def _people(n: int, **kw: object) -> tuple[Participant, ...]:
+    return tuple(
+        Participant(id=f"p{i}", name="P", email=f"p{i}@x.org", organisation=f"O{i}", level=2, **kw)  # type: ignore[arg-type]
+        for i in range(n)
+    )
+
+
+def _config(cadence: int = 3) -> ProgramConfig:
+    return ProgramConfig(
+        cohort=CohortRules(min_size=3, max_size=4, target_size=3),
+        schedule=ScheduleRules(cadence_weeks=cadence, sessions=2, duration_minutes=60),
+    )
+
+
+def _one_slot_facilitator(cap: int) -> Facilitator:
+    return Facilitator(
+        id="f",
+        name="F",
+        email="f@x.org",
+        availability=parse_availability("Mon 10:00-11:00"),
+        max_cohorts=cap,
+    )
+
+
+def test_cohorts_sharing_a_facilitator_are_staggered_by_week() -> None:
+    # One facilitator, free one hour a week, leads three cohorts: only the week
+    # offsets (cadence 3: offsets 0, 1, 2) keep their sessions apart.
+    problem = ProblemData(
+        participants=_people(9), facilitators=(_one_slot_facilitator(3),), config=_config(3)
+    )
+    inst = build_instance(problem)
+    cohorts = [[0, 1, 2], [3, 4, 5], [6, 7, 8]]
+    solution = finish_solution(inst, cohorts)
+    assert [str(v) for v in violations(problem, solution)] == []
+    assert [c.facilitator_id for c in solution.cohorts] == ["f", "f", "f"]
+    assert sorted(c.slot.week_offset for c in solution.cohorts) == [0, 1, 2]  # type: ignore[union-attr]
+    assert {(c.slot.weekday, c.slot.start_minute) for c in solution.cohorts} == {(0, 600)}  # type: ignore[union-attr]
+
+
+def test_a_clash_that_cannot_be_staggered_is_left_for_the_checker() -> None:
+    # Cadence 2 offers two week offsets for three cohorts: the checker must see the clash.
+    problem = ProblemData(
+        participants=_people(9), facilitators=(_one_slot_facilitator(3),), config=_config(2)
+    )
+    inst = build_instance(problem)
+    solution = finish_solution(inst, [[0, 1, 2], [3, 4, 5], [6, 7, 8]])
+    broken = list(violations(problem, solution))
+    assert broken and {v.rule for v in broken} == {"facilitator"}
+    assert all("two sessions at once" in v.message for v in broken)
+
+
+def test_facilitators_by_flow_respect_organisations_and_capacity() -> None:
+    hosts = (
+        Facilitator(id="fa", name="A", email="a@x.org", organisation="O0"),
+        Facilitator(id="fb", name="B", email="b@x.org"),
+    )
+    problem = ProblemData(participants=_people(6), facilitators=hosts, config=_config())
+    inst = build_instance(problem)
+    # fa may not lead p0's cohort; each leads one cohort.
+    assert assign_facilitators(inst, [[0, 1, 2], [3, 4, 5]]) == [1, 0]
+    assert assign_facilitators(inst, [[3, 4, 5], [0, 1, 2]]) == [0, 1]
+    # Three cohorts, two seats: one goes without.
+    assert sorted(assign_facilitators(inst, [[0], [1], [2]]), key=str) == [0, 1, None]
+
+
+def test_slot_preference_earliest_week_day_then_nearest_ten() -> None:
+    problem = ProblemData(participants=_people(3), config=_config())
+    inst = build_instance(problem)
+    best = candidate_slots(inst, [0, 1, 2], None)
+    assert best[0] == Slot(zone="Europe/London", weekday=0, start_minute=600)
+    # Everyone defaults to Mon-Fri 09:00-17:00: 60-minute sessions start 09:00..16:00.
+    assert {s.weekday for s in best} == {0, 1, 2, 3, 4}
+    assert min(s.start_minute for s in best) == 540 and max(s.start_minute for s in best) == 960
+
+
+def test_ids_order_and_reasons() -> None:
+    assert cohort_ids(3) == ["C01", "C02", "C03"]
+    assert cohort_ids(100)[0] == "C001" and cohort_ids(100)[-1] == "C100"
+    problem = ProblemData(participants=_people(8), config=_config())
+    inst = build_instance(problem)
+    # Cohorts are numbered by their members' ids, whatever order they come in.
+    solution = finish_solution(inst, [[5, 4, 3], [2, 1, 0]], [7, 6], reasons={7: "asked to wait"})
+    assert [c.members for c in solution.cohorts] == [("p0", "p1", "p2"), ("p3", "p4", "p5")]
+    assert [c.id for c in solution.cohorts] == ["C01", "C02"]
+    assert [(u.participant_id, u.reason) for u in solution.unassigned] == [
+        ("p6", unassigned_reason(inst, 6, [[0, 1, 2], [3, 4, 5]])),
+        ("p7", "asked to wait"),
+    ]
+    assert "organisation" not in solution.unassigned[0].reason
+    assert solution.unassigned[0].reason  # both cohorts have room and no conflicts: a size reason
+    assert list(violations(problem, solution)) == []
+
+
+def test_reason_names_the_blocking_rule() -> None:
+    crowd = (*_people(6), _people(7)[6].model_copy(update={"organisation": "O0", "level": 2}))
+    problem = ProblemData(participants=crowd, config=_config())
+    inst = build_instance(problem)
+    # p6 (organisation O0) cannot join p0's cohort.
+    assert (
+        unassigned_reason(inst, 6, [[0, 1, 2], [3, 4, 5]]) == "fits no cohort: organisation limit"
+    )
+    late = (*crowd[:6], crowd[6].model_copy(update={"level": 4}))
+    inst = build_instance(ProblemData(participants=late, config=_config()))
+    assert "level gap" in unassigned_reason(inst, 6, [[0, 1, 2], [3, 4, 5]])
