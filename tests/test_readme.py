@@ -1,0 +1,54 @@
+"""The README stays in step with the command line, the config model and CI."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import click
+import pytest
+
+from peermatch._mdgp_cli import mdgp
+from peermatch.cli import main
+from peermatch.model import ProgramConfig
+
+REPO = Path(__file__).resolve().parents[1]
+README = (REPO / "README.md").read_text(encoding="utf-8")
+
+
+def _commands() -> list[tuple[str, click.Command]]:
+    commands = dict(main.commands)
+    commands.setdefault("mdgp", mdgp)
+    return sorted(commands.items())
+
+
+@pytest.mark.parametrize(("name", "command"), _commands())
+def test_every_command_and_option_is_documented(name: str, command: click.Command) -> None:
+    assert f"peermatch {name}" in README
+    for param in command.params:
+        if isinstance(param, click.Option):
+            longest = max(param.opts, key=len)
+            assert longest in README, f"'{longest}' of 'peermatch {name}' is not in README.md"
+
+
+def test_every_config_key_is_documented() -> None:
+    for table, field in ProgramConfig.model_fields.items():
+        assert f"[{table}]" in README
+        model = field.default.__class__ if field.default is not None else None
+        for key in getattr(model, "model_fields", {}):
+            found = re.search(rf"^(# )?{key} = ", README, re.M)
+            assert found, f"[{table}] {key} is not in README.md"
+
+
+def test_setup_commands_match_ci() -> None:
+    ci = (REPO / ".ci" / "run").read_text(encoding="utf-8")
+    assert 'pip install -e ".[test]" && python -m pytest' in README
+    assert 'pip install --quiet --disable-pip-version-check -e ".[test]"' in ci
+    assert "python -m pytest" in ci
+    first = "python3 -m venv .venv && . .venv/bin/activate && pip install -e . && peermatch run"
+    assert first in README
+
+
+def test_exit_codes_are_documented() -> None:
+    for code in range(5):
+        assert re.search(rf"^\| {code} \|", README, re.M), f"exit {code} is not in README.md"
