@@ -1,0 +1,274 @@
+"""``solve()``: sound, consistent figures on feasible problems; named reasons on infeasible ones.
+
+Every solution is judged by the independent checker (``violations``), its
+objective recomputed by ``metrics.diversity_cost`` and the instance's own
+cost, and its bound compared with the cost of a *known* feasible
+assignment (the planted one): a bound above it would mean the model cuts
+off feasible solutions. Time limits are short deterministic ones.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import peermatch.solvers.cpsat.solving as solving
+from peermatch.availability import parse_availability
+from peermatch.cli import main
+from peermatch.generate import generate_population, write_population
+from peermatch.metrics import diversity_cost
+from peermatch.model import (
+    CohortRules,
+    Facilitator,
+    HistoryLink,
+    Participant,
+    ProblemData,
+    ProgramConfig,
+)
+from peermatch.solution import Result, Solution, Status
+from peermatch.solvers.cpsat import diagnose, solve
+from peermatch.solvers.instance import build_instance
+from peermatch.violations import violations
+from strategies import planted_problems
+
+SOLVED = (Status.OPTIMAL, Status.FEASIBLE)
+
+
+def _positions(problem: ProblemData, solution: Solution) -> list[list[int]]:
+    return [[problem.index[m] for m in c.members] for c in solution.cohorts]
+
+
+def check_result(problem: ProblemData, result: Result, planted: Solution | None = None) -> None:
+    """Everything a sound result promises, recomputed independently."""
+    assert result.status in SOLVED, (result.status, result.diagnosis)
+    assert result.solution is not None
+    assert [str(v) for v in violations(problem, result.solution)] == []
+    inst = build_instance(problem)
+    cost = inst.cost(_positions(problem, result.solution), len(result.solution.unassigned))
+    assert result.objective == cost
+    if not result.solution.unassigned:
+        assert result.objective == diversity_cost(problem, result.solution)
+    assert result.best_bound is not None and result.gap is not None
+    assert result.best_bound <= result.objective
+    assert 0.0 <= result.gap <= 1.0
+    if result.status == Status.OPTIMAL:
+        assert result.gap == 0.0
+    if planted is not None:
+        planted_cost = inst.cost(_positions(problem, planted))
+        # A proven lower bound holds for every feasible assignment, the planted one included.
+        assert result.best_bound <= planted_cost
+        if result.status == Status.OPTIMAL:
+            assert result.objective <= planted_cost
+
+
+# --- (a) property tests on planted populations ---------------------------------------
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(size=st.integers(24, 80), seed=st.integers(0, 10_000))
+def test_generated_planted_populations_are_solved_soundly(size: int, seed: int) -> None:
+    population = generate_population(size, seed, planted=True)
+    assert population.planted is not None
+    result = solve(population.problem, time_limit=1.5, seed=0, workers=1)
+    check_result(population.problem, result, population.planted)
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(planted_problems())
+def test_planted_problems_are_solved_soundly(case: tuple[ProblemData, Solution]) -> None:
+    problem, planted = case
+    assert list(violations(problem, planted)) == []  # the strategy's own promise
+    result = solve(problem, time_limit=1.0, seed=0, workers=1)
+    check_result(problem, result, planted)
+
+
+# --- (b) infeasible populations name the rule -------------------------------------------
+
+
+def _p(i: int, **kw: object) -> Participant:
+    fields: dict[str, object] = {
+        "id": f"p{i:02d}",
+        "name": f"P {i}",
+        "email": f"p{i}@x.org",
+        "organisation": f"Org {i}",
+        "level": 2,
+    }
+    fields.update(kw)
+    return Participant(**fields)  # type: ignore[arg-type]
+
+
+def _infeasible(problem: ProblemData) -> str:
+    result = solve(problem, time_limit=2.0, seed=0, workers=1)
+    assert result.status == Status.INFEASIBLE
+    assert result.solution is None and result.diagnosis
+    return "\n".join(result.diagnosis)
+
+
+def test_too_few_people() -> None:
+    text = _infeasible(ProblemData(participants=tuple(_p(i) for i in range(5))))
+    assert "min_size" in text
+
+
+def test_one_oversized_organisation() -> None:
+    crowd = (*(_p(i) for i in range(12)), *(_p(i, organisation="Acme") for i in range(12, 15)))
+    text = _infeasible(ProblemData(participants=crowd))
+    assert "max_per_organisation" in text and "Acme" in text
+
+
+def test_level_islands() -> None:
+    crowd = (*(_p(i) for i in range(10)), *(_p(i, level=5) for i in range(10, 13)))
+    text = _infeasible(ProblemData(participants=crowd))
+    assert "max_level_gap" in text and "p10" in text
+
+
+def test_no_common_slot() -> None:
+    crowd = (*(_p(i) for i in range(8)), _p(8, timezone="Australia/Sydney"))
+    text = _infeasible(ProblemData(participants=crowd))
+    assert "availability" in text and "p08" in text
+
+
+def test_too_few_facilitators() -> None:
+    hosts = tuple(Facilitator(id=f"f{j}", name="F", email="f@x.org") for j in range(2))
+    text = _infeasible(
+        ProblemData(participants=tuple(_p(i) for i in range(30)), facilitators=hosts)
+    )
+    assert "facilitators" in text and "f0" in text
+
+
+# --- (f) the CP-SAT diagnosis, when no quick check sees the conflict ----------------------
+
+
+def test_diagnosis_names_people_of_a_history_triangle() -> None:
+    # 14 people make exactly two cohorts of 7; three who all share history need three.
+    links = (
+        HistoryLink(a="p00", b="p01"),
+        HistoryLink(a="p01", b="p02"),
+        HistoryLink(a="p00", b="p02"),
+    )
+    problem = ProblemData(participants=tuple(_p(i) for i in range(14)), history=links)
+    text = _infeasible(problem)
+    assert "cannot all hold together" in text
+    assert "linked people apart" in text
+    assert all(pair in text for pair in ("p00-p01", "p01-p02", "p00-p02"))
+
+
+def test_diagnosis_names_the_organisation() -> None:
+    # Acme's two members must split over the two cohorts; p13 shares history with
+    # both, so p13 fits in neither.
+    crowd = (
+        _p(0, organisation="Acme"),
+        _p(1, organisation="Acme"),
+        *(_p(i) for i in range(2, 14)),
+    )
+    links = (HistoryLink(a="p00", b="p13"), HistoryLink(a="p01", b="p13"))
+    problem = ProblemData(participants=crowd, history=links)
+    text = _infeasible(problem)
+    assert "Acme" in text
+    assert "p00-p13" in text and "p01-p13" in text
+    # diagnose() on its own says the same.
+    inst = build_instance(problem)
+    assert "\n".join(diagnose(inst, 5.0)) == text
+
+
+# --- (c) allow_unassigned --------------------------------------------------------------
+
+
+def test_allow_unassigned_places_as_many_as_possible() -> None:
+    # Two cohorts can hold two of Acme's three, and nobody can join the night owl.
+    crowd = (
+        *(_p(i) for i in range(12)),
+        *(_p(i, organisation="Acme") for i in range(12, 15)),
+        _p(15, availability=parse_availability("Sun 22:00-23:30")),
+    )
+    problem = ProblemData(participants=crowd)
+    assert solve(problem, time_limit=2.0, seed=0, workers=1).status == Status.INFEASIBLE
+    result = solve(problem, time_limit=3.0, seed=0, workers=1, allow_unassigned=True)
+    check_result(problem, result)
+    assert result.solution is not None
+    left = {u.participant_id: u.reason for u in result.solution.unassigned}
+    assert len(left) == 2
+    assert "p15" in left and len(set(left) & {"p12", "p13", "p14"}) == 1
+    assert all(reason.strip() for reason in left.values())
+    assert sum(len(c.members) for c in result.solution.cohorts) == 14
+
+
+# --- (d) determinism ---------------------------------------------------------------------
+
+
+def test_same_input_seed_and_workers_give_the_same_solution() -> None:
+    problem = generate_population(56, 11, planted=True).problem
+    first = solve(problem, time_limit=1.5, seed=7, workers=1)
+    second = solve(problem, time_limit=1.5, seed=7, workers=1)
+    assert first.solution is not None
+    assert first.solution == second.solution
+    assert first.objective == second.objective
+
+
+def test_cli_runs_are_byte_identical(tmp_path: Path) -> None:
+    population = generate_population(40, 3, planted=True)
+    files = {p.name: p for p in write_population(population, tmp_path / "in")}
+    runner = CliRunner()
+    outputs = []
+    for run in ("one", "two"):
+        out = tmp_path / run
+        args = ["run", str(files["participants.csv"]), "--out", str(out), "--time-limit", "1.5",
+                "--seed", "3", "--workers", "1", "--quiet"]  # fmt: skip
+        for option in ("history", "facilitators"):
+            if f"{option}.csv" in files:
+                args += [f"--{option}", str(files[f"{option}.csv"])]
+        if "program.toml" in files:
+            args += ["--config", str(files["program.toml"])]
+        result = runner.invoke(main, args)
+        assert result.exit_code == 0, result.output
+        outputs.append(out)
+    for name in ("cohorts.csv", "sessions.csv", "unassigned.csv"):
+        assert (outputs[0] / name).read_bytes() == (outputs[1] / name).read_bytes(), name
+
+
+# --- (e) large-neighbourhood search ------------------------------------------------------
+
+
+def test_lns_path_gives_sound_solutions_with_facilitators(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(solving, "LNS_THRESHOLD", 20)
+    population = generate_population(64, 21, planted=True)
+    problem = population.problem
+    assert problem.facilitators
+    events = []
+    result = solve(problem, time_limit=3.0, seed=1, workers=1, progress=events.append)
+    assert "lns_iterations" in result.stats  # the LNS path really ran
+    check_result(problem, result, population.planted)
+    assert result.solution is not None
+    assert all(c.facilitator_id for c in result.solution.cohorts)
+    assert events and events[0].message == "greedy start"
+
+
+def test_lns_with_allow_unassigned(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(solving, "LNS_THRESHOLD", 20)
+    crowd = (
+        *(_p(i, level=2 + i % 2) for i in range(28)),
+        *(_p(i, organisation="Acme") for i in range(28, 33)),
+    )
+    problem = ProblemData(participants=crowd)
+    result = solve(problem, time_limit=2.0, seed=0, workers=1, allow_unassigned=True)
+    check_result(problem, result)
+    assert result.solution is not None
+    assert "lns_iterations" in result.stats
+    left = [u.participant_id for u in result.solution.unassigned]
+    # 33 people make at most 4 cohorts: one of Acme's five must stay out.
+    assert len(left) == 1 and left[0] in {f"p{i}" for i in range(28, 33)}
+
+
+def test_config_defaults_are_used(monkeypatch: pytest.MonkeyPatch) -> None:
+    problem = ProblemData(
+        participants=tuple(_p(i) for i in range(16)),
+        config=ProgramConfig(
+            cohort=CohortRules(), solver={"time_limit_seconds": 1.0, "seed": 5, "workers": 1}
+        ),
+    )
+    result = solve(problem)
+    assert (result.seed, result.workers) == (5, 1)
+    check_result(problem, result)
