@@ -155,7 +155,7 @@ def solve(
     if not allow_unassigned:
         diagnoses = presolve_checks(problem, table)
         if diagnoses:
-            return result(Status.INFEASIBLE, diagnosis=tuple(d.message for d in diagnoses))
+            return result(Status.INFEASIBLE, diagnosis=tuple(str(d) for d in diagnoses))
     inst = build_instance(problem, table)
     if inst.n == 0 or not inst.cohort_counts() or max(inst.cohort_counts()) <= 0:
         if allow_unassigned:
