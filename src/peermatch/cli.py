@@ -188,8 +188,8 @@ class _ProgressDisplay:
 @click.option("--seed", type=click.IntRange(min=0), help="Random seed (default: the config's, 0).")
 @click.option(
     "--workers",
-    type=click.IntRange(min=1, max=64),
-    help="CP-SAT workers (default: the config's, else 1).",
+    type=click.IntRange(min=0, max=64),
+    help="CP-SAT workers (default: the config's, 1); 0 means one per core.",
 )
 @click.option(
     "--allow-unassigned",
@@ -238,7 +238,7 @@ def run(
     except OutputError as exc:
         fail(f"{out}: {exc}", EXIT_USAGE)
     problem = _read_input(participants, history, facilitators, previous, config)
-    workers = workers or problem.config.solver.workers or 1
+    workers = workers if workers is not None else problem.config.solver.workers
     try:
         with _ProgressDisplay(quiet) as display:
             result = solve(
@@ -366,3 +366,12 @@ def generate(
 
 
 # --- mdgp (issue 5) -------------------------------------------------------------
+
+
+def _register_mdgp() -> None:
+    from peermatch._mdgp_cli import mdgp
+
+    main.add_command(mdgp)
+
+
+_register_mdgp()

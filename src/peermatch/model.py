@@ -348,7 +348,7 @@ class SolverSettings(_Frozen):
 
     time_limit_seconds: float = Field(default=60.0, gt=0)
     seed: int = Field(default=0, ge=0)
-    workers: int = Field(default=0, ge=0)  # 0: one per core, capped at 8
+    workers: int = Field(default=1, ge=0)  # 0: one per core, capped at 8
 
 
 class ProgramInfo(_Frozen):

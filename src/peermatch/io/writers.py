@@ -53,8 +53,8 @@ __all__ = [
     "COHORT_COLUMNS",
     "SESSION_COLUMNS",
     "UNASSIGNED_COLUMNS",
-    "check_output_dir",
     "OutputError",
+    "check_output_dir",
     "render_outputs",
     "write_outputs",
 ]

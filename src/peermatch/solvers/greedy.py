@@ -123,10 +123,14 @@ class _State:
 
 
 def _plan(inst: FormationInstance) -> list[float]:
-    counts = list(inst.cohort_counts())
-    if not counts or counts[-1] <= 0:
+    counts = [c for c in inst.cohort_counts() if c > 0]
+    if not counts:
         return []
-    k = min((c for c in counts if c > 0), key=lambda c: (abs(inst.n - c * inst.target_size), -c))
+    k = min(counts, key=lambda c: (abs(inst.n - c * inst.target_size), -c))
+    # An organisation needs a seat in ceil(size / max_per_org) cohorts; leave it some slack,
+    # or its last members find their organisation in every cohort that suits them.
+    largest = max(Counter(inst.org_of).values())
+    k = max(k, min(counts[-1], -(-largest * 23 // (20 * inst.max_per_org))))
     order = sorted(range(inst.n), key=lambda i: inst.levels[i])
     planned = []
     for j in range(k):
@@ -152,10 +156,16 @@ def greedy_cohorts(inst: FormationInstance, seed: int = 0) -> GreedyCohorts:
         return GreedyCohorts((), tuple(range(inst.n)))
     tiebreak = list(range(inst.n))
     rng.shuffle(tiebreak)
+    # Hardest first: people with almost no meeting option, then members of organisations
+    # that need a seat in most cohorts (placed late, they find their organisation everywhere),
+    # then by fewest options and most links.
+    org_size = Counter(inst.org_of)
+    crowded = len(state.cohorts) * inst.max_per_org / 2
     order = sorted(
         range(inst.n),
         key=lambda i: (
             len(inst.options_of[i]) > 2,
+            org_size[inst.org_of[i]] < crowded,
             len(inst.options_of[i]),
             -len(inst.conflict_sets[i]),
             tiebreak[i],

@@ -34,6 +34,12 @@ __all__ = ["improve", "sub_instance"]
 
 #: Deterministic seconds charged per neighbourhood for building its model.
 STEP_OVERHEAD = 0.08
+#: Deterministic seconds per neighbourhood solve.
+STEP_LIMIT = 1.0
+#: Cohorts per neighbourhood: it grows by one after every STALE_STEPS steps without progress.
+MIN_NEIGHBOURHOOD, MAX_NEIGHBOURHOOD, STALE_STEPS = 6, 16, 15
+#: People left out that one neighbourhood tries to take in.
+MAX_EXTRA = 8
 
 
 def sub_instance(
@@ -89,6 +95,74 @@ def sub_instance(
     )
 
 
+def _mean_level(inst: FormationInstance, members: Sequence[int]) -> float:
+    return sum(inst.levels[i] for i in members) / len(members)
+
+
+def _around_cohort(
+    inst: FormationInstance, current: list[list[int]], pivot: int, rng: random.Random, size: int
+) -> list[int]:
+    """The pivot cohort and the cohorts nearest to it in seniority (so people can move)."""
+    level = _mean_level(inst, current[pivot])
+    ranked = sorted(
+        range(len(current)),
+        key=lambda k: (k != pivot, abs(_mean_level(inst, current[k]) - level), rng.random()),
+    )
+    return sorted(ranked[:size])
+
+
+def _around_person(
+    inst: FormationInstance,
+    current: list[list[int]],
+    left: list[int],
+    rng: random.Random,
+    size: int,
+) -> tuple[list[int], list[int]]:
+    """Cohorts that could take a left-out person but for one or two members, and that person.
+
+    A cohort qualifies when its members share a meeting option with the person
+    and its levels are within reach; cohorts holding the person's organisation
+    or links come too, since moving those members out is what makes room.
+    """
+    u = left[rng.randrange(len(left))]
+    mine = 0
+    for c in inst.options_of[u]:
+        mine |= 1 << c
+    lv = inst.levels[u]
+
+    def rank(k: int) -> tuple[int, int, float]:
+        members = current[k]
+        shared = mine
+        for i in members:
+            for_i = 0
+            for c in inst.options_of[i]:
+                for_i |= 1 << c
+            shared &= for_i
+        levels = [inst.levels[i] for i in members] + [lv]
+        reach = max(levels) - min(levels) <= inst.max_level_gap
+        return (0 if shared else 1, 0 if reach else 1, rng.random())
+
+    ranked = sorted(range(len(current)), key=rank)
+    chosen = set(ranked[: max(2, size // 2)])
+    blockers = [
+        k
+        for k in range(len(current))
+        if any(inst.org_of[i] == inst.org_of[u] or i in inst.conflict_sets[u] for i in current[k])
+    ]
+    rng.shuffle(blockers)
+    for k in blockers:
+        if len(chosen) >= size:
+            break
+        chosen.add(k)
+    extra = [
+        u,
+        *[i for i in left if i != u and abs(inst.levels[i] - lv) <= inst.max_level_gap][
+            : MAX_EXTRA - 1
+        ],
+    ]
+    return sorted(chosen), extra
+
+
 def improve(
     inst: FormationInstance,
     cohorts: Sequence[Sequence[int]],
@@ -101,12 +175,17 @@ def improve(
     allow_unassigned: bool,
     progress: Callable[..., None] | None,
     start: float,
-    neighbourhood: int = 8,
-) -> tuple[list[list[int]], list[int | None] | None, list[int], float | None, dict[str, object]]:
-    """Improve a complete grouping by re-solving a few cohorts at a time.
+    bound: float | None = None,
+) -> tuple[list[list[int]], list[int | None] | None, list[int], dict[str, object]]:
+    """Improve a grouping by re-solving a few cohorts at a time.
+
+    The start may be incomplete: people left out and cohorts without a
+    facilitator are *defects*, repaired first (neighbourhoods are built
+    around them and sub-models may leave people out at a prohibitive cost).
+    A step is kept when it has fewer defects, or as many and no higher cost.
 
     Returns the cohorts, their facilitators (``None`` without facilitators),
-    the unplaced, a lower bound and statistics.
+    the people still left out, and statistics.
     """
     from peermatch.solvers.cpsat.solving import Progress, _params
 
@@ -116,82 +195,81 @@ def improve(
         assign_facilitators(inst, current) if inst.problem.facilitators else None
     )
     left = list(unplaced)
+
+    def defects() -> int:
+        return len(left) + (sum(f is None for f in facs) if facs is not None else 0)
+
     cost = inst.cost(current, len(left))
-    bound = inst.lower_bound() if not left else None
-    spent, iterations, accepted = 0.0, 0, 0
+    complete_at = time.monotonic() - start if not defects() else None
+    spent, iterations, accepted, stale = 0.0, 0, 0, 0
+    size = MIN_NEIGHBOURHOOD
     wall_cap = 3 * time_limit + 10
-    step_limit = 1.0
-    stats: dict[str, object] = {"first_solution_time": time.monotonic() - start}
-    while len(current) > 1:
-        if (
-            spent if deterministic else time.monotonic() - start
-        ) >= time_limit or time.monotonic() - start > wall_cap:
+    while current:
+        elapsed = time.monotonic() - start
+        if (spent if deterministic else elapsed) >= time_limit or elapsed > wall_cap:
             break
-        if bound is not None and cost <= bound:
+        if not defects() and bound is not None and cost <= bound:
             break
         iterations += 1
-        pivot = rng.randrange(len(current))
-        level = sum(inst.levels[i] for i in current[pivot]) / len(current[pivot])
-        ranked = sorted(
-            range(len(current)),
-            key=lambda k: (
-                abs(sum(inst.levels[i] for i in current[k]) / len(current[k]) - level),
-                rng.random(),
-            ),
-        )
-        chosen = sorted(ranked[: min(neighbourhood, len(current))])
-        people = sorted(i for k in chosen for i in current[k])
-        if allow_unassigned and left:
-            people = sorted(people + left[:8])
+        broken = [k for k, f in enumerate(facs or []) if f is None]
+        if left:
+            chosen, extra = _around_person(inst, current, left, rng, size)
+        else:
+            pivot = broken[rng.randrange(len(broken))] if broken else rng.randrange(len(current))
+            chosen, extra = _around_cohort(inst, current, pivot, rng, size), []
+        people = sorted([i for k in chosen for i in current[k]] + extra)
         capacity = list(inst.facilitator_capacity)
         if facs is not None:
             for k, f in enumerate(facs):
                 if f is not None and k not in chosen:
                     capacity[f] -= 1
         sub = sub_instance(inst, people, capacity)
-        fm = FormationModel(sub, sub.max_cohorts, allow_unassigned=allow_unassigned)
+        may_leave = allow_unassigned or bool(extra)
+        fm = FormationModel(sub, sub.max_cohorts, allow_unassigned=may_leave)
         local = {old: k for k, old in enumerate(people)}
-        fm.add_hint(
-            [[local[i] for i in current[k]] for k in chosen],
-            [facs[k] for k in chosen] if facs else None,
-        )
+        old_cohorts = [[local[i] for i in current[k]] for k in chosen]
+        old_facs = [facs[k] for k in chosen] if facs is not None else None
+        fm.add_hint(old_cohorts, old_facs)
         fm.complete_hint(seed)
         solver = _params(
-            min(step_limit, max(0.1, time_limit - spent)), seed + iterations, workers, deterministic
+            min(STEP_LIMIT, max(0.1, time_limit - spent)), seed + iterations, workers, deterministic
         )
         code = solver.solve(fm.model)
         # Building a sub-model costs Python time that deterministic time does not see;
         # charge a fixed amount per step so the budget stays reproducible and honest.
         spent += (solver.deterministic_time + STEP_OVERHEAD) if deterministic else solver.wall_time
         if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            stale += 1
+            size = min(MAX_NEIGHBOURHOOD, size + 1) if stale % STALE_STEPS == 0 else size
             continue
         sub_cohorts, sub_facs, sub_unplaced = fm.extract(solver.boolean_value)
-        before = sub.cost(
-            [[local[i] for i in current[k]] for k in chosen],
-            len([i for i in people if i in set(left)]),
-        )
+        old_defects = len(extra) + (sum(f is None for f in old_facs) if old_facs is not None else 0)
+        new_defects = len(sub_unplaced)
+        before = sub.cost(old_cohorts, len(extra))
         after = sub.cost(sub_cohorts, len(sub_unplaced))
-        if after > before:
+        if (new_defects, after) > (old_defects, before):
+            stale += 1
+            size = min(MAX_NEIGHBOURHOOD, size + 1) if stale % STALE_STEPS == 0 else size
             continue
-        accepted += after < before
+        better = (new_defects, after) < (old_defects, before)
+        accepted += better
+        stale = 0 if better else stale + 1
         keep = [k for k in range(len(current)) if k not in set(chosen)]
         current = [current[k] for k in keep] + [[people[i] for i in c] for c in sub_cohorts]
         if facs is not None:
             facs = [facs[k] for k in keep] + list(sub_facs)
         in_sub = set(people)
-        left = [i for i in left if i not in in_sub] + [people[i] for i in sub_unplaced]
+        left = sorted([i for i in left if i not in in_sub] + [people[i] for i in sub_unplaced])
         cost = inst.cost(current, len(left))
-        if progress and after < before:
-            progress(
-                Progress(
-                    time.monotonic() - start, float(cost), None if bound is None else float(bound)
-                )
-            )
-    stats.update(
-        {
-            "lns_iterations": iterations,
-            "lns_improvements": accepted,
-            "lns_solver_time": round(spent, 3),
-        }
-    )
-    return current, facs, sorted(left), None if bound is None else float(bound), stats
+        if complete_at is None and not defects():
+            complete_at = time.monotonic() - start
+        if progress and better:
+            progress(Progress(time.monotonic() - start, float(cost), bound))
+    stats: dict[str, object] = {
+        "lns_iterations": iterations,
+        "lns_improvements": accepted,
+        "lns_solver_time": round(spent, 3),
+        "lns_final_neighbourhood": size,
+        "first_complete_time": complete_at,
+    }
+    return current, facs, left, stats

@@ -33,7 +33,7 @@ from peermatch.solvers.instance import FormationInstance, build_instance
 __all__ = ["Progress", "solve"]
 
 #: Above this many participants the whole-model solve is followed by neighbourhood search.
-LNS_THRESHOLD = 400
+LNS_THRESHOLD = 250
 
 
 @dataclass(frozen=True)
@@ -157,6 +157,22 @@ def solve(
         if diagnoses:
             return result(Status.INFEASIBLE, diagnosis=tuple(str(d) for d in diagnoses))
     inst = build_instance(problem, table)
+    stranded = [i for i in range(inst.n) if not inst.options_of[i]]
+    if stranded and not allow_unassigned:
+        names = ", ".join(inst.ids[i] for i in stranded[:20]) + (
+            " ..." if len(stranded) > 20 else ""
+        )
+        why = (
+            "no facilitator is free at any weekly slot they share with enough others"
+            if problem.facilitators
+            else "their availability overlaps no full session with enough others"
+        )
+        return result(
+            Status.INFEASIBLE,
+            diagnosis=(
+                f"[facilitators/availability] {len(stranded)} participant(s) cannot be placed: {why}: {names}",
+            ),
+        )
     if inst.n == 0 or not inst.cohort_counts() or max(inst.cohort_counts()) <= 0:
         if allow_unassigned:
             sol = finish_solution(inst, [], list(range(inst.n)))
@@ -167,7 +183,8 @@ def solve(
         )
 
     greedy = greedy_cohorts(inst, seed)
-    greedy_ok = not greedy.unplaced
+    fac_hint = assign_facilitators(inst, greedy.cohorts) if problem.facilitators else None
+    greedy_ok = not greedy.unplaced and (fac_hint is None or None not in fac_hint)
     greedy_time = time.monotonic() - start
     greedy_time = time.monotonic() - start
     if progress:
@@ -180,11 +197,12 @@ def solve(
             )
         )
 
+    bound = _bound(inst, seed)
     remaining = max(0.5, time_limit - (time.monotonic() - start))
-    if inst.n > LNS_THRESHOLD and (greedy_ok or allow_unassigned):
+    if inst.n > LNS_THRESHOLD:
         from peermatch.solvers.cpsat.lns import improve
 
-        cohorts, facs, unplaced, bound, stats = improve(
+        cohorts, facs, unplaced, stats = improve(
             inst,
             greedy.cohorts,
             greedy.unplaced,
@@ -195,6 +213,7 @@ def solve(
             allow_unassigned=allow_unassigned,
             progress=progress,
             start=start,
+            bound=bound,
         )
         return _finish(
             inst,
@@ -205,20 +224,19 @@ def solve(
             bound,
             False,
             stats=stats,
-            first=stats.get("first_solution_time"),
+            first=stats.get("first_complete_time"),  # type: ignore[arg-type]
+            allow_unassigned=allow_unassigned,
         )
 
     fm = FormationModel(inst, inst.max_cohorts, allow_unassigned=allow_unassigned)
-    fac_hint = assign_facilitators(inst, greedy.cohorts) if problem.facilitators else None
     if greedy.cohorts:
         fm.add_hint(greedy.cohorts, fac_hint)
         fm.complete_hint(seed)
     solver = _params(remaining, seed, workers, deterministic, log)
     tracker = _Tracker(fm, start, progress)
     code = solver.solve(fm.model, tracker)
-    cp_bound = (
-        solver.best_objective_bound if code in (cp_model.OPTIMAL, cp_model.FEASIBLE) else None
-    )
+    if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        bound = max(solver.best_objective_bound, bound or 0.0)
     stats = {
         "cp_sat_status": solver.status_name(code),
         "cp_sat_wall_time": solver.wall_time,
@@ -232,22 +250,24 @@ def solve(
             cohorts,
             facs,
             unplaced,
-            cp_bound,
+            bound,
             code == cp_model.OPTIMAL,
             stats=stats,
             first=greedy_time if greedy_ok else tracker.first_time,
+            allow_unassigned=allow_unassigned,
         )
     if greedy_ok:
         return _finish(
             inst,
             result,
             [list(c) for c in greedy.cohorts],
-            None,
+            fac_hint,
             [],
-            cp_bound,
+            bound,
             False,
             stats=stats,
             first=greedy_time,
+            allow_unassigned=allow_unassigned,
         )
     if code == cp_model.INFEASIBLE:
         budget = max(1.0, min(30.0, time_limit))
@@ -257,22 +277,56 @@ def solve(
     return result(Status.UNKNOWN, stats=stats)
 
 
+def _bound(inst: FormationInstance, seed: int) -> float | None:
+    """The best cheap lower bound: balanced spread, and the level-aware aggregate relaxation.
+
+    Both bound every *complete* solution; a solution that leaves someone out
+    costs more than either, so they bound the unassigned variant too.
+    """
+    from peermatch.solvers.cpsat.bound import aggregate_bound
+
+    bounds = [b for b in (inst.lower_bound(), aggregate_bound(inst, seed=seed)) if b is not None]
+    return float(max(bounds)) if bounds else None
+
+
 def _finish(
     inst: FormationInstance,
     result: Callable[..., Result],
     cohorts: Sequence[Sequence[int]],
     facs: Sequence[int | None] | None,
     unplaced: Sequence[int],
-    cp_bound: float | None,
+    bound: float | None,
     optimal: bool,
     *,
     stats: dict[str, object],
-    first: object,
+    first: float | None,
+    allow_unassigned: bool,
 ) -> Result:
-    solution: Solution = finish_solution(inst, cohorts, unplaced, facs)
+    cohorts = [list(c) for c in cohorts]
+    unplaced = list(unplaced)
+    reasons: dict[int, str] = {}
+    if facs is not None and any(f is None for f in facs):
+        if not allow_unassigned:
+            return result(
+                Status.UNKNOWN,
+                stats={**stats, "cohorts_without_facilitator": sum(f is None for f in facs)},
+            )
+        # A cohort nobody can lead is dissolved: its members are left out, with the reason.
+        for members, f in zip(cohorts, facs, strict=True):
+            if f is None:
+                unplaced += members
+                reasons.update(
+                    {
+                        i: "no facilitator is free and neutral for any cohort they fit"
+                        for i in members
+                    }
+                )
+        keep = [k for k, f in enumerate(facs) if f is not None]
+        cohorts, facs = [cohorts[k] for k in keep], [facs[k] for k in keep]
+    if unplaced and not allow_unassigned:
+        return result(Status.UNKNOWN, stats={**stats, "unplaced": len(unplaced)})
+    solution: Solution = finish_solution(inst, cohorts, unplaced, facs, reasons)
     objective = float(inst.cost(cohorts, len(unplaced)))
-    bounds = [b for b in (cp_bound, None if unplaced else inst.lower_bound()) if b is not None]
-    bound = float(max(bounds)) if bounds else None
     if bound is not None:
         bound = min(bound, objective)
     status = (
@@ -284,7 +338,7 @@ def _finish(
         objective=objective,
         best_bound=bound,
         gap=_gap(objective, bound),
-        first_solution_time=first if isinstance(first, float | int) else None,
+        first_solution_time=first,
         stats=stats,
     )
 
