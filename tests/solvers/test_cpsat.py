@@ -276,3 +276,17 @@ def test_config_defaults_are_used(monkeypatch: pytest.MonkeyPatch) -> None:
     result = solve(problem)
     assert (result.seed, result.workers) == (5, 1)
     check_result(problem, result)
+
+
+def test_regression_a_program_without_facilitators_is_solved() -> None:
+    # Regression: the model reports "no facilitator" (None) for every cohort of a
+    # program that has no facilitators at all, and solve() took that for cohorts
+    # nobody can lead: status unknown (or, leaving people out, everyone left out).
+    problem = ProblemData(participants=tuple(_p(i) for i in range(16)))
+    result = solve(problem, time_limit=1.0, seed=0, workers=1)
+    check_result(problem, result)
+    assert result.solution is not None
+    assert [len(c.members) for c in result.solution.cohorts] == [8, 8]
+    assert all(c.facilitator_id is None for c in result.solution.cohorts)
+    loose = solve(problem, time_limit=1.0, seed=0, workers=1, allow_unassigned=True)
+    assert loose.solution is not None and loose.solution.unassigned == ()
