@@ -304,7 +304,11 @@ def _finish(
 ) -> Result:
     cohorts = [list(c) for c in cohorts]
     unplaced = list(unplaced)
+    if not inst.problem.facilitators:
+        facs = None  # the model's extract() reports None per cohort when nobody leads
     reasons: dict[int, str] = {}
+    if not inst.problem.facilitators:
+        facs = None  # the model's "no facilitator" is then no one missing
     if facs is not None and any(f is None for f in facs):
         if not allow_unassigned:
             return result(
