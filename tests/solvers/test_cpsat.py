@@ -290,3 +290,34 @@ def test_regression_a_program_without_facilitators_is_solved() -> None:
     assert all(c.facilitator_id is None for c in result.solution.cohorts)
     loose = solve(problem, time_limit=1.0, seed=0, workers=1, allow_unassigned=True)
     assert loose.solution is not None and loose.solution.unassigned == ()
+
+
+def test_regression_deterministic_budget_ignores_set_up_wall_time(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Regression: the CP-SAT budget was time_limit minus the *wall-clock* seconds spent
+    # on the slot table and greedy start, so on a loaded machine the same input and
+    # seed got less deterministic time (different cohorts, or none: status unknown).
+    budgets: list[float] = []
+    real_params, real_greedy, real_time = solving._params, solving.greedy_cohorts, solving.time
+    delay = [0.0]
+
+    class LoadedClock:
+        @staticmethod
+        def monotonic() -> float:
+            return real_time.monotonic() + delay[0]
+
+    def spy(time_limit: float, *args: object, **kw: object) -> object:
+        budgets.append(time_limit)
+        return real_params(time_limit, *args, **kw)  # type: ignore[arg-type]
+
+    def slow_greedy(*args: object, **kw: object) -> object:
+        delay[0] += 30.0  # the set-up took 30 s of wall clock on a busy machine
+        return real_greedy(*args, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(solving, "_params", spy)
+    monkeypatch.setattr(solving, "greedy_cohorts", slow_greedy)
+    monkeypatch.setattr(solving, "time", LoadedClock)
+    problem = ProblemData(participants=tuple(_p(i, level=1 + i % 2) for i in range(16)))
+    solve(problem, time_limit=2.0, seed=0, workers=1)
+    assert budgets[0] == 2.0
