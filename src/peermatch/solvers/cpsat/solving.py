@@ -198,7 +198,10 @@ def solve(
         )
 
     bound = _bound(inst, seed)
-    remaining = max(0.5, time_limit - (time.monotonic() - start))
+    # Deterministic time must not depend on how long the set-up took on this machine
+    # (or how busy it was), or the same input and seed would not give the same cohorts:
+    # the search then gets the whole limit; wall-clock mode deducts the set-up.
+    remaining = time_limit if deterministic else max(0.5, time_limit - (time.monotonic() - start))
     if inst.n > LNS_THRESHOLD:
         from peermatch.solvers.cpsat.lns import improve
 
