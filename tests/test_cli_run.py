@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -30,6 +31,7 @@ from peermatch.availability import Window, parse_availability
 from peermatch.cli import main
 from peermatch.generate import generate_population, write_population
 from peermatch.solution import Result, Status
+from peermatch.solvers.instance import UNASSIGNED_WEIGHT
 
 RUN_TIME_LIMIT = "5"
 
@@ -273,12 +275,22 @@ def test_ctrl_c_keeps_the_best_solution_so_far(tmp_path: Path) -> None:
             "--facilitators", str(files["facilitators.csv"]), "--history", str(files["history.csv"]),
             "--config", str(files["program.toml"]), "--out", str(out), "--time-limit", "120"]  # fmt: skip
     proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    seen: list[str] = []
     try:
-        # Wait for the first progress line: the solver is then running (greedy start done).
+        # Wait until progress reports a complete solution (cost below the price of one
+        # person left out): Ctrl-C must then keep it. Only the reading is bounded.
         assert proc.stderr is not None
-        first = proc.stderr.readline()
-        assert "greedy start" in first, first
-        time.sleep(3)
+        deadline = time.monotonic() + 100
+        while time.monotonic() < deadline:
+            line = proc.stderr.readline()
+            if not line:
+                break
+            seen.append(line)
+            match = re.search(r"cost ([\d,]+)", line)
+            if match and int(match.group(1).replace(",", "")) < UNASSIGNED_WEIGHT:
+                break
+        assert seen and "cost" in seen[-1], seen
+        time.sleep(1)
         os.kill(proc.pid, signal.SIGINT)
         # A hang guard, not a speed test: ignoring Ctrl-C would run on for ~2 minutes.
         stdout, stderr = proc.communicate(timeout=60)
@@ -286,7 +298,7 @@ def test_ctrl_c_keeps_the_best_solution_so_far(tmp_path: Path) -> None:
         if proc.poll() is None:
             proc.kill()
             proc.communicate()
-    assert proc.returncode == 0, (proc.returncode, first + stderr)
+    assert proc.returncode == 0, (proc.returncode, "".join(seen) + stderr)
     assert "Traceback" not in stderr
     assert "cohorts" in stdout
     assert len(_rows(out / "cohorts.csv")) == 300
