@@ -75,14 +75,18 @@ def assign_facilitators(
 ) -> list[int | None]:
     """A capacity-respecting facilitator for each cohort by max flow (None where impossible)."""
     flow = nx.DiGraph()
+    table = inst.table
     for k, members in enumerate(cohorts):
         flow.add_edge("s", ("c", k), capacity=1)
-        allowed = 0
-        for s_mask, f_mask in zip(inst.table.masks, inst.table.facilitator_masks, strict=True):
-            if s_mask & _mask(members) == _mask(members):
+        need, zone, allowed = _mask(members), _anchor(inst, members), 0
+        for slot, s_mask, f_mask in zip(
+            table.slots, table.masks, table.facilitator_masks, strict=True
+        ):
+            if s_mask & need == need and slot.zone == zone:
                 allowed |= f_mask
+        taken = set(members)
         for j, cap in enumerate(inst.facilitator_capacity):
-            if cap > 0 and allowed >> j & 1 and not inst.facilitator_conflicts[j] & set(members):
+            if cap > 0 and allowed >> j & 1 and not inst.facilitator_conflicts[j] & taken:
                 flow.add_edge(("c", k), ("f", j), capacity=1)
     for j, cap in enumerate(inst.facilitator_capacity):
         flow.add_edge(("f", j), "t", capacity=cap)

@@ -21,6 +21,17 @@ from peermatch.solvers.instance import SIZE_WEIGHT, FormationInstance
 
 __all__ = ["GreedyCohorts", "greedy_cohorts", "greedy_solution"]
 
+#: Up to this many people, the insertion order is re-evaluated after every step.
+DYNAMIC_ORDER_LIMIT = 800
+#: Cost of placing someone one level away from a cohort's planned level.
+LEVEL_WEIGHT = 1500
+#: Reward for placing someone in a cohort still below min_size (cohorts left small are dissolved).
+FILL_BONUS = 3000
+#: Cost per person a cohort can no longer admit after a placement (keeps restricted people together).
+REACH_WEIGHT = 200
+#: Seats planned per member of the largest organisation.
+ORG_SLACK = 1
+
 
 @dataclass
 class _Cohort:
@@ -46,6 +57,8 @@ class _State:
         self.cohorts = [_Cohort(p, values=[Counter() for _ in inst.attributes]) for p in planned]
         self.where: dict[int, int] = {}
         self.person_options = [sum(1 << c for c in opts) for opts in inst.options_of]
+        self.all_options = (1 << len(inst.options)) - 1
+        self._reach: dict[int, int] = {}
 
     # -- feasibility -----------------------------------------------------------------
     def fits(self, i: int, k: int, ignore: int | None = None) -> bool:
@@ -99,6 +112,26 @@ class _State:
                 c.values[a][values[i]] += 1
         self.where[i] = k
 
+    def option_mask(self, k: int) -> int:
+        """Options every member of cohort ``k`` shares (all options when empty)."""
+        mask = self.all_options
+        for m in self.cohorts[k].members:
+            mask &= self.person_options[m]
+        return mask
+
+    def reach(self, mask: int) -> int:
+        """How many people some option in ``mask`` admits."""
+        hit = self._reach.get(mask)
+        if hit is None:
+            people, c, m = 0, 0, mask
+            while m:
+                if m & 1:
+                    people |= self.inst.options[c].mask
+                m >>= 1
+                c += 1
+            hit = self._reach[mask] = people.bit_count()
+        return hit
+
     def remove(self, i: int) -> None:
         k = self.where.pop(i)
         c = self.cohorts[k]
@@ -127,10 +160,9 @@ def _plan(inst: FormationInstance) -> list[float]:
     if not counts:
         return []
     k = min(counts, key=lambda c: (abs(inst.n - c * inst.target_size), -c))
-    # An organisation needs a seat in ceil(size / max_per_org) cohorts; leave it some slack,
-    # or its last members find their organisation in every cohort that suits them.
+    # An organisation needs a seat in ceil(size / max_per_org) cohorts.
     largest = max(Counter(inst.org_of).values())
-    k = max(k, min(counts[-1], -(-largest * 23 // (20 * inst.max_per_org))))
+    k = max(k, min(counts[-1], -(-largest * ORG_SLACK // inst.max_per_org)))
     order = sorted(range(inst.n), key=lambda i: inst.levels[i])
     planned = []
     for j in range(k):
@@ -140,7 +172,7 @@ def _plan(inst: FormationInstance) -> list[float]:
     return planned
 
 
-def greedy_cohorts(inst: FormationInstance, seed: int = 0) -> GreedyCohorts:
+def greedy_cohorts(inst: FormationInstance, seed: int = 0, attempts: int = 3) -> GreedyCohorts:
     """Build cohorts greedily; see the module docstring.
 
     Parameters
@@ -149,7 +181,23 @@ def greedy_cohorts(inst: FormationInstance, seed: int = 0) -> GreedyCohorts:
         The flat instance (:func:`peermatch.solvers.instance.build_instance`).
     seed
         Breaks ties among equally hard people, so different seeds give different starts.
+    attempts
+        Starts tried (seeds ``seed``, ``seed+1``, ...) while people are left out;
+        the one leaving out fewest, then cheapest, is kept.
     """
+    best: GreedyCohorts | None = None
+    for attempt in range(max(1, attempts)):
+        found = _greedy_once(inst, seed + attempt)
+        key = (len(found.unplaced), inst.cost(found.cohorts, len(found.unplaced)))
+        if best is None or key < (len(best.unplaced), inst.cost(best.cohorts, len(best.unplaced))):
+            best = found
+        if not best.unplaced:
+            break
+    assert best is not None
+    return best
+
+
+def _greedy_once(inst: FormationInstance, seed: int) -> GreedyCohorts:
     rng = random.Random(seed)
     state = _State(inst, _plan(inst))
     if not state.cohorts:
@@ -171,25 +219,45 @@ def greedy_cohorts(inst: FormationInstance, seed: int = 0) -> GreedyCohorts:
             tiebreak[i],
         ),
     )
+    rank = {i: r for r, i in enumerate(order)}
+
+    def score(i: int, k: int) -> float:
+        c = state.cohorts[k]
+        size = len(c.members)
+        shared = state.option_mask(k)
+        lost = state.reach(shared) - state.reach(shared & state.person_options[i])
+        return (
+            REACH_WEIGHT * lost
+            + state.pair_delta(i, k)
+            + LEVEL_WEIGHT * abs(c.planned_level - inst.levels[i])
+            + (SIZE_WEIGHT if size >= inst.target_size else 0)
+            - (FILL_BONUS if size < inst.min_size else 0)
+            + 10 * size
+        )
+
     unplaced: list[int] = []
-    for i in order:
-        best, best_score = None, None
-        for k, c in enumerate(state.cohorts):
-            if not state.fits(i, k):
+    if inst.n <= DYNAMIC_ORDER_LIMIT:
+        # Most-constrained first, re-evaluated as cohorts fill (as DSatur does for colouring):
+        # adding someone to cohort k can only close k to others, so only k is rechecked.
+        open_to = {i: {k for k in range(len(state.cohorts)) if state.fits(i, k)} for i in order}
+        while open_to:
+            i = min(open_to, key=lambda j: (len(open_to[j]), rank[j]))
+            choices = open_to.pop(i)
+            if not choices:
+                unplaced.append(i)
                 continue
-            size = len(c.members)
-            score = (
-                state.pair_delta(i, k)
-                + 400 * abs(c.planned_level - inst.levels[i])
-                + (SIZE_WEIGHT if size >= inst.target_size else 0)
-                + 10 * size
-            )
-            if best_score is None or score < best_score:
-                best, best_score = k, score
-        if best is None:
-            unplaced.append(i)
-        else:
-            state.add(i, best)
+            k = min(choices, key=lambda c: (score(i, c), c))
+            state.add(i, k)
+            for j, ks in open_to.items():
+                if k in ks and not state.fits(j, k):
+                    ks.discard(k)
+    else:
+        for i in order:
+            fitting = [k for k in range(len(state.cohorts)) if state.fits(i, k)]
+            if fitting:
+                state.add(i, min(fitting, key=lambda c: (score(i, c), c)))
+            else:
+                unplaced.append(i)
     unplaced = _repair(state, unplaced)
     _descent(state, rng)
     cohorts = tuple(tuple(sorted(c.members)) for c in state.cohorts if c.members)

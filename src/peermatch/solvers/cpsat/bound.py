@@ -30,6 +30,7 @@ from collections import Counter
 
 from ortools.sat.python import cp_model
 
+from peermatch.solvers.cpsat import interrupt
 from peermatch.solvers.instance import SIZE_WEIGHT, FormationInstance
 
 __all__ = ["aggregate_bound"]
@@ -100,7 +101,7 @@ def aggregate_bound(
     solver.parameters.max_deterministic_time = time_limit
     solver.parameters.num_workers = 1
     solver.parameters.random_seed = seed
-    code = solver.solve(m)
+    code = interrupt.run(solver, m)
     if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return float(solver.best_objective_bound)
     return None

@@ -26,6 +26,7 @@ from dataclasses import replace
 
 from ortools.sat.python import cp_model
 
+from peermatch.solvers.cpsat import interrupt
 from peermatch.solvers.cpsat.model import FormationModel
 from peermatch.solvers.finish import assign_facilitators
 from peermatch.solvers.instance import FormationInstance, MeetingOption
@@ -176,6 +177,7 @@ def improve(
     progress: Callable[..., None] | None,
     start: float,
     bound: float | None = None,
+    until_complete: bool = False,
 ) -> tuple[list[list[int]], list[int | None] | None, list[int], dict[str, object]]:
     """Improve a grouping by re-solving a few cohorts at a time.
 
@@ -185,7 +187,9 @@ def improve(
     A step is kept when it has fewer defects, or as many and no higher cost.
 
     Returns the cohorts, their facilitators (``None`` without facilitators),
-    the people still left out, and statistics.
+    the people still left out, and statistics. With ``until_complete`` it
+    stops as soon as nothing is left to repair (a repair phase before the
+    whole-program model).
     """
     from peermatch.solvers.cpsat.solving import Progress, _params
 
@@ -208,7 +212,9 @@ def improve(
         elapsed = time.monotonic() - start
         if (spent if deterministic else elapsed) >= time_limit or elapsed > wall_cap:
             break
-        if not defects() and bound is not None and cost <= bound:
+        if not defects() and (until_complete or (bound is not None and cost <= bound)):
+            break
+        if interrupt.requested():  # Ctrl-C: keep what we have
             break
         iterations += 1
         broken = [k for k, f in enumerate(facs or []) if f is None]
@@ -234,7 +240,7 @@ def improve(
         solver = _params(
             min(STEP_LIMIT, max(0.1, time_limit - spent)), seed + iterations, workers, deterministic
         )
-        code = solver.solve(fm.model)
+        code = interrupt.run(solver, fm.model)
         # Building a sub-model costs Python time that deterministic time does not see;
         # charge a fixed amount per step so the budget stays reproducible and honest.
         spent += (solver.deterministic_time + STEP_OVERHEAD) if deterministic else solver.wall_time

@@ -6,6 +6,7 @@ from collections.abc import Callable, Sequence
 
 from ortools.sat.python import cp_model
 
+from peermatch.solvers.cpsat import interrupt
 from peermatch.solvers.cpsat.constraints import Constraints, Literal
 from peermatch.solvers.cpsat.objective import Objective
 from peermatch.solvers.cpsat.variables import Variables
@@ -93,7 +94,7 @@ class FormationModel:
         solver.parameters.num_workers = 1
         solver.parameters.random_seed = seed
         solver.parameters.max_deterministic_time = 10.0
-        code = solver.solve(self.model)
+        code = interrupt.run(solver, self.model)
         if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             return False
         values = solver.response_proto.solution

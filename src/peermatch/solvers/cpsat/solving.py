@@ -25,6 +25,7 @@ from ortools.sat.python import cp_model
 from peermatch.compat import slot_table
 from peermatch.model import ProblemData
 from peermatch.solution import Result, Solution, Status
+from peermatch.solvers.cpsat import interrupt
 from peermatch.solvers.cpsat.model import FormationModel
 from peermatch.solvers.finish import assign_facilitators, finish_solution
 from peermatch.solvers.greedy import greedy_cohorts
@@ -63,7 +64,9 @@ def _params(
     p.random_seed = seed
     p.num_workers = workers
     p.log_search_progress = log
-    p.catch_sigint_signal = True  # Ctrl-C stops the search and keeps the best solution
+    # Ctrl-C stops the search and keeps the best solution, but through interrupt.run:
+    # CP-SAT's own handler would forget it after one solve (see interrupt.py).
+    p.catch_sigint_signal = False
     if deterministic:
         p.max_deterministic_time = time_limit
         p.max_time_in_seconds = 3 * time_limit + 10
@@ -98,6 +101,7 @@ def _gap(objective: float | None, bound: float | None) -> float | None:
     return max(0.0, (objective - bound) / max(abs(objective), 1.0))
 
 
+@interrupt.interruptible
 def solve(
     problem: ProblemData,
     *,
@@ -231,16 +235,43 @@ def solve(
             allow_unassigned=allow_unassigned,
         )
 
+    start_cohorts, start_facs = [list(c) for c in greedy.cohorts], fac_hint
+    repair_stats: dict[str, object] = {}
+    if not greedy_ok and greedy.cohorts:
+        # Repair the incomplete start on neighbourhoods first: the whole model with a
+        # partial hint may spend its whole budget looking for a first solution.
+        from peermatch.solvers.cpsat.lns import improve
+
+        cohorts, facs, unplaced, repair_stats = improve(
+            inst,
+            greedy.cohorts,
+            greedy.unplaced,
+            time_limit=remaining / 3,
+            seed=seed,
+            workers=workers,
+            deterministic=deterministic,
+            allow_unassigned=allow_unassigned,
+            progress=progress,
+            start=start,
+            bound=bound,
+            until_complete=True,
+        )
+        spent = float(repair_stats.get("lns_solver_time", 0.0))  # type: ignore[arg-type]
+        remaining = max(0.5, remaining - spent)
+        if not unplaced and (facs is None or None not in facs):
+            start_cohorts, start_facs = cohorts, facs
+            greedy_ok, greedy_time = True, float(repair_stats["first_complete_time"] or 0.0)  # type: ignore[arg-type]
     fm = FormationModel(inst, inst.max_cohorts, allow_unassigned=allow_unassigned)
-    if greedy.cohorts:
-        fm.add_hint(greedy.cohorts, fac_hint)
+    if start_cohorts:
+        fm.add_hint(start_cohorts, start_facs)
         fm.complete_hint(seed)
     solver = _params(remaining, seed, workers, deterministic, log)
     tracker = _Tracker(fm, start, progress)
-    code = solver.solve(fm.model, tracker)
+    code = interrupt.run(solver, fm.model, tracker)
     if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         bound = max(solver.best_objective_bound, bound or 0.0)
     stats = {
+        **{f"repair_{k}": v for k, v in repair_stats.items()},
         "cp_sat_status": solver.status_name(code),
         "cp_sat_wall_time": solver.wall_time,
         "cp_sat_deterministic_time": solver.deterministic_time,
@@ -263,8 +294,8 @@ def solve(
         return _finish(
             inst,
             result,
-            [list(c) for c in greedy.cohorts],
-            fac_hint,
+            start_cohorts,
+            start_facs,
             [],
             bound,
             False,
@@ -369,7 +400,7 @@ def diagnose(inst: FormationInstance, time_limit: float, seed: int = 0) -> list[
     """
     fm = FormationModel(inst, inst.max_cohorts, diagnose=True)
     solver = _params(time_limit, seed, 1, True)
-    code = solver.solve(fm.model)
+    code = interrupt.run(solver, fm.model)
     if code != cp_model.INFEASIBLE:
         return [
             "no cohorts were found, but the rules could not be proven to conflict within the time limit"
