@@ -268,7 +268,7 @@ def test_a_small_program_runs_in_process(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_ctrl_c_keeps_the_best_solution_so_far(tmp_path: Path) -> None:
-    population = generate_population(300, 5, planted=True)
+    population = generate_population(300, 2, planted=True)
     files = {p.name: p for p in write_population(population, tmp_path / "in")}
     out = tmp_path / "out"
     args = [sys.executable, "-m", "peermatch", "run", str(files["participants.csv"]),
