@@ -1,0 +1,256 @@
+"""How the formation engine scales: generated populations of 100 to 10,000 people.
+
+Run by hand (not part of the tests)::
+
+    python benchmarks/scale.py                          # sizes 100, 300, 1000 at 60 s
+    python benchmarks/scale.py --sizes 100 300 1000 3000 10000
+    python benchmarks/scale.py --time-limit 30 --sizes 300
+
+For each size a population is generated (``planted=False``, ``normal``
+difficulty, with facilitators: what an organiser's export looks like, with
+no hidden answer) and solved by :func:`peermatch.solvers.cpsat.solve` with the
+given (deterministic) time limit. Each size runs in a fresh subprocess so
+that its peak memory (``ru_maxrss``; tracemalloc would slow the solver down
+several-fold) is its own. The solution is judged by the independent checker
+:func:`peermatch.violations.violations`.
+
+Recorded per size: status, time to first solution, final objective, bound,
+gap, runtime (wall clock, including the slot table and the greedy start),
+peak memory, violations, unassigned and cohorts. Writes
+``benchmarks/results/scale.csv`` and ``benchmarks/results/scale.md`` with
+the machine (cores, CPU model, load average, Python and OR-Tools versions).
+
+Targets to compare with (reported, not asserted): n = 300 first solution
+under 10 s and gap under 5 % at 60 s; n = 1000 a solution with no violation
+within 60 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+__all__ = ["main", "measure"]
+
+RESULTS = Path(__file__).resolve().parent / "results"
+FIELDS = (
+    "size",
+    "seed",
+    "time_limit",
+    "workers",
+    "mode",
+    "status",
+    "first_solution_s",
+    "objective",
+    "bound",
+    "gap",
+    "runtime_s",
+    "setup_s",
+    "peak_rss_mb",
+    "violations",
+    "unassigned",
+    "cohorts",
+    "facilitators",
+    "path",
+    "diagnosis",
+)
+
+
+def measure(
+    size: int, seed: int, time_limit: float, workers: int | None, allow_unassigned: bool = False
+) -> dict[str, Any]:
+    """Generate and solve one population in this process; return its figures."""
+    from peermatch.generate import generate_population
+    from peermatch.solvers.cpsat import solve, solving
+    from peermatch.violations import violations
+
+    started = time.monotonic()
+    problem = generate_population(size, seed, planted=False, difficulty="normal").problem
+    setup = time.monotonic() - started
+    result = solve(
+        problem, time_limit=time_limit, seed=0, workers=workers, allow_unassigned=allow_unassigned
+    )
+    broken = list(violations(problem, result.solution)) if result.solution is not None else []
+    # ru_maxrss is in kilobytes on Linux (bytes on macOS).
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    rss_mb = rss / (1024 * 1024) if sys.platform == "darwin" else rss / 1024
+    sol = result.solution
+    return {
+        "size": size,
+        "seed": seed,
+        "time_limit": time_limit,
+        "workers": result.workers,
+        "mode": "allow_unassigned" if allow_unassigned else "strict",
+        "status": result.status.value,
+        "first_solution_s": _round(result.first_solution_time),
+        "objective": result.objective,
+        "bound": result.best_bound,
+        "gap": _round(result.gap, 4),
+        "runtime_s": _round(result.runtime),
+        "setup_s": _round(setup),
+        "peak_rss_mb": round(rss_mb, 1),
+        "violations": len(broken),
+        "unassigned": len(sol.unassigned) if sol else None,
+        "cohorts": len(sol.cohorts) if sol else None,
+        "facilitators": len(problem.facilitators),
+        "path": "lns" if size > solving.LNS_THRESHOLD else "whole model",
+        "diagnosis": " ".join(" ".join(result.diagnosis).split())[:200],
+    }
+
+
+def _round(value: float | None, digits: int = 2) -> float | None:
+    return None if value is None else round(value, digits)
+
+
+def _machine() -> dict[str, str]:
+    model = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        model = platform.processor() or "unknown"
+    try:
+        from importlib.metadata import version
+
+        ortools = version("ortools")
+    except Exception:
+        ortools = "unknown"
+    load = " ".join(f"{x:.2f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "n/a"
+    try:
+        head = subprocess.run(
+            ["git", "describe", "--always", "--dirty"],
+            capture_output=True, text=True, cwd=Path(__file__).parent, check=False,
+        ).stdout.strip()  # fmt: skip
+    except OSError:
+        head = "unknown"
+    return {
+        "code (git describe --dirty)": head or "unknown",
+        "cores (nproc)": str(os.cpu_count()),
+        "CPU": model,
+        "python": platform.python_version(),
+        "ortools": ortools,
+        "platform": platform.platform(),
+        "load average at start": load,
+    }
+
+
+def _child(
+    size: int, seed: int, time_limit: float, workers: int | None, allow_unassigned: bool
+) -> dict[str, Any]:
+    """Run :func:`measure` in a fresh interpreter, so peak memory is this size's alone."""
+    code = (
+        "import json, sys; sys.path.insert(0, sys.argv[1]); import scale; "
+        "print(json.dumps(scale.measure(int(sys.argv[2]), int(sys.argv[3]), "
+        "float(sys.argv[4]), None if sys.argv[5] == '0' else int(sys.argv[5]), "
+        "sys.argv[6] == '1')))"
+    )
+    args = [sys.executable, "-c", code, str(Path(__file__).parent), str(size), str(seed)]
+    args += [str(time_limit), str(workers or 0), "1" if allow_unassigned else "0"]
+    done = subprocess.run(args, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        tail = done.stderr.strip().splitlines()[-1:] or ["(no output)"]
+        return {"size": size, "seed": seed, "time_limit": time_limit, "status": f"error: {tail[0]}"}
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def _fmt(value: Any) -> str:
+    if value is None:
+        return "n/a"
+    if isinstance(value, float):
+        return f"{value:,.2f}" if abs(value) < 1000 else f"{value:,.0f}"
+    return str(value)
+
+
+def _write(rows: list[dict[str, Any]], machine: dict[str, str], args: argparse.Namespace) -> None:
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    with open(RESULTS / "scale.csv", "w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=FIELDS, extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows(rows)
+    lines = [
+        "# Formation engine at scale",
+        "",
+        f"Generated by `python benchmarks/scale.py {' '.join(sys.argv[1:])}`".rstrip() + f" on "
+        f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC.",
+        "",
+        "Populations: `generate_population(n, seed, planted=False, difficulty='normal')` "
+        "with facilitators; `solve(time_limit, seed=0)` (deterministic time limit); "
+        "each size in a fresh process. Runtime is wall clock including the slot table "
+        "and greedy start; memory is the process's peak RSS. A generated population "
+        "without a planted answer may be infeasible: the strict solve then says so (with "
+        "its diagnosis below) and the size is solved again with `allow_unassigned`, whose "
+        "objective counts 10,000,000 per person left out (so its gap is dominated by them).",
+        "",
+        "| machine | |",
+        "|---|---|",
+        *(f"| {k} | {v} |" for k, v in machine.items()),
+        "",
+        "| n | mode | status | first solution (s) | objective | bound | gap | runtime (s) | "
+        "peak RSS (MB) | violations | unassigned | cohorts | path |",
+        "|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for r in rows:
+        gap = r.get("gap")
+        lines.append(
+            f"| {r['size']} | {r.get('mode', 'n/a')} | {r.get('status')} | {_fmt(r.get('first_solution_s'))} | "
+            f"{_fmt(r.get('objective'))} | {_fmt(r.get('bound'))} | "
+            f"{'n/a' if gap is None else f'{100 * gap:.2f} %'} | {_fmt(r.get('runtime_s'))} | "
+            f"{_fmt(r.get('peak_rss_mb'))} | {_fmt(r.get('violations'))} | "
+            f"{_fmt(r.get('unassigned'))} | {_fmt(r.get('cohorts'))} | {r.get('path', 'n/a')} |"
+        )
+    for r in rows:
+        if r.get("diagnosis"):
+            lines.append(f"\nn = {r['size']} ({r.get('mode')}): {r['diagnosis']}")
+    lines += [
+        "",
+        "Targets (reported, not asserted): n = 300 first solution < 10 s and gap < 5 % at 60 s; "
+        "n = 1000 a solution with no violation within 60 s.",
+        "",
+    ]
+    (RESULTS / "scale.md").write_text("\n".join(lines), encoding="utf-8")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100, 300, 1000])
+    parser.add_argument("--time-limit", type=float, default=60.0)
+    parser.add_argument("--seed", type=int, default=1, help="population seed")
+    parser.add_argument("--workers", type=int, default=0, help="0: solve()'s default")
+    parser.add_argument(
+        "--allow-unassigned",
+        choices=["auto", "never", "always"],
+        default="auto",
+        help="auto: when the strict solve finds no solution (generated populations without "
+        "a planted answer can be infeasible), solve again placing as many as possible",
+    )
+    args = parser.parse_args(argv)
+    machine = _machine()
+    rows = []
+    for size in args.sizes:
+        print(f"n={size} ...", file=sys.stderr, flush=True)
+        modes = [args.allow_unassigned == "always"]
+        for allow in modes:
+            row = _child(size, args.seed, args.time_limit, args.workers or None, allow)
+            print(json.dumps(row), file=sys.stderr, flush=True)
+            rows.append(row)
+            if not allow and args.allow_unassigned == "auto" and row.get("objective") is None:
+                modes.append(True)
+    _write(rows, machine, args)
+    print(f"wrote {RESULTS / 'scale.csv'} and {RESULTS / 'scale.md'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
