@@ -45,6 +45,7 @@ __all__ = ["main", "measure"]
 RESULTS = Path(__file__).resolve().parent / "results"
 FIELDS = (
     "size",
+    "population",
     "seed",
     "time_limit",
     "workers",
@@ -67,7 +68,12 @@ FIELDS = (
 
 
 def measure(
-    size: int, seed: int, time_limit: float, workers: int | None, allow_unassigned: bool = False
+    size: int,
+    seed: int,
+    time_limit: float,
+    workers: int | None,
+    allow_unassigned: bool = False,
+    planted: bool = False,
 ) -> dict[str, Any]:
     """Generate and solve one population in this process; return its figures."""
     from peermatch.generate import generate_population
@@ -75,7 +81,7 @@ def measure(
     from peermatch.violations import violations
 
     started = time.monotonic()
-    problem = generate_population(size, seed, planted=False, difficulty="normal").problem
+    problem = generate_population(size, seed, planted=planted, difficulty="normal").problem
     setup = time.monotonic() - started
     result = solve(
         problem, time_limit=time_limit, seed=0, workers=workers, allow_unassigned=allow_unassigned
@@ -87,6 +93,7 @@ def measure(
     sol = result.solution
     return {
         "size": size,
+        "population": "planted" if planted else "generated",
         "seed": seed,
         "time_limit": time_limit,
         "workers": result.workers,
@@ -147,17 +154,17 @@ def _machine() -> dict[str, str]:
 
 
 def _child(
-    size: int, seed: int, time_limit: float, workers: int | None, allow_unassigned: bool
+    size: int, seed: int, time_limit: float, workers: int | None, allow: bool, planted: bool
 ) -> dict[str, Any]:
     """Run :func:`measure` in a fresh interpreter, so peak memory is this size's alone."""
     code = (
         "import json, sys; sys.path.insert(0, sys.argv[1]); import scale; "
         "print(json.dumps(scale.measure(int(sys.argv[2]), int(sys.argv[3]), "
         "float(sys.argv[4]), None if sys.argv[5] == '0' else int(sys.argv[5]), "
-        "sys.argv[6] == '1')))"
+        "sys.argv[6] == '1', sys.argv[7] == '1')))"
     )
     args = [sys.executable, "-c", code, str(Path(__file__).parent), str(size), str(seed)]
-    args += [str(time_limit), str(workers or 0), "1" if allow_unassigned else "0"]
+    args += [str(time_limit), str(workers or 0), "1" if allow else "0", "1" if planted else "0"]
     done = subprocess.run(args, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         tail = done.stderr.strip().splitlines()[-1:] or ["(no output)"]
@@ -186,7 +193,7 @@ def _write(rows: list[dict[str, Any]], machine: dict[str, str], args: argparse.N
         f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC.",
         "",
         "Populations: `generate_population(n, seed, planted=False, difficulty='normal')` "
-        "with facilitators; `solve(time_limit, seed=0)` (deterministic time limit); "
+        'with facilitators ("generated"; "planted": the same with `planted=True`); `solve(time_limit, seed=0)` (deterministic time limit); '
         "each size in a fresh process. Runtime is wall clock including the slot table "
         "and greedy start; memory is the process's peak RSS. A generated population "
         "without a planted answer may be infeasible: the strict solve then says so (with "
@@ -197,14 +204,15 @@ def _write(rows: list[dict[str, Any]], machine: dict[str, str], args: argparse.N
         "|---|---|",
         *(f"| {k} | {v} |" for k, v in machine.items()),
         "",
-        "| n | mode | status | first solution (s) | objective | bound | gap | runtime (s) | "
+        "| n | population | mode | status | first solution (s) | objective | bound | gap | runtime (s) | "
         "peak RSS (MB) | violations | unassigned | cohorts | path |",
-        "|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+        "|---:|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for r in rows:
         gap = r.get("gap")
         lines.append(
-            f"| {r['size']} | {r.get('mode', 'n/a')} | {r.get('status')} | {_fmt(r.get('first_solution_s'))} | "
+            f"| {r['size']} | {r.get('population', 'n/a')} | {r.get('mode', 'n/a')} | "
+            f"{r.get('status')} | {_fmt(r.get('first_solution_s'))} | "
             f"{_fmt(r.get('objective'))} | {_fmt(r.get('bound'))} | "
             f"{'n/a' if gap is None else f'{100 * gap:.2f} %'} | {_fmt(r.get('runtime_s'))} | "
             f"{_fmt(r.get('peak_rss_mb'))} | {_fmt(r.get('violations'))} | "
@@ -212,7 +220,9 @@ def _write(rows: list[dict[str, Any]], machine: dict[str, str], args: argparse.N
         )
     for r in rows:
         if r.get("diagnosis"):
-            lines.append(f"\nn = {r['size']} ({r.get('mode')}): {r['diagnosis']}")
+            lines.append(
+                f"\nn = {r['size']} ({r.get('population')}, {r.get('mode')}): {r['diagnosis']}"
+            )
     lines += [
         "",
         "Targets (reported, not asserted): n = 300 first solution < 10 s and gap < 5 % at 60 s; "
@@ -235,18 +245,27 @@ def main(argv: list[str] | None = None) -> int:
         help="auto: when the strict solve finds no solution (generated populations without "
         "a planted answer can be infeasible), solve again placing as many as possible",
     )
+    parser.add_argument(
+        "--populations",
+        nargs="+",
+        choices=["generated", "planted"],
+        default=["generated"],
+        help="generated: planted=False (the default workload); planted: built around a "
+        "feasible assignment, for the targets when a generated population is infeasible",
+    )
     args = parser.parse_args(argv)
     machine = _machine()
     rows = []
-    for size in args.sizes:
-        print(f"n={size} ...", file=sys.stderr, flush=True)
-        modes = [args.allow_unassigned == "always"]
-        for allow in modes:
-            row = _child(size, args.seed, args.time_limit, args.workers or None, allow)
-            print(json.dumps(row), file=sys.stderr, flush=True)
-            rows.append(row)
-            if not allow and args.allow_unassigned == "auto" and row.get("objective") is None:
-                modes.append(True)
+    for planted in [p == "planted" for p in args.populations]:
+        for size in args.sizes:
+            print(f"n={size} ...", file=sys.stderr, flush=True)
+            modes = [args.allow_unassigned == "always"]
+            for allow in modes:
+                row = _child(size, args.seed, args.time_limit, args.workers or None, allow, planted)
+                print(json.dumps(row), file=sys.stderr, flush=True)
+                rows.append(row)
+                if not allow and args.allow_unassigned == "auto" and row.get("objective") is None:
+                    modes.append(True)
     _write(rows, machine, args)
     print(f"wrote {RESULTS / 'scale.csv'} and {RESULTS / 'scale.md'}")
     return 0
