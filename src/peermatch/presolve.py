@@ -37,6 +37,7 @@ from dataclasses import dataclass
 from peermatch.compat import SlotTable, slot_table
 from peermatch.levels import DEFAULT_LADDER
 from peermatch.model import ProblemData
+from peermatch.schedule import series_dates
 
 __all__ = ["Diagnosis", "level_name", "presolve_checks"]
 
@@ -261,6 +262,21 @@ def presolve_checks(problem: ProblemData, table: SlotTable | None = None) -> lis
     found += _organisations(problem)
     found += _levels(problem)
     found += _facilitators(problem)
+    # The slot table quietly drops a series the blackouts swallow, so when they
+    # swallow every weekday's series, say so here (availability would only be blamed).
+    rules = problem.config.schedule
+    errors: list[str] = []
+    for weekday in range(7):
+        try:
+            series_dates(rules, weekday)
+            break
+        except ValueError as exc:
+            errors.append(str(exc))
+    else:
+        return [
+            *found,
+            Diagnosis("blackout_dates", f"the sessions cannot be scheduled: {errors[0]}"),
+        ]
     try:
         if table is None:
             # The first week's slots alone usually show that everyone has company;
