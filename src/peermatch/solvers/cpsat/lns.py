@@ -112,6 +112,36 @@ def _around_cohort(
     return sorted(ranked[:size])
 
 
+def _around_leaderless(
+    inst: FormationInstance,
+    current: list[list[int]],
+    facs: list[int | None],
+    pivot: int,
+    rng: random.Random,
+    size: int,
+) -> list[int]:
+    """A cohort without a facilitator, cohorts led by those who could lead it, and its neighbours.
+
+    Freeing a facilitator means re-forming a cohort they lead; the neighbours in
+    seniority let members change places when nobody is neutral for the pivot.
+    """
+    need = 0
+    for i in current[pivot]:
+        need |= 1 << i
+    could = 0
+    for o in inst.options:
+        if o.mask & need == need:
+            could |= o.facilitator_mask
+    led = [k for k, f in enumerate(facs) if f is not None and could >> f & 1]
+    rng.shuffle(led)
+    chosen = {pivot, *led[: max(1, size // 2)]}
+    for k in _around_cohort(inst, current, pivot, rng, size):
+        if len(chosen) >= size:
+            break
+        chosen.add(k)
+    return sorted(chosen)
+
+
 def _around_person(
     inst: FormationInstance,
     current: list[list[int]],
@@ -220,9 +250,15 @@ def improve(
         broken = [k for k, f in enumerate(facs or []) if f is None]
         if left:
             chosen, extra = _around_person(inst, current, left, rng, size)
+        elif broken:
+            assert facs is not None
+            pivot = broken[rng.randrange(len(broken))]
+            chosen, extra = _around_leaderless(inst, current, facs, pivot, rng, size), []
         else:
-            pivot = broken[rng.randrange(len(broken))] if broken else rng.randrange(len(current))
-            chosen, extra = _around_cohort(inst, current, pivot, rng, size), []
+            chosen, extra = (
+                _around_cohort(inst, current, rng.randrange(len(current)), rng, size),
+                [],
+            )
         people = sorted([i for k in chosen for i in current[k]] + extra)
         capacity = list(inst.facilitator_capacity)
         if facs is not None:
