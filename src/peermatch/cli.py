@@ -286,6 +286,13 @@ def run(
         f"{result.status.value}: {len(sol.cohorts)} cohorts, {placed} placed, {len(sol.unassigned)} unassigned; "
         f"cost {result.objective:,.0f}, bound {bound}, gap {gap}, {result.runtime:.1f}s"
     )
+    if result.stats.get("facilitators_binding"):
+        click.echo(
+            "facilitators are a binding constraint: "
+            f"{result.stats['facilitator_seats_used']} of {result.stats['facilitator_capacity']} seats used, "
+            f"{result.stats['people_without_a_free_facilitator']} people meet others only where no facilitator is free, "
+            f"{result.stats['cohorts_with_a_single_possible_facilitator']} cohorts have a single possible facilitator"
+        )
     click.echo(f"wrote {len(written)} files to {out}")
 
 

@@ -30,6 +30,7 @@ __all__ = [
     "assign_facilitators",
     "candidate_slots",
     "cohort_ids",
+    "facilitator_pressure",
     "finish_solution",
     "unassigned_reason",
 ]
@@ -221,3 +222,49 @@ def finish_solution(
         for i in sorted(unplaced, key=lambda i: inst.ids[i])
     ]
     return Solution(cohorts=tuple(out), unassigned=tuple(left))
+
+
+def facilitator_pressure(
+    inst: FormationInstance, cohorts: Sequence[Sequence[int]]
+) -> dict[str, object]:
+    """How much the facilitators constrain this program, for summary.json.
+
+    ``binding`` is true when every seat is taken, when some people could share
+    a slot with enough others only where no facilitator is free, or when a
+    cohort has a single facilitator able to lead it.
+    """
+    if not inst.problem.facilitators:
+        return {}
+    table = inst.table
+    capacity = sum(inst.facilitator_capacity)
+    with_any, with_fac = 0, 0
+    for mask, fmask in zip(table.masks, table.facilitator_masks, strict=True):
+        with_any |= mask
+        if fmask:
+            with_fac |= mask
+    # People who meet others somewhere, but never where a facilitator is free.
+    squeezed = [inst.ids[i] for i in range(inst.n) if with_any >> i & 1 and not with_fac >> i & 1]
+    single = []
+    for k, members in enumerate(cohorts):
+        need, zone, allowed = _mask(members), _anchor(inst, members), 0
+        for slot, s_mask, f_mask in zip(
+            table.slots, table.masks, table.facilitator_masks, strict=True
+        ):
+            if s_mask & need == need and slot.zone == zone:
+                allowed |= f_mask
+        taken = set(members)
+        able = [
+            j
+            for j in range(len(inst.facilitator_capacity))
+            if allowed >> j & 1 and not inst.facilitator_conflicts[j] & taken
+        ]
+        if len(able) == 1:
+            single.append(k)
+    full = len(cohorts) >= capacity
+    return {
+        "facilitator_capacity": capacity,
+        "facilitator_seats_used": len(cohorts),
+        "facilitators_binding": bool(full or squeezed or single),
+        "people_without_a_free_facilitator": len(squeezed),
+        "cohorts_with_a_single_possible_facilitator": len(single),
+    }

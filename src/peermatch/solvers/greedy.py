@@ -230,7 +230,7 @@ def _greedy_once(inst: FormationInstance, seed: int) -> GreedyCohorts:
             REACH_WEIGHT * lost
             + state.pair_delta(i, k)
             + LEVEL_WEIGHT * abs(c.planned_level - inst.levels[i])
-            + (SIZE_WEIGHT if size >= inst.target_size else 0)
+            + SIZE_WEIGHT * max(0, size + 1 - inst.target_size)
             - (FILL_BONUS if size < inst.min_size else 0)
             + 10 * size
         )
@@ -259,6 +259,7 @@ def _greedy_once(inst: FormationInstance, seed: int) -> GreedyCohorts:
             else:
                 unplaced.append(i)
     unplaced = _repair(state, unplaced)
+    _balance(state)
     _descent(state, rng)
     cohorts = tuple(tuple(sorted(c.members)) for c in state.cohorts if c.members)
     return GreedyCohorts(cohorts, tuple(sorted(unplaced)))
@@ -342,6 +343,45 @@ def _insert_with_move(state: _State, i: int) -> bool:
                     state.add(i, k)
                     return True
     return False
+
+
+def _balance(state: _State, passes: int = 3) -> None:
+    """Move people from cohorts above the target size to cohorts below it while the cost falls.
+
+    First improvement, biggest cohorts first: a pass costs about one scan of the
+    oversized cohorts, so it stays cheap on large programs (LNS follows anyway).
+    """
+    inst = state.inst
+    t = inst.target_size
+    for _ in range(passes):
+        moved = False
+        for k in sorted(range(len(state.cohorts)), key=lambda c: -len(state.cohorts[c].members)):
+            while len(state.cohorts[k].members) > max(t, inst.min_size):
+                small = sorted(
+                    (d for d, c in enumerate(state.cohorts) if 0 < len(c.members) < t),
+                    key=lambda d: len(state.cohorts[d].members),
+                )
+                move = next(
+                    (
+                        (i, d)
+                        for i in state.cohorts[k].members
+                        for d in small
+                        # Two cohorts each one step nearer the target, minus the pair change.
+                        if 2 * SIZE_WEIGHT
+                        + state.pair_delta(i, k, ignore=i)
+                        - state.pair_delta(i, d)
+                        > 0
+                        and state.fits(i, d)
+                    ),
+                    None,
+                )
+                if move is None:
+                    break
+                state.remove(move[0])
+                state.add(move[0], move[1])
+                moved = True
+        if not moved:
+            return
 
 
 def _descent(state: _State, rng: random.Random, rounds: int = 2) -> None:

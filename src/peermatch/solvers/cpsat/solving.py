@@ -27,7 +27,7 @@ from peermatch.model import ProblemData
 from peermatch.solution import Result, Solution, Status
 from peermatch.solvers.cpsat import interrupt
 from peermatch.solvers.cpsat.model import FormationModel
-from peermatch.solvers.finish import assign_facilitators, finish_solution
+from peermatch.solvers.finish import assign_facilitators, facilitator_pressure, finish_solution
 from peermatch.solvers.greedy import greedy_cohorts
 from peermatch.solvers.instance import FormationInstance, build_instance
 
@@ -364,6 +364,7 @@ def _finish(
     if unplaced and not allow_unassigned:
         return result(Status.UNKNOWN, stats={**stats, "unplaced": len(unplaced)})
     solution: Solution = finish_solution(inst, cohorts, unplaced, facs, reasons)
+    stats = {**stats, **facilitator_pressure(inst, cohorts)}
     objective = float(inst.cost(cohorts, len(unplaced)))
     if bound is not None:
         bound = min(bound, objective)
