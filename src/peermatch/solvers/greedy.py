@@ -21,6 +21,8 @@ from peermatch.solvers.instance import SIZE_WEIGHT, FormationInstance
 
 __all__ = ["GreedyCohorts", "greedy_cohorts", "greedy_solution"]
 
+#: Larger programs are built in parts of at most this many people.
+PART_SIZE = 1200
 #: Up to this many people, the insertion order is re-evaluated after every step.
 DYNAMIC_ORDER_LIMIT = 800
 #: Cost of placing someone one level away from a cohort's planned level.
@@ -185,6 +187,8 @@ def greedy_cohorts(inst: FormationInstance, seed: int = 0, attempts: int = 3) ->
         Starts tried (seeds ``seed``, ``seed+1``, ...) while people are left out;
         the one leaving out fewest, then cheapest, is kept.
     """
+    if inst.n > PART_SIZE:
+        return _by_parts(inst, seed, attempts)
     best: GreedyCohorts | None = None
     for attempt in range(max(1, attempts)):
         found = _greedy_once(inst, seed + attempt)
@@ -195,6 +199,27 @@ def greedy_cohorts(inst: FormationInstance, seed: int = 0, attempts: int = 3) ->
             break
     assert best is not None
     return best
+
+
+def _by_parts(inst: FormationInstance, seed: int, attempts: int) -> GreedyCohorts:
+    """Split a large program into parts that each mirror the whole, and build each alone.
+
+    People sorted by level, zone and organisation are dealt round-robin into
+    the parts, so every part gets its share of each level, zone and
+    organisation (an organisation never crowds one part). Cohorts never span
+    parts, which keeps each part at the size the dynamic greedy handles
+    well; the parts are independent and could be built in parallel.
+    """
+    parts = -(-inst.n // PART_SIZE)
+    order = sorted(range(inst.n), key=lambda i: (inst.levels[i], inst.tz_of[i], inst.org_of[i], i))
+    cohorts: list[tuple[int, ...]] = []
+    unplaced: list[int] = []
+    for p in range(parts):
+        people = order[p::parts]
+        found = greedy_cohorts(inst.restrict(people), seed + p, attempts)
+        cohorts += [tuple(sorted(people[i] for i in c)) for c in found.cohorts]
+        unplaced += [people[i] for i in found.unplaced]
+    return GreedyCohorts(tuple(cohorts), tuple(sorted(unplaced)))
 
 
 def _greedy_once(inst: FormationInstance, seed: int) -> GreedyCohorts:

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 from peermatch.compat import SlotTable, slot_table
@@ -153,6 +153,64 @@ class FormationInstance:
                 cost += w * sum(balanced_pairs(c, k) for c in counts)
             best = cost if best is None else min(best, cost)
         return best
+
+    def restrict(
+        self, people: Sequence[int], capacity: Sequence[int] | None = None
+    ) -> FormationInstance:
+        """The instance restricted to ``people`` (renumbered 0..len-1).
+
+        ``capacity`` replaces the facilitators' capacities (what remains for
+        these people); the slot table stays the whole program's.
+        """
+        if capacity is None:
+            capacity = self.facilitator_capacity
+        new = {old: k for k, old in enumerate(people)}
+
+        def remap(mask: int) -> int:
+            out = 0
+            for old, k in new.items():
+                if mask >> old & 1:
+                    out |= 1 << k
+            return out
+
+        options = []
+        seen = set()
+        for o in self.options:
+            m = remap(o.mask)
+            if m and (o.zone, m, o.facilitator_mask) not in seen:
+                seen.add((o.zone, m, o.facilitator_mask))
+                options.append(MeetingOption(o.zone, m, o.facilitator_mask, o.slots))
+        value_of = tuple(tuple(values[i] for i in people) for values in self.value_of)
+        counts = []
+        for values, full in zip(value_of, self.value_counts, strict=True):
+            c = [0] * len(full)
+            for v in values:
+                if v is not None:
+                    c[v] += 1
+            counts.append(tuple(c))
+        return replace(
+            self,
+            n=len(people),
+            ids=tuple(self.ids[i] for i in people),
+            levels=tuple(self.levels[i] for i in people),
+            org_of=tuple(self.org_of[i] for i in people),
+            tz_of=tuple(self.tz_of[i] for i in people),
+            conflicts=tuple(
+                sorted(
+                    (min(new[i], new[j]), max(new[i], new[j]))
+                    for i, j in self.conflicts
+                    if i in new and j in new
+                )
+            ),
+            options=tuple(options),
+            similarity=tuple(tuple(values[i] for i in people) for values in self.similarity),
+            value_of=value_of,
+            value_counts=tuple(counts),
+            facilitator_capacity=tuple(capacity),
+            facilitator_conflicts=tuple(
+                frozenset(new[i] for i in bad if i in new) for bad in self.facilitator_conflicts
+            ),
+        )
 
     def cost(self, cohorts: Sequence[Sequence[int]], unassigned: int = 0) -> int:
         """The cost of cohorts given as lists of participant positions."""

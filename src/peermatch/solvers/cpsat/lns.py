@@ -22,16 +22,15 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import replace
 
 from ortools.sat.python import cp_model
 
 from peermatch.solvers.cpsat import interrupt
 from peermatch.solvers.cpsat.model import FormationModel
 from peermatch.solvers.finish import assign_facilitators
-from peermatch.solvers.instance import FormationInstance, MeetingOption
+from peermatch.solvers.instance import FormationInstance
 
-__all__ = ["improve", "sub_instance"]
+__all__ = ["improve"]
 
 #: Deterministic seconds charged per neighbourhood for building its model.
 STEP_OVERHEAD = 0.08
@@ -41,59 +40,6 @@ STEP_LIMIT = 1.0
 MIN_NEIGHBOURHOOD, MAX_NEIGHBOURHOOD, STALE_STEPS = 6, 16, 15
 #: People left out that one neighbourhood tries to take in.
 MAX_EXTRA = 8
-
-
-def sub_instance(
-    inst: FormationInstance, people: Sequence[int], capacity: Sequence[int]
-) -> FormationInstance:
-    """The instance restricted to ``people`` (renumbered 0..len-1), with facilitator ``capacity``."""
-    new = {old: k for k, old in enumerate(people)}
-
-    def remap(mask: int) -> int:
-        out = 0
-        for old, k in new.items():
-            if mask >> old & 1:
-                out |= 1 << k
-        return out
-
-    options = []
-    seen = set()
-    for o in inst.options:
-        m = remap(o.mask)
-        if m and (o.zone, m, o.facilitator_mask) not in seen:
-            seen.add((o.zone, m, o.facilitator_mask))
-            options.append(MeetingOption(o.zone, m, o.facilitator_mask, o.slots))
-    value_of = tuple(tuple(values[i] for i in people) for values in inst.value_of)
-    counts = []
-    for values, full in zip(value_of, inst.value_counts, strict=True):
-        c = [0] * len(full)
-        for v in values:
-            if v is not None:
-                c[v] += 1
-        counts.append(tuple(c))
-    return replace(
-        inst,
-        n=len(people),
-        ids=tuple(inst.ids[i] for i in people),
-        levels=tuple(inst.levels[i] for i in people),
-        org_of=tuple(inst.org_of[i] for i in people),
-        tz_of=tuple(inst.tz_of[i] for i in people),
-        conflicts=tuple(
-            sorted(
-                (min(new[i], new[j]), max(new[i], new[j]))
-                for i, j in inst.conflicts
-                if i in new and j in new
-            )
-        ),
-        options=tuple(options),
-        similarity=tuple(tuple(values[i] for i in people) for values in inst.similarity),
-        value_of=value_of,
-        value_counts=tuple(counts),
-        facilitator_capacity=tuple(capacity),
-        facilitator_conflicts=tuple(
-            frozenset(new[i] for i in bad if i in new) for bad in inst.facilitator_conflicts
-        ),
-    )
 
 
 def _mean_level(inst: FormationInstance, members: Sequence[int]) -> float:
@@ -265,7 +211,7 @@ def improve(
             for k, f in enumerate(facs):
                 if f is not None and k not in chosen:
                     capacity[f] -= 1
-        sub = sub_instance(inst, people, capacity)
+        sub = inst.restrict(people, capacity)
         may_leave = allow_unassigned or bool(extra)
         fm = FormationModel(sub, sub.max_cohorts, allow_unassigned=may_leave)
         local = {old: k for k, old in enumerate(people)}
