@@ -28,7 +28,7 @@ from functools import cached_property
 from peermatch.compat import SlotTable, slot_table
 from peermatch.graph import relationship_graph
 from peermatch.model import ProblemData
-from peermatch.schedule import Slot
+from peermatch.schedule import SessionTime, Slot, session_times
 
 __all__ = [
     "SIZE_WEIGHT",
@@ -153,6 +153,34 @@ class FormationInstance:
                 cost += w * sum(balanced_pairs(c, k) for c in counts)
             best = cost if best is None else min(best, cost)
         return best
+
+    @cached_property
+    def _facilitator_mask_of(self) -> dict[Slot, int]:
+        return dict(zip(self.table.slots, self.table.facilitator_masks, strict=True))
+
+    def parallel_series(self, j: int, c: int, limit: int) -> int:
+        """How many series facilitator ``j`` could lead at once within option ``c`` (at most ``limit``).
+
+        Greedy interval packing on the actual sessions of the option's slots
+        where ``j`` is free: the number of those series that never overlap.
+        """
+        rules = self.problem.config.schedule
+        chosen: list[tuple[SessionTime, ...]] = []
+        free = self._facilitator_mask_of
+        for slot in sorted(self.options[c].slots, key=lambda s: s.sort_key):
+            if not free.get(slot, 0) >> j & 1:
+                continue
+            sessions = session_times(rules, slot)
+            if all(
+                not (a.start < b.end and b.start < a.end)
+                for other in chosen
+                for a in sessions
+                for b in other
+            ):
+                chosen.append(sessions)
+                if len(chosen) >= limit:
+                    break
+        return len(chosen)
 
     def restrict(
         self, people: Sequence[int], capacity: Sequence[int] | None = None

@@ -197,3 +197,33 @@ class Constraints:
             fs = [v.fac[k, j] for k in range(len(v.used)) if (k, j) in v.fac]
             if fs:
                 _enforce(self.model.add(sum(fs) <= cap), self.lit("facilitator", j))
+        self.facilitator_clashes()
+
+    def facilitator_clashes(self) -> None:
+        """A facilitator never leads two sessions at once.
+
+        Cohorts led by facilitator j in option c need series that never
+        overlap; their number is capped by how many such series the option
+        holds for j (usually many: other weekdays and week offsets). Slots are
+        then picked to match after the solve.
+        """
+        inst, v = self.inst, self.v
+        cohorts = len(v.used)
+        for j, cap in enumerate(inst.facilitator_capacity):
+            if cap < 2:
+                continue
+            for c, option in enumerate(inst.options):
+                if not option.facilitator_mask >> j & 1:
+                    continue
+                room = inst.parallel_series(j, c, min(cap, cohorts))
+                if room >= min(cap, cohorts):
+                    continue
+                both = []
+                for k in range(cohorts):
+                    if (k, j) not in v.fac:
+                        continue
+                    b = self.model.new_bool_var("")
+                    self.model.add_bool_and([v.fac[k, j], v.opt[k, c]]).only_enforce_if(b)
+                    self.model.add_bool_or([v.fac[k, j].Not(), v.opt[k, c].Not(), b])
+                    both.append(b)
+                self.model.add(sum(both) <= room)
