@@ -25,6 +25,7 @@ from ortools.sat.python import cp_model
 from peermatch.compat import slot_table
 from peermatch.model import ProblemData
 from peermatch.solution import Result, Solution, Status
+from peermatch.violations import violations
 from peermatch.solvers.cpsat import interrupt
 from peermatch.solvers.cpsat.model import FormationModel
 from peermatch.solvers.finish import assign_facilitators, facilitator_pressure, finish_solution
@@ -290,6 +291,9 @@ def solve(
             first=greedy_time if greedy_ok else tracker.first_time,
             allow_unassigned=allow_unassigned,
         )
+    if code == cp_model.INFEASIBLE:
+        budget = max(1.0, min(30.0, time_limit))
+        return result(Status.INFEASIBLE, diagnosis=tuple(diagnose(inst, budget, seed)), stats=stats)
     if greedy_ok:
         return _finish(
             inst,
@@ -303,9 +307,6 @@ def solve(
             first=greedy_time,
             allow_unassigned=allow_unassigned,
         )
-    if code == cp_model.INFEASIBLE:
-        budget = max(1.0, min(30.0, time_limit))
-        return result(Status.INFEASIBLE, diagnosis=tuple(diagnose(inst, budget, seed)), stats=stats)
     if code == cp_model.MODEL_INVALID:
         return result(Status.INVALID, diagnosis=(fm.model.validate(),), stats=stats)
     return result(Status.UNKNOWN, stats=stats)
@@ -365,6 +366,13 @@ def _finish(
         return result(Status.UNKNOWN, stats={**stats, "unplaced": len(unplaced)})
     solution: Solution = finish_solution(inst, cohorts, unplaced, facs, reasons)
     stats = {**stats, **facilitator_pressure(inst, cohorts)}
+    # The last word belongs to the independent checker: a solution it rejects
+    # (say, slots that cannot be staggered for a facilitator) is no solution.
+    broken = list(violations(inst.problem, solution))
+    if broken:
+        return result(
+            Status.UNKNOWN, stats={**stats, "rejected_by_violations": [str(v) for v in broken[:10]]}
+        )
     objective = float(inst.cost(cohorts, len(unplaced)))
     if bound is not None:
         bound = min(bound, objective)
