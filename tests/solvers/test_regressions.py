@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 from peermatch.availability import parse_availability
-from peermatch.model import CohortRules, Facilitator, Participant, ProblemData, ProgramConfig, ScheduleRules
+from peermatch.model import (
+    CohortRules,
+    Facilitator,
+    Participant,
+    ProblemData,
+    ProgramConfig,
+    ScheduleRules,
+)
 from peermatch.solution import Status
 from peermatch.solvers.cpsat import solve
 from peermatch.violations import violations
@@ -12,12 +19,21 @@ from peermatch.violations import violations
 def _one_slot_program(facilitators: list[Facilitator]) -> ProblemData:
     noon = parse_availability("Mon 12:00-13:00")
     people = [
-        Participant(id=f"p{i}", name=f"P {i}", email=f"p{i}@x.org", organisation=f"Org {i}", level=1, availability=noon)
+        Participant(
+            id=f"p{i}",
+            name=f"P {i}",
+            email=f"p{i}@x.org",
+            organisation=f"Org {i}",
+            level=1,
+            availability=noon,
+        )
         for i in range(8)
     ]
     config = ProgramConfig(
         cohort=CohortRules(min_size=4, max_size=6, target_size=4),
-        schedule=ScheduleRules(start_date="2027-03-15", cadence_weeks=1, sessions=1, duration_minutes=60),
+        schedule=ScheduleRules(
+            start_date="2027-03-15", cadence_weeks=1, sessions=1, duration_minutes=60
+        ),
     )
     return ProblemData(participants=people, facilitators=facilitators, config=config)
 
@@ -55,4 +71,6 @@ def test_a_program_without_facilitators_is_not_reported_incomplete() -> None:
     problem = _one_slot_program([])
     result = solve(problem, time_limit=5, seed=0, workers=1)
     assert result.status in (Status.OPTIMAL, Status.FEASIBLE)
-    assert result.solution is not None and all(c.facilitator_id is None for c in result.solution.cohorts)
+    assert result.solution is not None and all(
+        c.facilitator_id is None for c in result.solution.cohorts
+    )

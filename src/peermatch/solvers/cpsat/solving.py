@@ -25,12 +25,12 @@ from ortools.sat.python import cp_model
 from peermatch.compat import slot_table
 from peermatch.model import ProblemData
 from peermatch.solution import Result, Solution, Status
-from peermatch.violations import violations
 from peermatch.solvers.cpsat import interrupt
 from peermatch.solvers.cpsat.model import FormationModel
 from peermatch.solvers.finish import assign_facilitators, facilitator_pressure, finish_solution
 from peermatch.solvers.greedy import greedy_cohorts
 from peermatch.solvers.instance import FormationInstance, build_instance
+from peermatch.violations import violations
 
 __all__ = ["Progress", "solve"]
 
