@@ -5,6 +5,7 @@ Run by hand (not part of the tests)::
     python benchmarks/scale.py                          # sizes 100, 300, 1000 at 60 s
     python benchmarks/scale.py --sizes 100 300 1000 3000 10000
     python benchmarks/scale.py --time-limit 30 --sizes 300
+    python benchmarks/scale.py --populations planted --sizes 3000 --merge   # one size, kept with the others
 
 For each size a population is generated (``planted=False``, ``normal``
 difficulty, with facilitators: what an organiser's export looks like, with
@@ -63,6 +64,10 @@ FIELDS = (
     "cohorts",
     "facilitators",
     "path",
+    "load_before",
+    "load_after",
+    "wall_s",
+    "code",
     "diagnosis",
 )
 
@@ -153,10 +158,55 @@ def _machine() -> dict[str, str]:
     }
 
 
+def _load() -> float | None:
+    return round(os.getloadavg()[0], 2) if hasattr(os, "getloadavg") else None
+
+
 def _child(
-    size: int, seed: int, time_limit: float, workers: int | None, allow: bool, planted: bool
+    size: int,
+    seed: int,
+    time_limit: float,
+    workers: int | None,
+    allow: bool,
+    planted: bool,
+    timeout: float | None = None,
+    code_version: str = "unknown",
 ) -> dict[str, Any]:
-    """Run :func:`measure` in a fresh interpreter, so peak memory is this size's alone."""
+    """Run :func:`measure` in a fresh interpreter, so peak memory is this size's alone.
+
+    The child is killed after ``timeout`` wall-clock seconds (recorded as status
+    ``timeout``); the 1-minute load average before and after is recorded with the row.
+    """
+    before, started = _load(), time.monotonic()
+    base = {
+        "size": size,
+        "population": "planted" if planted else "generated",
+        "seed": seed,
+        "time_limit": time_limit,
+        "mode": "allow_unassigned" if allow else "strict",
+        "load_before": before,
+        "code": code_version,
+    }
+    row = _run_child(size, seed, time_limit, workers, allow, planted, timeout, base)
+    row.update(
+        load_before=before,
+        load_after=_load(),
+        wall_s=round(time.monotonic() - started, 2),
+        code=code_version,
+    )
+    return row
+
+
+def _run_child(
+    size: int,
+    seed: int,
+    time_limit: float,
+    workers: int | None,
+    allow: bool,
+    planted: bool,
+    timeout: float | None,
+    base: dict[str, Any],
+) -> dict[str, Any]:
     code = (
         "import json, sys; sys.path.insert(0, sys.argv[1]); import scale; "
         "print(json.dumps(scale.measure(int(sys.argv[2]), int(sys.argv[3]), "
@@ -165,10 +215,13 @@ def _child(
     )
     args = [sys.executable, "-c", code, str(Path(__file__).parent), str(size), str(seed)]
     args += [str(time_limit), str(workers or 0), "1" if allow else "0", "1" if planted else "0"]
-    done = subprocess.run(args, capture_output=True, text=True, check=False)
+    try:
+        done = subprocess.run(args, capture_output=True, text=True, check=False, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return {**base, "status": f"timeout (killed after {timeout:g} s wall clock)"}
     if done.returncode != 0:
-        tail = done.stderr.strip().splitlines()[-1:] or ["(no output)"]
-        return {"size": size, "seed": seed, "time_limit": time_limit, "status": f"error: {tail[0]}"}
+        tail = done.stderr.strip().splitlines()[-1:] or [f"(exit code {done.returncode})"]
+        return {**base, "status": f"error: {tail[0]}"}
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
@@ -180,8 +233,47 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
+def _key(row: dict[str, Any]) -> tuple[str, str, str]:
+    return (str(row.get("size")), str(row.get("population")), str(row.get("mode")))
+
+
+def _merged(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The rows already in scale.csv, with this run's rows replacing those of the same key."""
+    path = RESULTS / "scale.csv"
+    old: list[dict[str, Any]] = []
+    if path.exists():
+        with open(path, newline="", encoding="utf-8") as fh:
+            old = [{k: (v if v != "" else None) for k, v in r.items()} for r in csv.DictReader(fh)]
+    new = {_key(r) for r in rows}
+    out = [r for r in old if _key(r) not in new] + rows
+    order = {"planted": 0, "generated": 1}
+    return sorted(
+        out,
+        key=lambda r: (
+            order.get(str(r.get("population")), 2),
+            int(r["size"]),
+            r.get("mode") != "strict",
+        ),
+    )
+
+
+def _num(value: Any) -> Any:
+    """Numbers read back from the CSV as numbers (so the table formats them alike)."""
+    if not isinstance(value, str):
+        return value
+    try:
+        return int(value)
+    except ValueError:
+        try:
+            return float(value)
+        except ValueError:
+            return value
+
+
 def _write(rows: list[dict[str, Any]], machine: dict[str, str], args: argparse.Namespace) -> None:
     RESULTS.mkdir(parents=True, exist_ok=True)
+    if args.merge:
+        rows = [{k: _num(v) for k, v in r.items()} for r in _merged(rows)]
     with open(RESULTS / "scale.csv", "w", newline="", encoding="utf-8") as fh:
         writer = csv.DictWriter(fh, fieldnames=FIELDS, extrasaction="ignore")
         writer.writeheader()
@@ -190,7 +282,8 @@ def _write(rows: list[dict[str, Any]], machine: dict[str, str], args: argparse.N
         "# Formation engine at scale",
         "",
         f"Generated by `python benchmarks/scale.py {' '.join(sys.argv[1:])}`".rstrip() + f" on "
-        f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC.",
+        f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC"
+        + (" (rows merged with earlier runs: see each row's code version and load)." if args.merge else "."),
         "",
         "Populations: `generate_population(n, seed, planted=False, difficulty='normal')` "
         'with facilitators ("generated"; "planted": the same with `planted=True`); `solve(time_limit, seed=0)` (deterministic time limit); '
@@ -205,8 +298,8 @@ def _write(rows: list[dict[str, Any]], machine: dict[str, str], args: argparse.N
         *(f"| {k} | {v} |" for k, v in machine.items()),
         "",
         "| n | population | mode | status | first solution (s) | objective | bound | gap | runtime (s) | "
-        "peak RSS (MB) | violations | unassigned | cohorts | path |",
-        "|---:|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+        "peak RSS (MB) | violations | unassigned | cohorts | path | load 1 min before/after | code |",
+        "|---:|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---|",
     ]
     for r in rows:
         gap = r.get("gap")
@@ -216,7 +309,8 @@ def _write(rows: list[dict[str, Any]], machine: dict[str, str], args: argparse.N
             f"{_fmt(r.get('objective'))} | {_fmt(r.get('bound'))} | "
             f"{'n/a' if gap is None else f'{100 * gap:.2f} %'} | {_fmt(r.get('runtime_s'))} | "
             f"{_fmt(r.get('peak_rss_mb'))} | {_fmt(r.get('violations'))} | "
-            f"{_fmt(r.get('unassigned'))} | {_fmt(r.get('cohorts'))} | {r.get('path', 'n/a')} |"
+            f"{_fmt(r.get('unassigned'))} | {_fmt(r.get('cohorts'))} | {r.get('path') or 'n/a'} | "
+            f"{_fmt(r.get('load_before'))} / {_fmt(r.get('load_after'))} | {r.get('code') or 'n/a'} |"
         )
     for r in rows:
         if r.get("diagnosis"):
@@ -253,15 +347,37 @@ def main(argv: list[str] | None = None) -> int:
         help="generated: planted=False (the default workload); planted: built around a "
         "feasible assignment, for the targets when a generated population is infeasible",
     )
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=1200.0,
+        help="wall-clock seconds after which a size's process is killed (status 'timeout')",
+    )
+    parser.add_argument(
+        "--merge",
+        action="store_true",
+        help="keep the rows already in results/scale.csv, replacing those of the same "
+        "size, population and mode (to run one size at a time)",
+    )
     args = parser.parse_args(argv)
     machine = _machine()
+    code_version = machine["code (git describe --dirty)"]
     rows = []
     for planted in [p == "planted" for p in args.populations]:
         for size in args.sizes:
             print(f"n={size} ...", file=sys.stderr, flush=True)
             modes = [args.allow_unassigned == "always"]
             for allow in modes:
-                row = _child(size, args.seed, args.time_limit, args.workers or None, allow, planted)
+                row = _child(
+                    size,
+                    args.seed,
+                    args.time_limit,
+                    args.workers or None,
+                    allow,
+                    planted,
+                    args.timeout,
+                    code_version,
+                )
                 print(json.dumps(row), file=sys.stderr, flush=True)
                 rows.append(row)
                 if not allow and args.allow_unassigned == "auto" and row.get("objective") is None:
