@@ -24,7 +24,7 @@ import networkx as nx
 
 from peermatch.schedule import SessionTime, Slot, session_times
 from peermatch.solution import Cohort, Solution, Unassigned
-from peermatch.solvers.instance import FormationInstance
+from peermatch.solvers.instance import FormationInstance, MeetingOption
 
 __all__ = [
     "assign_facilitators",
@@ -53,18 +53,56 @@ def _preference(slot: Slot) -> tuple[int, int, int, int]:
 
 
 def candidate_slots(
-    inst: FormationInstance, members: Sequence[int], facilitator: int | None
+    inst: FormationInstance,
+    members: Sequence[int],
+    facilitator: int | None,
+    *,
+    everywhere: bool = False,
 ) -> list[Slot]:
-    """Slots a cohort may meet on, best first."""
+    """Slots a cohort may meet on, best first.
+
+    By default only the slots of the meeting options that cover the cohort
+    (fast; they admit the most people and facilitators); ``everywhere`` scans
+    every candidate slot, for when those cannot be staggered.
+    """
     need, zone = _mask(members), _anchor(inst, members)
     fbit = 0 if facilitator is None else 1 << facilitator
-    table = inst.table
-    out = [
-        s
-        for s, m, f in zip(table.slots, table.masks, table.facilitator_masks, strict=True)
-        if s.zone == zone and m & need == need and f & fbit == fbit
+    if everywhere:
+        table = inst.table
+        pool = [
+            s
+            for s, m, f in zip(table.slots, table.masks, table.facilitator_masks, strict=True)
+            if s.zone == zone and m & need == need and f & fbit == fbit
+        ]
+    else:
+        free = inst.facilitator_mask_of
+        pool = list(
+            {s for o in _covering(inst, members) for s in o.slots if free.get(s, 0) & fbit == fbit}
+        )
+    return sorted(pool, key=_preference)
+
+
+def _covering(inst: FormationInstance, members: Sequence[int]) -> list[MeetingOption]:
+    """Options anchored where the cohort must be that admit all its members."""
+    need, zone = _mask(members), _anchor(inst, members)
+    return [o for o in inst.options if o.zone == zone and o.mask & need == need]
+
+
+def _free_facilitators(inst: FormationInstance, members: Sequence[int]) -> list[int]:
+    """Facilitators free at some slot the cohort can use, neutral and external to it.
+
+    Options are Pareto-maximal, so the options covering the cohort hold every
+    facilitator free at any slot that admits it.
+    """
+    allowed = 0
+    for o in _covering(inst, members):
+        allowed |= o.facilitator_mask
+    taken = set(members)
+    return [
+        j
+        for j in range(len(inst.facilitator_capacity))
+        if allowed >> j & 1 and not inst.facilitator_conflicts[j] & taken
     ]
-    return sorted(out, key=_preference)
 
 
 def _overlap(a: Sequence[SessionTime], b: Sequence[SessionTime]) -> bool:
@@ -76,18 +114,10 @@ def assign_facilitators(
 ) -> list[int | None]:
     """A capacity-respecting facilitator for each cohort by max flow (None where impossible)."""
     flow = nx.DiGraph()
-    table = inst.table
     for k, members in enumerate(cohorts):
         flow.add_edge("s", ("c", k), capacity=1)
-        need, zone, allowed = _mask(members), _anchor(inst, members), 0
-        for slot, s_mask, f_mask in zip(
-            table.slots, table.masks, table.facilitator_masks, strict=True
-        ):
-            if s_mask & need == need and slot.zone == zone:
-                allowed |= f_mask
-        taken = set(members)
-        for j, cap in enumerate(inst.facilitator_capacity):
-            if cap > 0 and allowed >> j & 1 and not inst.facilitator_conflicts[j] & taken:
+        for j in _free_facilitators(inst, members):
+            if inst.facilitator_capacity[j] > 0:
                 flow.add_edge(("c", k), ("f", j), capacity=1)
     for j, cap in enumerate(inst.facilitator_capacity):
         flow.add_edge(("f", j), "t", capacity=cap)
@@ -142,7 +172,11 @@ def _choose_slots(
                     del picked[k]
             return False
 
-        if search(0, [20000]):
+        if not search(0, [20000]):
+            # Slower but complete: every slot that admits the cohort, dominated ones too.
+            cands.update({k: candidate_slots(inst, cohorts[k], f, everywhere=True) for k in ks})
+            picked.clear()
+        if picked or search(0, [20000]):
             for k, (slot, _) in picked.items():
                 chosen[k] = slot
         else:  # leave the best single slot; violations() will report the clash
@@ -244,22 +278,7 @@ def facilitator_pressure(
             with_fac |= mask
     # People who meet others somewhere, but never where a facilitator is free.
     squeezed = [inst.ids[i] for i in range(inst.n) if with_any >> i & 1 and not with_fac >> i & 1]
-    single = []
-    for k, members in enumerate(cohorts):
-        need, zone, allowed = _mask(members), _anchor(inst, members), 0
-        for slot, s_mask, f_mask in zip(
-            table.slots, table.masks, table.facilitator_masks, strict=True
-        ):
-            if s_mask & need == need and slot.zone == zone:
-                allowed |= f_mask
-        taken = set(members)
-        able = [
-            j
-            for j in range(len(inst.facilitator_capacity))
-            if allowed >> j & 1 and not inst.facilitator_conflicts[j] & taken
-        ]
-        if len(able) == 1:
-            single.append(k)
+    single = [k for k, members in enumerate(cohorts) if len(_free_facilitators(inst, members)) == 1]
     full = len(cohorts) >= capacity
     return {
         "facilitator_capacity": capacity,

@@ -17,6 +17,8 @@ import random
 from collections import Counter
 from dataclasses import dataclass, field
 
+from peermatch.model import ProblemData
+from peermatch.solution import Solution
 from peermatch.solvers.instance import SIZE_WEIGHT, FormationInstance
 
 __all__ = ["GreedyCohorts", "greedy_cohorts", "greedy_solution"]
@@ -443,15 +445,41 @@ def _descent(state: _State, rng: random.Random, rounds: int = 2) -> None:
             break
 
 
-def greedy_solution(problem, seed: int = 0):  # type: ignore[no-untyped-def]
+def greedy_solution(problem: ProblemData, seed: int = 0) -> Solution:
     """The greedy cohorts of ``problem`` as a :class:`~peermatch.solution.Solution` (a baseline).
 
-    Slots, sessions and facilitators are chosen as for a solver result; people
-    the greedy could not place are listed as unassigned.
+    Slots, sessions and facilitators are chosen as for a solver result. A
+    cohort that no facilitator can lead without a clash is dissolved, so the
+    solution keeps every hard rule; whoever is left out is listed as
+    unassigned, with the reason.
     """
     from peermatch.solvers.finish import finish_solution
     from peermatch.solvers.instance import build_instance
+    from peermatch.violations import violations
 
     inst = build_instance(problem)
     greedy = greedy_cohorts(inst, seed)
-    return finish_solution(inst, [list(c) for c in greedy.cohorts], list(greedy.unplaced))
+    cohorts = [list(c) for c in greedy.cohorts]
+    unplaced = list(greedy.unplaced)
+    reasons: dict[int, str] = {}
+    while True:
+        solution = finish_solution(inst, cohorts, unplaced, reasons=reasons)
+        if not problem.facilitators:
+            return solution
+        leaderless = {
+            v.cohort for v in violations(problem, solution) if v.rule == "facilitator" and v.cohort
+        }
+        if not leaderless:
+            return solution
+        index = {pid: i for i, pid in enumerate(inst.ids)}
+        for cohort in solution.cohorts:
+            if cohort.id in leaderless:
+                members = [index[m] for m in cohort.members]
+                cohorts = [c for c in cohorts if sorted(c) != sorted(members)]
+                unplaced += members
+                reasons.update(
+                    {
+                        i: "no facilitator is free, neutral and unbooked for their cohort"
+                        for i in members
+                    }
+                )

@@ -155,7 +155,8 @@ class FormationInstance:
         return best
 
     @cached_property
-    def _facilitator_mask_of(self) -> dict[Slot, int]:
+    def facilitator_mask_of(self) -> dict[Slot, int]:
+        """Slot -> bitmask of the facilitators free for it."""
         return dict(zip(self.table.slots, self.table.facilitator_masks, strict=True))
 
     def parallel_series(self, j: int, c: int, limit: int) -> int:
@@ -166,7 +167,7 @@ class FormationInstance:
         """
         rules = self.problem.config.schedule
         chosen: list[tuple[SessionTime, ...]] = []
-        free = self._facilitator_mask_of
+        free = self.facilitator_mask_of
         for slot in sorted(self.options[c].slots, key=lambda s: s.sort_key):
             if not free.get(slot, 0) >> j & 1:
                 continue

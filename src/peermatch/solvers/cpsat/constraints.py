@@ -14,6 +14,7 @@ from collections.abc import Callable
 
 from ortools.sat.python import cp_model
 
+from peermatch.schedule import session_times
 from peermatch.solvers.cpsat.variables import Variables
 from peermatch.solvers.instance import FormationInstance
 
@@ -203,27 +204,49 @@ class Constraints:
         """A facilitator never leads two sessions at once.
 
         Cohorts led by facilitator j in option c need series that never
-        overlap; their number is capped by how many such series the option
-        holds for j (usually many: other weekdays and week offsets). Slots are
-        then picked to match after the solve.
+        overlap: their number is capped by how many such series the option
+        holds for j. Two different options whose slots free for j all fall on
+        one and the same day, too close to hold two sessions, admit only one
+        of j's cohorts between them. Slots are then picked to match after the
+        solve (and the independent check rejects anything that slipped by).
         """
-        inst, v = self.inst, self.v
+        inst, v, rules = self.inst, self.v, self.inst.problem.config.schedule
         cohorts = len(v.used)
+        led: dict[tuple[int, int], list[cp_model.IntVar]] = {}
+
+        def leads_in(j: int, c: int) -> list[cp_model.IntVar]:
+            if (j, c) not in led:
+                both = []
+                for k in range(cohorts):
+                    if (k, j) in v.fac:
+                        b = self.model.new_bool_var("")
+                        self.model.add_bool_and([v.fac[k, j], v.opt[k, c]]).only_enforce_if(b)
+                        self.model.add_bool_or([v.fac[k, j].Not(), v.opt[k, c].Not(), b])
+                        both.append(b)
+                led[j, c] = both
+            return led[j, c]
+
+        free = inst.facilitator_mask_of
         for j, cap in enumerate(inst.facilitator_capacity):
             if cap < 2:
                 continue
-            for c, option in enumerate(inst.options):
-                if not option.facilitator_mask >> j & 1:
-                    continue
+            mine = [c for c, o in enumerate(inst.options) if o.facilitator_mask >> j & 1]
+            starts: dict[int, tuple[float, float]] = {}  # earliest and latest first session
+            for c in mine:
                 room = inst.parallel_series(j, c, min(cap, cohorts))
-                if room >= min(cap, cohorts):
-                    continue
-                both = []
-                for k in range(cohorts):
-                    if (k, j) not in v.fac:
+                if room < min(cap, cohorts):
+                    self.model.add(sum(leads_in(j, c)) <= room)
+                firsts = [
+                    session_times(rules, slot)[0].start.timestamp()
+                    for slot in inst.options[c].slots
+                    if free.get(slot, 0) >> j & 1
+                ]
+                starts[c] = (min(firsts), max(firsts))
+            duration = 60 * rules.duration_minutes
+            for x, c1 in enumerate(mine):
+                for c2 in mine[x + 1 :]:
+                    (lo1, hi1), (lo2, hi2) = starts[c1], starts[c2]
+                    # Some pair of slots lies a whole session apart: no clash forced.
+                    if hi2 - lo1 >= duration or hi1 - lo2 >= duration:
                         continue
-                    b = self.model.new_bool_var("")
-                    self.model.add_bool_and([v.fac[k, j], v.opt[k, c]]).only_enforce_if(b)
-                    self.model.add_bool_or([v.fac[k, j].Not(), v.opt[k, c].Not(), b])
-                    both.append(b)
-                self.model.add(sum(both) <= room)
+                    self.model.add(sum(leads_in(j, c1)) + sum(leads_in(j, c2)) <= 1)
