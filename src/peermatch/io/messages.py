@@ -8,6 +8,7 @@ would be right. :func:`plain_message` turns one error of
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 __all__ = ["plain_message"]
@@ -22,7 +23,7 @@ def _shown(value: Any) -> str:
     return f"'{text}'"
 
 
-def plain_message(error: dict[str, Any]) -> str:
+def plain_message(error: Mapping[str, Any]) -> str:
     """One pydantic error (from ``ValidationError.errors()``) as a plain sentence.
 
     Parameters

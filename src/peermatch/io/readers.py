@@ -190,7 +190,7 @@ def _participants(
         elif values["id"]:
             # A stand-in so that references to this row's id are not reported twice.
             # It is built without validation, so only fields that passed their checks go in.
-            stand_in = Participant.model_construct(
+            stand_in = Participant.model_construct(  # type: ignore[call-arg]
                 id=values["id"],
                 level=level,
                 manager_id=None if "manager_id" in bad else values["manager_id"],
@@ -303,12 +303,12 @@ def _issue_problems(
             )
             continue
         table, rows = sources[issue.entity]
+
         # The model numbers entities from 1 in the order given; organisers think in rows.
-        message = re.sub(
-            rf"\b{issue.entity} #(\d+)\b",
-            lambda m, rows=rows: f"row {rows[int(m[1]) - 1]}" if int(m[1]) <= len(rows) else m[0],
-            issue.message,
-        )
+        def to_row(m: re.Match[str], rows: list[int] = rows) -> str:
+            return f"row {rows[int(m[1]) - 1]}" if int(m[1]) <= len(rows) else m[0]
+
+        message = re.sub(rf"\b{issue.entity} #(\d+)\b", to_row, issue.message)
         out.append(InputProblem(table.file, rows[issue.index], table.column(issue.field), message))
     return out
 

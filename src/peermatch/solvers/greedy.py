@@ -112,8 +112,9 @@ class _State:
         c.members.append(i)
         c.orgs[self.inst.org_of[i]] += 1
         for a, values in enumerate(self.inst.value_of):
-            if values[i] is not None:
-                c.values[a][values[i]] += 1
+            value = values[i]
+            if value is not None:
+                c.values[a][value] += 1
         self.where[i] = k
 
     def option_mask(self, k: int) -> int:
@@ -142,8 +143,9 @@ class _State:
         c.members.remove(i)
         c.orgs[self.inst.org_of[i]] -= 1
         for a, values in enumerate(self.inst.value_of):
-            if values[i] is not None:
-                c.values[a][values[i]] -= 1
+            value = values[i]
+            if value is not None:
+                c.values[a][value] -= 1
 
     def pair_delta(self, i: int, k: int, ignore: int | None = None) -> int:
         """Same-value pair cost added by putting ``i`` into cohort ``k``."""

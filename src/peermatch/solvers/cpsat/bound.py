@@ -36,6 +36,10 @@ from peermatch.solvers.instance import SIZE_WEIGHT, FormationInstance
 __all__ = ["aggregate_bound"]
 
 
+def _or_blank(value: int | None) -> int:
+    return -1 if value is None else value
+
+
 def aggregate_bound(
     inst: FormationInstance, time_limit: float = 5.0, seed: int = 0
 ) -> float | None:
@@ -54,8 +58,8 @@ def aggregate_bound(
     levels = sorted(set(inst.levels))
     starts = levels  # a cohort is counted in the band that starts at its lowest level
     # -1 stands for a blank value (never equal to anything, so it never makes a pair).
-    classes = Counter(
-        (inst.levels[i], tuple(-1 if values[i] is None else values[i] for values in inst.value_of))
+    classes: Counter[tuple[int, tuple[int, ...]]] = Counter(
+        (inst.levels[i], tuple(_or_blank(values[i]) for values in inst.value_of))
         for i in range(inst.n)
     )
     m = cp_model.CpModel()
@@ -92,9 +96,9 @@ def aggregate_bound(
                 )
                 top = min(total, inst.max_size)
                 pairs = m.new_int_var(0, total * (total - 1) // 2, "")
-                count = sum(members)
+                in_band = cp_model.LinearExpr.sum(members)
                 for j in range(1, top):
-                    m.add(pairs >= j * count - (j * (j + 1) // 2) * n[b])
+                    m.add(pairs >= j * in_band - (j * (j + 1) // 2) * n[b])
                 terms.append(weight * pairs)
     m.minimize(sum(terms))
     solver = cp_model.CpSolver()

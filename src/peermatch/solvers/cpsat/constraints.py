@@ -142,10 +142,11 @@ class Constraints:
                 pick = {val: self.model.new_bool_var(f"sim[{a},{k},{val}]") for val in names}
                 self.model.add(sum(pick.values()) <= 1)
                 for i in v.members_of[k]:
-                    if values[i] is None:
+                    value = values[i]
+                    if value is None:
                         _enforce(self.model.add(v.x[i, k] == 0), lit)
                     else:
-                        _enforce(self.model.add(v.x[i, k] <= pick[values[i]]), lit)
+                        _enforce(self.model.add(v.x[i, k] <= pick[value]), lit)
 
     def availability(self) -> None:
         """Every member can attend the cohort's weekly slot on every session date."""

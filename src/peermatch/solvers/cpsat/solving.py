@@ -19,6 +19,7 @@ import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from ortools.sat.python import cp_model
 
@@ -151,10 +152,10 @@ def solve(
     seed = settings.seed if seed is None else seed
     workers = _workers(workers if workers is not None else settings.workers)
 
-    def result(status: Status, **kw: object) -> Result:
+    def result(status: Status, **kw: Any) -> Result:
         return Result(
             status=status, runtime=time.monotonic() - start, seed=seed, workers=workers, **kw
-        )  # type: ignore[arg-type]
+        )
 
     table = slot_table(problem)
     if not allow_unassigned:
