@@ -25,9 +25,11 @@ from __future__ import annotations
 
 import argparse
 import csv
+import hashlib
 import importlib.util
 import os
 import platform
+import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -100,6 +102,7 @@ def run(
 ) -> list[dict[str, Any]]:
     """Run every available method on a planted population of each size; write CSV and Markdown."""
     rows: list[dict[str, Any]] = []
+    code = _code_version()
     for size in sizes:
         t0 = time.perf_counter()
         pop = generate_population(size, seed, planted=True, difficulty=difficulty)
@@ -121,6 +124,7 @@ def run(
                 continue
             runtime = time.perf_counter() - t0
             rows.append(_row(size, seed, difficulty, name, problem, got, runtime))
+            rows[-1]["code"] = code
             r = rows[-1]
             print(
                 f"  {name:8s} {r['status']:10s} {runtime:7.2f}s  violations {r.get('violations_total', '-')!s:>5}  "
@@ -180,6 +184,22 @@ def _row(
     return row
 
 
+def _code_version() -> str:
+    """``git describe --dirty``, plus a fingerprint of uncommitted changes under src/."""
+    root = Path(__file__).resolve().parent.parent
+    try:
+        head = subprocess.run(
+            ["git", "describe", "--always", "--dirty"],
+            capture_output=True, text=True, cwd=root, check=False,
+        ).stdout.strip()  # fmt: skip
+        diff = subprocess.run(
+            ["git", "diff", "HEAD", "--", "src"], capture_output=True, cwd=root, check=False
+        ).stdout
+    except OSError:
+        return "unknown"
+    return (head or "unknown") + (":src-" + hashlib.sha1(diff).hexdigest()[:7] if diff else "")
+
+
 def _r(x: float | None) -> float | None:
     return None if x is None else round(x, 3)
 
@@ -226,7 +246,9 @@ def _write(
         f"(Python {platform.python_version()}, {platform.machine()}): sizes "
         f"{', '.join(map(str, sizes))}, seed {seed}, difficulty {difficulty}, solver time limit "
         f"{time_limit:g}s, workers {shown_workers}. 1-minute load average after each "
-        f"method: {', '.join(str(r.get('load_1m')) for r in rows)} (2 cores, shared).",
+        f"method: {', '.join(str(r.get('load_1m')) for r in rows)} "
+        f"({os.cpu_count()} cores, shared). Code: "
+        f"{', '.join(sorted({str(r.get('code')) for r in rows}))}.",
         "",
         "Every solution is judged by the same solver-free code: `violations()` per rule, "
         "`diversity_cost()` (the objective, recomputed), and `cohort_metrics()` "

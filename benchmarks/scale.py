@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import hashlib
 import json
 import os
 import platform
@@ -147,6 +148,17 @@ def _machine() -> dict[str, str]:
         ).stdout.strip()  # fmt: skip
     except OSError:
         head = "unknown"
+    if head.endswith("-dirty"):
+        # Others edit the tree while benchmarks run: fingerprint the uncommitted src changes
+        # so that rows measured on different working trees can be told apart.
+        try:
+            diff = subprocess.run(
+                ["git", "diff", "HEAD", "--", "src"],
+                capture_output=True, cwd=Path(__file__).resolve().parent.parent, check=False,
+            ).stdout  # fmt: skip
+            head += ":src-" + hashlib.sha1(diff).hexdigest()[:7] if diff else ""
+        except OSError:
+            pass
     return {
         "code (git describe --dirty)": head or "unknown",
         "cores (nproc)": str(os.cpu_count()),
