@@ -70,6 +70,20 @@ FIELDS = (
     "wall_s",
     "code",
     "diagnosis",
+    "stats",
+)
+
+#: Solver stats kept in the ``stats`` column: what the search did, and why a run
+#: without a solution (status unknown) has none.
+STATS_KEPT = (
+    "cohorts_without_facilitator",
+    "unplaced",
+    "rejected_by_violations",
+    "lns_iterations",
+    "lns_improvements",
+    "lns_solver_time",
+    "first_complete_time",
+    "cp_sat_status",
 )
 
 
@@ -118,6 +132,14 @@ def measure(
         "facilitators": len(problem.facilitators),
         "path": "lns" if size > solving.LNS_THRESHOLD else "whole model",
         "diagnosis": " ".join(" ".join(result.diagnosis).split())[:200],
+        "stats": json.dumps(
+            {
+                k: (v[:2] if isinstance(v, list) else v)
+                for k, v in (result.stats or {}).items()
+                if k in STATS_KEPT
+            },
+            default=str,
+        ),
     }
 
 
@@ -328,6 +350,11 @@ def _write(rows: list[dict[str, Any]], machine: dict[str, str], args: argparse.N
         if r.get("diagnosis"):
             lines.append(
                 f"\nn = {r['size']} ({r.get('population')}, {r.get('mode')}): {r['diagnosis']}"
+            )
+        if r.get("objective") is None and r.get("stats") not in (None, "", "{}"):
+            lines.append(
+                f"\nn = {r['size']} ({r.get('population')}, {r.get('mode')}), no solution; "
+                f"solver stats: `{r['stats']}`"
             )
     lines += [
         "",
