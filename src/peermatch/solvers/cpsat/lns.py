@@ -42,6 +42,12 @@ MIN_NEIGHBOURHOOD, MAX_NEIGHBOURHOOD, STALE_STEPS = 6, 16, 15
 MAX_EXTRA = 8
 
 
+def _stalled(stale: int, size: int) -> tuple[int, int]:
+    """One more step without progress; every STALE_STEPS of them widen the neighbourhood."""
+    stale += 1
+    return stale, min(MAX_NEIGHBOURHOOD, size + 1) if stale % STALE_STEPS == 0 else size
+
+
 def _mean_level(inst: FormationInstance, members: Sequence[int]) -> float:
     return sum(inst.levels[i] for i in members) / len(members)
 
@@ -227,8 +233,7 @@ def improve(
         # charge a fixed amount per step so the budget stays reproducible and honest.
         spent += (solver.deterministic_time + STEP_OVERHEAD) if deterministic else solver.wall_time
         if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            stale += 1
-            size = min(MAX_NEIGHBOURHOOD, size + 1) if stale % STALE_STEPS == 0 else size
+            stale, size = _stalled(stale, size)
             continue
         sub_cohorts, sub_facs, sub_unplaced = fm.extract(solver.boolean_value)
         old_defects = len(extra) + (sum(f is None for f in old_facs) if old_facs is not None else 0)
@@ -236,12 +241,12 @@ def improve(
         before = sub.cost(old_cohorts, len(extra))
         after = sub.cost(sub_cohorts, len(sub_unplaced))
         if (new_defects, after) > (old_defects, before):
-            stale += 1
-            size = min(MAX_NEIGHBOURHOOD, size + 1) if stale % STALE_STEPS == 0 else size
+            stale, size = _stalled(stale, size)
             continue
         better = (new_defects, after) < (old_defects, before)
         accepted += better
-        stale = 0 if better else stale + 1
+        # An equal-cost step is kept (it moves the search) but is no progress.
+        stale, size = (0, size) if better else _stalled(stale, size)
         keep = [k for k in range(len(current)) if k not in set(chosen)]
         current = [current[k] for k in keep] + [[people[i] for i in c] for c in sub_cohorts]
         if facs is not None:

@@ -36,7 +36,7 @@ from peermatch.violations import violations
 __all__ = ["Progress", "solve"]
 
 #: Above this many participants the whole-model solve is followed by neighbourhood search.
-LNS_THRESHOLD = 250
+LNS_THRESHOLD = 100
 
 
 @dataclass(frozen=True)
