@@ -355,15 +355,20 @@ def _check_target(target: Path) -> bool:
     )
 
 
+def _target(out_dir: str | os.PathLike[str]) -> Path:
+    """The absolute output folder; a symbolic link is followed, so the link keeps working."""
+    target = Path(out_dir)
+    if target.is_symlink():
+        target = target.resolve()
+    return Path(os.path.abspath(target))
+
+
 def check_output_dir(out_dir: str | os.PathLike[str]) -> None:
     """Raise :class:`OutputError` now if :func:`write_outputs` would refuse ``out_dir``.
 
     Lets the command line refuse a bad ``--out`` before spending the solve.
     """
-    target = Path(out_dir)
-    if target.is_symlink():
-        target = target.resolve()
-    _check_target(Path(os.path.abspath(target)))
+    _check_target(_target(out_dir))
 
 
 def _restore(old: Path, target: Path) -> bool:
@@ -421,11 +426,7 @@ def write_outputs(
         When writing fails; the previous output, if any, is left intact and no
         temporary folder remains.
     """
-    target = Path(out_dir)
-    if target.is_symlink():
-        # Replace what the link points at, keeping the link itself working.
-        target = target.resolve()
-    target = Path(os.path.abspath(target))
+    target = _target(out_dir)
     _check_target(target)
     # Render before touching the disk: most failures happen here and leave no trace.
     files = render_outputs(problem, result, calendar_mode=calendar_mode, metrics=metrics)

@@ -208,14 +208,17 @@ def solve(
     # (or how busy it was), or the same input and seed would not give the same cohorts:
     # the search then gets the whole limit; wall-clock mode deducts the set-up.
     remaining = time_limit if deterministic else max(0.5, time_limit - (time.monotonic() - start))
-    if inst.n > LNS_THRESHOLD:
+
+    def neighbourhood_search(
+        budget: float, until_complete: bool
+    ) -> tuple[list[list[int]], list[int | None] | None, list[int], dict[str, object]]:
         from peermatch.solvers.cpsat.lns import improve
 
-        cohorts, facs, unplaced, stats = improve(
+        return improve(
             inst,
             greedy.cohorts,
             greedy.unplaced,
-            time_limit=remaining,
+            time_limit=budget,
             seed=seed,
             workers=workers,
             deterministic=deterministic,
@@ -223,7 +226,11 @@ def solve(
             progress=progress,
             start=start,
             bound=bound,
+            until_complete=until_complete,
         )
+
+    if inst.n > LNS_THRESHOLD:
+        cohorts, facs, unplaced, stats = neighbourhood_search(remaining, until_complete=False)
         return _finish(
             inst,
             result,
@@ -242,21 +249,8 @@ def solve(
     if not greedy_ok and greedy.cohorts:
         # Repair the incomplete start on neighbourhoods first: the whole model with a
         # partial hint may spend its whole budget looking for a first solution.
-        from peermatch.solvers.cpsat.lns import improve
-
-        cohorts, facs, unplaced, repair_stats = improve(
-            inst,
-            greedy.cohorts,
-            greedy.unplaced,
-            time_limit=remaining / 3,
-            seed=seed,
-            workers=workers,
-            deterministic=deterministic,
-            allow_unassigned=allow_unassigned,
-            progress=progress,
-            start=start,
-            bound=bound,
-            until_complete=True,
+        cohorts, facs, unplaced, repair_stats = neighbourhood_search(
+            remaining / 3, until_complete=True
         )
         spent = float(repair_stats.get("lns_solver_time", 0.0))  # type: ignore[arg-type]
         remaining = max(0.5, remaining - spent)
