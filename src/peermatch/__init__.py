@@ -5,6 +5,10 @@ The public API is re-exported here; see the README for a tour.
 
 from peermatch.availability import Window, format_availability, parse_availability
 from peermatch.errors import InputError, InputProblem
+from peermatch.generate import generate_population
+from peermatch.io import read_problem
+from peermatch.io.writers import write_outputs
+from peermatch.metrics import cohort_metrics
 from peermatch.model import (
     CohortRules,
     Facilitator,
@@ -17,6 +21,7 @@ from peermatch.model import (
 )
 from peermatch.schedule import SessionTime, Slot, session_times
 from peermatch.solution import Cohort, Result, Solution, Status, Unassigned
+from peermatch.solvers.cpsat import solve
 from peermatch.violations import Violation, violations
 
 __all__ = [
@@ -39,9 +44,14 @@ __all__ = [
     "Unassigned",
     "Violation",
     "Window",
+    "cohort_metrics",
     "format_availability",
+    "generate_population",
     "parse_availability",
+    "read_problem",
     "session_times",
+    "solve",
     "violations",
+    "write_outputs",
 ]
 __version__ = "0.1.0"
