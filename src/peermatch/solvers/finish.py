@@ -22,6 +22,7 @@ from collections.abc import Sequence
 
 import networkx as nx
 
+from peermatch.model import ScheduleRules
 from peermatch.schedule import SessionTime, Slot, session_times
 from peermatch.solution import Cohort, Solution, Unassigned
 from peermatch.solvers.instance import FormationInstance, MeetingOption
@@ -30,8 +31,10 @@ __all__ = [
     "assign_facilitators",
     "candidate_slots",
     "cohort_ids",
+    "drop_clashes",
     "facilitator_pressure",
     "finish_solution",
+    "stagger",
     "unassigned_reason",
 ]
 
@@ -129,13 +132,53 @@ def assign_facilitators(
         for node, amount in sorted(result.get(("c", k), {}).items()):
             if amount > 0.5:
                 chosen[k] = node[1]
-    return chosen
+    # The flow knows capacities, not clocks: a cohort its facilitator cannot fit in is left leaderless.
+    return drop_clashes(inst, cohorts, chosen)
+
+
+def _backtrack(
+    rules: ScheduleRules,
+    cands: list[list[Slot]],
+    order: list[int],
+    picked: dict[int, tuple[Slot, tuple[SessionTime, ...]]],
+    budget: list[int],
+) -> bool:
+    """Give each cohort in ``order`` a slot whose sessions overlap none already picked."""
+    if len(picked) == len(order):
+        return True
+    k = order[len(picked)]
+    for slot in cands[k]:
+        budget[0] -= 1
+        if budget[0] < 0:
+            return False
+        sessions = session_times(rules, slot)
+        if all(not _overlap(sessions, other) for _, other in picked.values()):
+            picked[k] = (slot, sessions)
+            if _backtrack(rules, cands, order, picked, budget):
+                return True
+            del picked[k]
+    return False
+
+
+def stagger(inst: FormationInstance, cohorts: Sequence[Sequence[int]], f: int) -> list[Slot] | None:
+    """Slots for the cohorts one facilitator leads such that no two sessions overlap.
+
+    A small backtracking search, cohorts with the fewest candidate slots first;
+    first among the slots of the covering options, then among every slot.
+    Returns one slot per cohort, or ``None`` when none was found.
+    """
+    for everywhere in (False, True):
+        cands = [candidate_slots(inst, members, f, everywhere=everywhere) for members in cohorts]
+        order = sorted(range(len(cohorts)), key=lambda k: (len(cands[k]), k))
+        picked: dict[int, tuple[Slot, tuple[SessionTime, ...]]] = {}
+        if _backtrack(inst.problem.config.schedule, cands, order, picked, [20000]):
+            return [picked[k][0] for k in range(len(cohorts))]
+    return None
 
 
 def _choose_slots(
     inst: FormationInstance, cohorts: Sequence[Sequence[int]], facilitators: Sequence[int | None]
 ) -> list[Slot | None]:
-    rules = inst.problem.config.schedule
     chosen: list[Slot | None] = [None] * len(cohorts)
     groups: dict[int | None, list[int]] = {}
     for k, f in enumerate(facilitators):
@@ -146,43 +189,33 @@ def _choose_slots(
                 options = candidate_slots(inst, cohorts[k], None)
                 chosen[k] = options[0] if options else None
             continue
-        cands = {k: candidate_slots(inst, cohorts[k], f) for k in ks}
-        order = sorted(ks, key=lambda k: (len(cands[k]), k))
-        picked: dict[int, tuple[Slot, tuple[SessionTime, ...]]] = {}
-
-        def search(
-            pos: int,
-            budget: list[int],
-            order: list[int] = order,
-            cands: dict[int, list[Slot]] = cands,
-            picked: dict[int, tuple[Slot, tuple[SessionTime, ...]]] = picked,
-        ) -> bool:
-            if pos == len(order):
-                return True
-            k = order[pos]
-            for slot in cands[k]:
-                budget[0] -= 1
-                if budget[0] < 0:
-                    return False
-                sessions = session_times(rules, slot)
-                if all(not _overlap(sessions, other) for _, other in picked.values()):
-                    picked[k] = (slot, sessions)
-                    if search(pos + 1, budget):
-                        return True
-                    del picked[k]
-            return False
-
-        if not search(0, [20000]):
-            # Slower but complete: every slot that admits the cohort, dominated ones too.
-            cands.update({k: candidate_slots(inst, cohorts[k], f, everywhere=True) for k in ks})
-            picked.clear()
-        if picked or search(0, [20000]):
-            for k, (slot, _) in picked.items():
-                chosen[k] = slot
-        else:  # leave the best single slot; violations() will report the clash
-            for k in ks:
-                chosen[k] = cands[k][0] if cands[k] else None
+        slots = stagger(inst, [cohorts[k] for k in ks], f)
+        for pos, k in enumerate(ks):
+            if slots is not None:
+                chosen[k] = slots[pos]
+            else:  # leave the best single slot; violations() will report the clash
+                options = candidate_slots(inst, cohorts[k], f)
+                chosen[k] = options[0] if options else None
     return chosen
+
+
+def drop_clashes(
+    inst: FormationInstance, cohorts: Sequence[Sequence[int]], facs: Sequence[int | None]
+) -> list[int | None]:
+    """Unassign a facilitator from cohorts they cannot lead without two sessions at once.
+
+    The cohorts dropped (the last ones of that facilitator) become leaderless,
+    which the neighbourhood search then repairs.
+    """
+    out = list(facs)
+    by_fac: dict[int, list[int]] = {}
+    for k, f in enumerate(out):
+        if f is not None:
+            by_fac.setdefault(f, []).append(k)
+    for f, ks in sorted(by_fac.items()):
+        while len(ks) > 1 and stagger(inst, [cohorts[k] for k in ks], f) is None:
+            out[ks.pop()] = None
+    return out
 
 
 def cohort_ids(count: int) -> list[str]:

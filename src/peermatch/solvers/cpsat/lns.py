@@ -27,7 +27,7 @@ from ortools.sat.python import cp_model
 
 from peermatch.solvers.cpsat import interrupt
 from peermatch.solvers.cpsat.model import FormationModel
-from peermatch.solvers.finish import assign_facilitators
+from peermatch.solvers.finish import assign_facilitators, stagger
 from peermatch.solvers.instance import FormationInstance
 
 __all__ = ["improve"]
@@ -243,6 +243,19 @@ def improve(
         if (new_defects, after) > (old_defects, before):
             stale, size = _stalled(stale, size)
             continue
+        if sub_facs and facs is not None:
+            # The sub-model cannot see the sessions of cohorts outside it: check the
+            # facilitators it used against everything they lead.
+            outside = [k for k in range(len(current)) if k not in set(chosen)]
+            proposal = [current[k] for k in outside] + [[people[i] for i in c] for c in sub_cohorts]
+            leaders = [facs[k] for k in outside] + list(sub_facs)
+            if any(
+                stagger(inst, [c for c, g in zip(proposal, leaders, strict=True) if g == f], f)
+                is None
+                for f in {f for f in sub_facs if f is not None}
+            ):
+                stale, size = _stalled(stale, size)
+                continue
         better = (new_defects, after) < (old_defects, before)
         accepted += better
         # An equal-cost step is kept (it moves the search) but is no progress.
