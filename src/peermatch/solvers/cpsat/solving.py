@@ -209,6 +209,27 @@ def solve(
     # the search then gets the whole limit; wall-clock mode deducts the set-up.
     remaining = time_limit if deterministic else max(0.5, time_limit - (time.monotonic() - start))
 
+    def finish(
+        cohorts: Sequence[Sequence[int]],
+        facs: Sequence[int | None] | None,
+        unplaced: Sequence[int],
+        optimal: bool,
+        stats: dict[str, Any],
+        first: Any,
+    ) -> Result:
+        return _finish(
+            inst,
+            result,
+            cohorts,
+            facs,
+            unplaced,
+            bound,
+            optimal,
+            stats=stats,
+            first=first,
+            allow_unassigned=allow_unassigned,
+        )
+
     def neighbourhood_search(
         budget: float, until_complete: bool
     ) -> tuple[list[list[int]], list[int | None] | None, list[int], dict[str, object]]:
@@ -231,18 +252,7 @@ def solve(
 
     if inst.n > LNS_THRESHOLD:
         cohorts, facs, unplaced, stats = neighbourhood_search(remaining, until_complete=False)
-        return _finish(
-            inst,
-            result,
-            cohorts,
-            facs,
-            unplaced,
-            bound,
-            False,
-            stats=stats,
-            first=stats.get("first_complete_time"),  # type: ignore[arg-type]
-            allow_unassigned=allow_unassigned,
-        )
+        return finish(cohorts, facs, unplaced, False, stats, stats.get("first_complete_time"))
 
     start_cohorts, start_facs = [list(c) for c in greedy.cohorts], fac_hint
     repair_stats: dict[str, object] = {}
@@ -274,34 +284,19 @@ def solve(
     }
     if tracker.best is not None:
         cohorts, facs, unplaced = tracker.best
-        return _finish(
-            inst,
-            result,
+        return finish(
             cohorts,
             facs,
             unplaced,
-            bound,
             code == cp_model.OPTIMAL,
-            stats=stats,
-            first=greedy_time if greedy_ok else tracker.first_time,
-            allow_unassigned=allow_unassigned,
+            stats,
+            greedy_time if greedy_ok else tracker.first_time,
         )
     if code == cp_model.INFEASIBLE:
         budget = max(1.0, min(30.0, time_limit))
         return result(Status.INFEASIBLE, diagnosis=tuple(diagnose(inst, budget, seed)), stats=stats)
     if greedy_ok:
-        return _finish(
-            inst,
-            result,
-            start_cohorts,
-            start_facs,
-            [],
-            bound,
-            False,
-            stats=stats,
-            first=greedy_time,
-            allow_unassigned=allow_unassigned,
-        )
+        return finish(start_cohorts, start_facs, [], False, stats, greedy_time)
     if code == cp_model.MODEL_INVALID:
         return result(Status.INVALID, diagnosis=(fm.model.validate(),), stats=stats)
     return result(Status.UNKNOWN, stats=stats)
