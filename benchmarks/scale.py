@@ -6,6 +6,7 @@ Run by hand (not part of the tests)::
     python benchmarks/scale.py --sizes 100 300 1000 3000 10000
     python benchmarks/scale.py --time-limit 30 --sizes 300
     python benchmarks/scale.py --populations planted --sizes 3000 --merge   # one size, kept with the others
+    python benchmarks/scale.py --report-only     # rewrite scale.md from scale.csv
 
 For each size a population is generated (``planted=False``, ``normal``
 difficulty, with facilitators: what an organiser's export looks like, with
@@ -279,7 +280,18 @@ def _merged(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         with open(path, newline="", encoding="utf-8") as fh:
             old = [{k: (v if v != "" else None) for k, v in r.items()} for r in csv.DictReader(fh)]
     new = {_key(r) for r in rows}
-    out = [r for r in old if _key(r) not in new] + rows
+    # A strict solve that now finds a solution makes an earlier allow_unassigned row stale.
+    solved = {
+        (str(r.get("size")), str(r.get("population")))
+        for r in rows
+        if r.get("mode") == "strict" and r.get("objective") not in (None, "")
+    }
+    out = [
+        r
+        for r in old
+        if _key(r) not in new
+        and not (r.get("mode") == "allow_unassigned" and _key(r)[:2] in solved)
+    ] + rows
     order = {"planted": 0, "generated": 1}
     return sorted(
         out,
@@ -398,8 +410,18 @@ def main(argv: list[str] | None = None) -> int:
         help="keep the rows already in results/scale.csv, replacing those of the same "
         "size, population and mode (to run one size at a time)",
     )
+    parser.add_argument(
+        "--report-only",
+        action="store_true",
+        help="run nothing: rewrite results/scale.md from results/scale.csv",
+    )
     args = parser.parse_args(argv)
     machine = _machine()
+    if args.report_only:
+        args.merge = True
+        _write([], machine, args)
+        print(f"wrote {RESULTS / 'scale.md'} from {RESULTS / 'scale.csv'}")
+        return 0
     code_version = machine["code (git describe --dirty)"]
     rows = []
     for planted in [p == "planted" for p in args.populations]:
