@@ -28,7 +28,7 @@ from typing import Any
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.pyplot as plt
 
 __all__ = ["main", "plot_mdgp", "plot_quality", "plot_scale"]
 
@@ -78,7 +78,9 @@ def plot_scale(rows: list[dict[str, Any]], out: Path) -> bool:
         n = [int(r["size"]) for r in rs]
         all_sizes.update(n)
 
-        def pts(key: str, scale: float = 1.0) -> tuple[list[int], list[float]]:
+        def pts(
+            key: str, scale: float = 1.0, n: list[int] = n, rs: list[dict[str, Any]] = rs
+        ) -> tuple[list[int], list[float]]:
             got = [(x, _float(r.get(key))) for x, r in zip(n, rs, strict=True)]
             kept = [(x, y * scale) for x, y in got if y is not None]
             return [x for x, _ in kept], [y for _, y in kept]
@@ -225,7 +227,9 @@ def plot_mdgp(rows: list[dict[str, Any]], out: Path) -> bool:
     fig, ax = plt.subplots(figsize=(14, 4.8))
     width = 0.8 / len(limits)
     for j, lim in enumerate(limits):
-        xs = [i + (j - (len(limits) - 1) / 2) * width for i, nm in enumerate(names) if (nm, lim) in by]
+        xs = [
+            i + (j - (len(limits) - 1) / 2) * width for i, nm in enumerate(names) if (nm, lim) in by
+        ]
         ys = [by[(nm, lim)] for nm in names if (nm, lim) in by]
         ax.bar(xs, ys, width, label=f"{lim:g} s", edgecolor="black", lw=0.4)
     ax.axhline(1.0, color="red", lw=0.8, ls=":", label="1 % target")

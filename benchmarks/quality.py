@@ -222,7 +222,9 @@ def _write(
         writer.writeheader()
         writer.writerows(rows)
     used = sorted({str(r["solver_workers"]) for r in rows if r.get("solver_workers")})
-    shown_workers = str(workers) if workers else "solve()'s default (" + ("/".join(used) or "?") + ")"
+    shown_workers = (
+        str(workers) if workers else "solve()'s default (" + ("/".join(used) or "?") + ")"
+    )
     shown = [
         ("size", "size"),
         ("method", "method"),
