@@ -42,8 +42,6 @@ class _Cohort:
     planned_level: float
     members: list[int] = field(default_factory=list)
     orgs: Counter[int] = field(default_factory=Counter)
-    linked: set[int] = field(default_factory=set)
-    option_mask: int = -1  # bitmask over option indices; -1: no member yet
     values: list[Counter[int]] = field(default_factory=list)
 
 
@@ -71,7 +69,10 @@ class _State:
         members = [m for m in c.members if m != ignore]
         if len(members) >= inst.max_size:
             return False
-        if sum(1 for m in members if inst.org_of[m] == inst.org_of[i]) >= inst.max_per_org:
+        same_org = c.orgs[inst.org_of[i]] - (
+            ignore is not None and inst.org_of[ignore] == inst.org_of[i]
+        )
+        if same_org >= inst.max_per_org:
             return False
         conflicts = inst.conflict_sets[i]
         if any(m in conflicts for m in members):

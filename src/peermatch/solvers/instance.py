@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from functools import cached_property
 
 from peermatch.compat import SlotTable, slot_table
@@ -98,7 +98,6 @@ class FormationInstance:
     max_per_org: int = 1
     max_level_gap: int = 1
     program_zone: str = "UTC"
-    extra: dict[str, object] = field(default_factory=dict)
 
     @property
     def max_cohorts(self) -> int:
