@@ -262,7 +262,7 @@ def improve(
         stale, size = (0, size) if better else _stalled(stale, size)
         keep = [k for k in range(len(current)) if k not in set(chosen)]
         current = [current[k] for k in keep] + [[people[i] for i in c] for c in sub_cohorts]
-        if facs is not None:
+        if facs is not None and sub_facs is not None:
             facs = [facs[k] for k in keep] + list(sub_facs)
         in_sub = set(people)
         left = sorted([i for i in left if i not in in_sub] + [people[i] for i in sub_unplaced])

@@ -117,8 +117,12 @@ class FormationModel:
 
     def extract(
         self, value: Callable[[cp_model.IntVar], int]
-    ) -> tuple[list[list[int]], list[int | None], list[int]]:
-        """Cohorts (member lists), their facilitators and the unplaced, from variable values."""
+    ) -> tuple[list[list[int]], list[int | None] | None, list[int]]:
+        """Cohorts (member lists), their facilitators and the unplaced, from variable values.
+
+        The facilitators are ``None`` for a program without facilitators (rather
+        than a ``None`` per cohort, which would read as "nobody leads it").
+        """
         v = self.v
         cohorts: list[list[int]] = [[] for _ in v.used]
         for (i, k), var in v.x.items():
@@ -131,7 +135,8 @@ class FormationModel:
         keep = [k for k, c in enumerate(cohorts) if c]
         placed = {i for c in cohorts for i in c}
         unplaced = [i for i in range(self.inst.n) if i not in placed]
-        return [cohorts[k] for k in keep], [facs[k] for k in keep], unplaced
+        leaders = [facs[k] for k in keep] if self.inst.problem.facilitators else None
+        return [cohorts[k] for k in keep], leaders, unplaced
 
 
 def _no_literal(family: str, key: object) -> Literal:

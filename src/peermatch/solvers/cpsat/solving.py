@@ -85,7 +85,7 @@ class _Tracker(cp_model.CpSolverSolutionCallback):
     def __init__(self, fm: FormationModel, start: float, progress: ProgressFn | None):
         super().__init__()
         self.fm, self.start, self.progress = fm, start, progress
-        self.best: tuple[list[list[int]], list[int | None], list[int]] | None = None
+        self.best: tuple[list[list[int]], list[int | None] | None, list[int]] | None = None
         self.first_time: float | None = None
 
     def on_solution_callback(self) -> None:
@@ -329,8 +329,6 @@ def _finish(
 ) -> Result:
     cohorts = [list(c) for c in cohorts]
     unplaced = list(unplaced)
-    if not inst.problem.facilitators:
-        facs = None  # the model's extract() reports None per cohort when nobody leads
     reasons: dict[int, str] = {}
     if not inst.problem.facilitators:
         facs = None  # the model's "no facilitator" is then no one missing
