@@ -8,8 +8,8 @@ from pathlib import Path
 import click
 import pytest
 
-from peermatch._mdgp_cli import mdgp
 from peermatch.cli import main
+from peermatch.mdgp.cli import mdgp
 from peermatch.model import ProgramConfig
 
 REPO = Path(__file__).resolve().parents[1]

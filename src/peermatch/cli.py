@@ -376,7 +376,7 @@ def generate(
 
 
 def _register_mdgp() -> None:
-    from peermatch._mdgp_cli import mdgp
+    from peermatch.mdgp.cli import mdgp
 
     main.add_command(mdgp)
 

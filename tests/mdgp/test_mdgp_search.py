@@ -9,13 +9,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from peermatch.mdgp.moves import assignment_objective, gain_matrix, random_feasible_assignment
+from peermatch.mdgp.search import iterated_tabu_search
 from peermatch.solvers.cpsat.mdgp import distance_scale, solve_mdgp_cpsat
-from peermatch.solvers.mdgp_search import (
-    assignment_objective,
-    gain_matrix,
-    iterated_tabu_search,
-    random_feasible_assignment,
-)
 
 
 @st.composite

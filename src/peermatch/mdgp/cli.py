@@ -12,7 +12,9 @@ from pathlib import Path
 
 import click
 
-from peermatch.mdgp import BksRecord, load_bks, read_mdgp, solve_mdgp
+from peermatch.mdgp.bks import BksRecord, load_bks
+from peermatch.mdgp.instance import read_mdgp
+from peermatch.mdgp.solve import solve_mdgp
 
 __all__ = ["DEFAULT_TIME_LIMIT_S", "mdgp"]
 

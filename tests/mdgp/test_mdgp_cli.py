@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from peermatch._mdgp_cli import mdgp
 from peermatch.mdgp import default_mdgp_dir, load_bks, mdgp_objective, read_mdgp
+from peermatch.mdgp.cli import mdgp
 
 INSTANCES = default_mdgp_dir() / "instances"
 needs_data = pytest.mark.skipif(
