@@ -50,9 +50,15 @@ __all__ = [
     "CsvTable",
     "InputWarning",
     "Row",
+    "RowLabel",
+    "build_rows",
     "decode_bytes",
     "read_csv",
 ]
+
+#: How a row is named in problems: its spreadsheet row number in a file, its
+#: index label (an ``int`` or its ``str``) in a DataFrame.
+RowLabel = int | str
 
 #: The largest cell accepted; anything longer is not an organiser's export.
 MAX_CELL_CHARS = 100_000
@@ -93,11 +99,12 @@ class Column:
 class Row:
     """One data row: its spreadsheet row number and its cells by canonical column name.
 
-    ``extra`` holds the cells of columns the reader does not know, keyed by
-    the header text as written.
+    ``number`` is the row's name in problems: the spreadsheet row number of a
+    file, the index label of a DataFrame. ``extra`` holds the cells of columns
+    the reader does not know, keyed by the header text as written.
     """
 
-    number: int
+    number: RowLabel
     cells: Mapping[str, str]
     extra: Mapping[str, str]
 
@@ -122,6 +129,9 @@ class CsvTable:
         The non-blank data rows, including rows that have problems.
     problems
         Every problem found at file, header or row level.
+    header_row
+        The row number header problems are reported on: 1 for a file,
+        ``None`` for a DataFrame (whose rows are named by index labels).
     """
 
     file: str
@@ -129,15 +139,20 @@ class CsvTable:
     extra_headers: list[str] = field(default_factory=list)
     rows: list[Row] = field(default_factory=list)
     problems: list[InputProblem] = field(default_factory=list)
+    header_row: int | None = 1
 
     def column(self, name: str) -> str:
         """The header text of canonical column ``name`` (the canonical name when absent)."""
         return self.headers.get(name, name)
 
-    def problem(self, row: int | None, name: str | None, message: str) -> None:
+    def problem(self, row: RowLabel | None, name: str | None, message: str) -> None:
         """Record a problem at ``row`` in canonical column ``name`` (or the whole row/file)."""
         column = self.column(name) if name is not None else None
         self.problems.append(InputProblem(self.file, row, column, message))
+
+    def sound(self) -> bool:
+        """Whether the header was readable (no file-level or header problem)."""
+        return not any(p.row is None or p.row == self.header_row for p in self.problems)
 
 
 def decode_bytes(data: bytes, file: str) -> tuple[str | None, str | None]:
@@ -221,7 +236,13 @@ def _records(text: str, table: CsvTable) -> list[tuple[int, list[str]]] | None:
         out.append((number, [c.strip() for c in cells]))
 
 
-def read_csv(path: str | Path, columns: Sequence[Column], *, file: str | None = None) -> CsvTable:
+def read_csv(
+    path: str | Path,
+    columns: Sequence[Column],
+    *,
+    file: str | None = None,
+    allow_empty: bool = False,
+) -> CsvTable:
     """Read a CSV file against the expected ``columns``.
 
     Parameters
@@ -234,6 +255,9 @@ def read_csv(path: str | Path, columns: Sequence[Column], *, file: str | None = 
         through each column's aliases.
     file
         The name to use in problems; ``str(path)`` by default.
+    allow_empty
+        Whether a header without data rows is valid (an optional table with
+        nothing to add: an :class:`InputWarning` then says so) or a problem.
 
     Returns
     -------
@@ -280,45 +304,80 @@ def read_csv(path: str | Path, columns: Sequence[Column], *, file: str | None = 
             "'CSV UTF-8 (Comma delimited)'",
         )
         return table
-    positions, extras = _match_header(header, columns, records[1:], table)
+    build_rows(table, header, records[1:], columns, allow_empty=allow_empty)
+    return table
+
+
+def build_rows(
+    table: CsvTable,
+    header: Sequence[str],
+    records: Sequence[tuple[RowLabel, Sequence[str]]],
+    columns: Sequence[Column],
+    *,
+    allow_empty: bool = False,
+) -> None:
+    """Match ``header`` to ``columns`` and add every record of the right width to ``table``.
+
+    The part of reading shared by files and DataFrames: header matching,
+    required columns, the no-data-rows rule and ragged rows all give the
+    same problems whatever the table came from.
+
+    Parameters
+    ----------
+    table
+        The table to fill; its ``file`` and ``header_row`` name the problems.
+    header
+        The header cells as written.
+    records
+        ``(row label, stripped cells)`` of the non-blank data rows.
+    columns
+        The columns the reader knows.
+    allow_empty
+        See :func:`read_csv`.
+    """
+    positions, extras = _match_header(list(header), columns, records, table)
     for column in columns:
         if column.required and column.name not in table.headers:
             also = ", ".join(sorted(column.aliases)) if column.aliases else ""
             table.problem(
-                1,
+                table.header_row,
                 column.name,
                 f"missing required column '{column.name}'"
                 + (f" (also accepted: {also})" if also else ""),
             )
-    if len(records) == 1:
-        table.problem(None, None, "has a header but no data rows")
-    width = len(header)
-    for number, cells in records[1:]:
-        if len(cells) > width:
-            table.problem(
-                number,
-                None,
-                f"has {len(cells)} cells but the header has {width} columns "
-                "(is a comma inside a value not quoted?)",
+    if not records:
+        if not allow_empty:
+            table.problem(None, None, "has a header but no data rows")
+        else:
+            warnings.warn(
+                InputWarning(
+                    f"{table.file}::: warning: has a header but no data rows; read as nothing to add"
+                ),
+                stacklevel=3,
             )
-            continue
-        if len(cells) < width:
+    width = len(header)
+    for number, cells in records:
+        if len(cells) != width:
+            hint = (
+                "is a comma inside a value not quoted?"
+                if len(cells) > width
+                else ("is a comma missing?")
+            )
             table.problem(
                 number,
                 None,
-                f"has {len(cells)} cells but the header has {width} columns (is a comma missing?)",
+                f"has {len(cells)} cells but the header has {width} columns ({hint})",
             )
             continue
         known = {name: cells[i] for name, i in positions.items()}
         extra = {text: cells[i] for text, i in extras}
         table.rows.append(Row(number, known, extra))
-    return table
 
 
 def _match_header(
     header: list[str],
     columns: Sequence[Column],
-    data: list[tuple[int, list[str]]],
+    data: Sequence[tuple[RowLabel, Sequence[str]]],
     table: CsvTable,
 ) -> tuple[dict[str, int], list[tuple[str, int]]]:
     """Map canonical names to cell positions; list ``(header text, position)`` of extra columns."""
@@ -335,7 +394,10 @@ def _match_header(
             if any(len(cells) > i and cells[i] for _, cells in data):
                 table.problems.append(
                     InputProblem(
-                        table.file, 1, f"column {i + 1}", "column has values but no header name"
+                        table.file,
+                        table.header_row,
+                        f"column {i + 1}",
+                        "column has values but no header name",
                     )
                 )
             continue
@@ -344,7 +406,7 @@ def _match_header(
             table.problems.append(
                 InputProblem(
                     table.file,
-                    1,
+                    table.header_row,
                     text,
                     f"column '{text}' repeats column '{seen[meaning]}'"
                     + (f" (both mean '{meaning}')" if meaning in lookup.values() else ""),

@@ -1,10 +1,13 @@
 """Readers for participants.csv, facilitators.csv, history.csv and earlier cohorts.csv.
 
-Each reader checks its rows on its own (required cells, levels, time zones,
+Each table (file or DataFrame, see :mod:`peermatch.io.tables`) has a row
+parser here, ``parse_<table>``, and a public reader for it on its own,
+``read_<table>``; :func:`peermatch.io.problem.read_problem` reads them together.
+Each parser checks its rows on its own (required cells, levels, time zones,
 availability, e-mail addresses...). Rules that relate rows or files to each
 other (duplicate ids, manager cycles, history naming unknown people,
 attributes named in the config) live in one place,
-:func:`peermatch.model.check_references`; :func:`read_problem` maps its
+:func:`peermatch.model.check_references`; :func:`issue_problems` maps its
 issues back to the file, row and column they came from.
 
 Decisions where the contract is silent
@@ -24,6 +27,11 @@ Decisions where the contract is silent
   Each pair becomes ``HistoryLink(relation="earlier cohort <cohort_id>",
   source=<file name as given>)``, once per file.
 - facilitators.csv: ``max_cohorts`` blank means 1; ``organisation`` is optional.
+- history.csv and earlier cohorts.csv with a header and no rows are valid
+  (an organiser's empty template: nothing to add) with an
+  :class:`~peermatch.io.csvfile.InputWarning`; participants.csv and
+  facilitators.csv without rows are errors (leave out ``--facilitators`` for
+  a program without facilitators).
 """
 
 from __future__ import annotations
@@ -32,24 +40,29 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import combinations
-from pathlib import Path
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
 from peermatch.availability import AvailabilityError, parse_availability
 from peermatch.errors import InputError, InputProblem
-from peermatch.io.config import key_line, load_config
-from peermatch.io.csvfile import Column, CsvTable, Row, read_csv
+from peermatch.io.config import key_line
+from peermatch.io.csvfile import Column, CsvTable, Row, RowLabel
 from peermatch.io.messages import plain_message
+from peermatch.io.tables import (
+    FACILITATORS,
+    HISTORY,
+    PARTICIPANTS,
+    PREVIOUS,
+    Source,
+    load_table,
+)
 from peermatch.levels import LevelError, resolve_level
 from peermatch.model import (
     Facilitator,
     HistoryLink,
     Issue,
     Participant,
-    ProblemData,
-    ProgramConfig,
     check_references,
     normalise_key,
 )
@@ -59,55 +72,35 @@ __all__ = [
     "HISTORY_COLUMNS",
     "PARTICIPANT_COLUMNS",
     "PREVIOUS_COLUMNS",
+    "Parsed",
+    "issue_problems",
+    "parse_facilitators",
+    "parse_history",
+    "parse_participants",
+    "parse_previous",
+    "raise_if",
     "read_facilitators",
     "read_history",
     "read_participants",
     "read_previous",
-    "read_problem",
 ]
 
-PARTICIPANT_COLUMNS: tuple[Column, ...] = (
-    Column("id", True, ("participant id", "person id")),
-    Column("name", True, ("full name", "display name")),
-    Column("email", True, ("e-mail", "mail", "email address", "e-mail address")),
-    Column("organisation", True, ("organization", "org", "company", "employer")),
-    Column("level", True, ("seniority", "grade")),
-    Column("industry", False, ("sector",)),
-    Column("function", False, ("dept", "department")),
-    Column("manager_id", False, ("manager", "reports_to", "line manager")),
-    Column("timezone", False, ("tz", "time_zone")),
-    Column("availability", False, ("available", "availabilities")),
-)
-FACILITATOR_COLUMNS: tuple[Column, ...] = (
-    Column("id", True, ("facilitator id",)),
-    Column("name", True, ("full name", "display name")),
-    Column("email", True, ("e-mail", "mail", "email address", "e-mail address")),
-    Column("organisation", False, ("organization", "org", "company", "employer")),
-    Column("timezone", False, ("tz", "time_zone")),
-    Column("availability", False, ("available", "availabilities")),
-    Column("max_cohorts", False, ("capacity", "cohorts")),
-)
-HISTORY_COLUMNS: tuple[Column, ...] = (
-    Column("person_a", True, ("a", "person 1", "participant a", "id a")),
-    Column("person_b", True, ("b", "person 2", "participant b", "id b")),
-    Column("relation", False, ("reason", "relationship", "type")),
-)
-PREVIOUS_COLUMNS: tuple[Column, ...] = (
-    Column("cohort_id", True, ("cohort",)),
-    Column("participant_id", True, ("participant", "person id")),
-)
+PARTICIPANT_COLUMNS: tuple[Column, ...] = PARTICIPANTS.columns
+FACILITATOR_COLUMNS: tuple[Column, ...] = FACILITATORS.columns
+HISTORY_COLUMNS: tuple[Column, ...] = HISTORY.columns
+PREVIOUS_COLUMNS: tuple[Column, ...] = PREVIOUS.columns
 
 M = TypeVar("M", bound=BaseModel)
 
 
 @dataclass
-class _Parsed(Generic[M]):
+class Parsed(Generic[M]):
     """A file's valid items, and every row's (placeholder) item for the reference checks."""
 
     table: CsvTable
     items: list[M] = field(default_factory=list)
     refs: list[M] = field(default_factory=list)
-    ref_rows: list[int] = field(default_factory=list)
+    ref_rows: list[RowLabel] = field(default_factory=list)
 
 
 def _build(
@@ -153,13 +146,11 @@ def _availability(row: Row, table: CsvTable, bad: set[str]) -> Any:
         return None
 
 
-def _participants(
-    path: str | Path, ladder: Sequence[str] | None, file: str | None = None
-) -> _Parsed[Participant]:
-    table = read_csv(path, PARTICIPANT_COLUMNS, file=file)
-    out: _Parsed[Participant] = _Parsed(table)
+def parse_participants(table: CsvTable, ladder: Sequence[str] | None) -> Parsed[Participant]:
+    """Check participants' rows one by one (see :class:`Parsed`)."""
+    out: Parsed[Participant] = Parsed(table)
     for row in table.rows:
-        bad = _required_blank(row, table, PARTICIPANT_COLUMNS)
+        bad = _required_blank(row, table, PARTICIPANTS.columns)
         level, label = 1, None
         if "level" in table.headers and "level" not in bad:
             try:
@@ -203,11 +194,11 @@ def _participants(
     return out
 
 
-def _facilitators(path: str | Path, file: str | None = None) -> _Parsed[Facilitator]:
-    table = read_csv(path, FACILITATOR_COLUMNS, file=file)
-    out: _Parsed[Facilitator] = _Parsed(table)
+def parse_facilitators(table: CsvTable) -> Parsed[Facilitator]:
+    """Check facilitators' rows one by one (see :class:`Parsed`)."""
+    out: Parsed[Facilitator] = Parsed(table)
     for row in table.rows:
-        bad = _required_blank(row, table, FACILITATOR_COLUMNS)
+        bad = _required_blank(row, table, FACILITATORS.columns)
         values: dict[str, Any] = {
             "id": row.get("id"),
             "name": row.get("name"),
@@ -228,11 +219,11 @@ def _facilitators(path: str | Path, file: str | None = None) -> _Parsed[Facilita
     return out
 
 
-def _history(path: str | Path, file: str | None = None) -> _Parsed[HistoryLink]:
-    table = read_csv(path, HISTORY_COLUMNS, file=file)
-    out: _Parsed[HistoryLink] = _Parsed(table)
+def parse_history(table: CsvTable) -> Parsed[HistoryLink]:
+    """Check history rows one by one (see :class:`Parsed`)."""
+    out: Parsed[HistoryLink] = Parsed(table)
     for row in table.rows:
-        bad = _required_blank(row, table, HISTORY_COLUMNS)
+        bad = _required_blank(row, table, HISTORY.columns)
         values = {"a": row.get("person_a"), "b": row.get("person_b")}
         if row.get("relation"):
             values["relation"] = row.get("relation")
@@ -246,13 +237,11 @@ def _history(path: str | Path, file: str | None = None) -> _Parsed[HistoryLink]:
     return out
 
 
-def _previous(
-    path: str | Path, known: set[str] | None, file: str | None = None
-) -> tuple[list[HistoryLink], CsvTable]:
-    table = read_csv(path, PREVIOUS_COLUMNS, file=file)
+def parse_previous(table: CsvTable, known: set[str] | None) -> list[HistoryLink]:
+    """An earlier cohorts table's cohort-mates (among ``known`` ids, when given) as history."""
     cohorts: dict[str, list[str]] = {}
     for row in table.rows:
-        if _required_blank(row, table, PREVIOUS_COLUMNS):
+        if _required_blank(row, table, PREVIOUS.columns):
             continue
         pid = row.get("participant_id")
         if known is None or pid in known:
@@ -264,35 +253,37 @@ def _previous(
         for cohort, members in cohorts.items()
         for a, b in combinations(members, 2)
     ]
-    return links, table
+    return links
 
 
-def _sound(table: CsvTable) -> bool:
-    """Whether a file's header was readable (no file-level or header problem)."""
-    return not any(p.row is None or p.row == 1 for p in table.problems)
-
-
-def _unknown_reference(issue: Issue, links: _Parsed[HistoryLink] | None, known: set[str]) -> bool:
-    if issue.entity == "config":
-        return True  # attribute names are checked against the participants' columns
-    if issue.entity != "history" or links is None or issue.index is None:
-        return False
-    link = links.refs[issue.index]
-    return (link.a if issue.field == "person_a" else link.b) not in known
-
-
-def _raise_if(problems: Iterable[InputProblem]) -> None:
+def raise_if(problems: Iterable[InputProblem]) -> None:
+    """Raise :class:`~peermatch.errors.InputError` when there is any problem."""
     problems = list(problems)
     if problems:
         raise InputError(problems)
 
 
-def _issue_problems(
+def _row_name(label: RowLabel) -> str:
+    return f"row {label}" if isinstance(label, int) else f"row '{label}'"
+
+
+def issue_problems(
     issues: Iterable[Issue],
-    sources: dict[str, tuple[CsvTable, list[int]]],
+    sources: dict[str, tuple[CsvTable, list[RowLabel]]],
     config_file: str | None,
     config_text: str,
 ) -> list[InputProblem]:
+    """Cross-reference issues of :func:`~peermatch.model.check_references` as input problems.
+
+    Parameters
+    ----------
+    issues
+        The issues; an entity's ``index`` counts the items given for it.
+    sources
+        Entity (``participant``...) -> its table and the row label of each item.
+    config_file, config_text
+        program.toml's name and text, to find the line of a config issue.
+    """
     out = []
     for issue in issues:
         if issue.entity == "config" or issue.index is None:
@@ -305,8 +296,8 @@ def _issue_problems(
         table, rows = sources[issue.entity]
 
         # The model numbers entities from 1 in the order given; organisers think in rows.
-        def to_row(m: re.Match[str], rows: list[int] = rows) -> str:
-            return f"row {rows[int(m[1]) - 1]}" if int(m[1]) <= len(rows) else m[0]
+        def to_row(m: re.Match[str], rows: list[RowLabel] = rows) -> str:
+            return _row_name(rows[int(m[1]) - 1]) if int(m[1]) <= len(rows) else m[0]
 
         message = re.sub(rf"\b{issue.entity} #(\d+)\b", to_row, issue.message)
         out.append(InputProblem(table.file, rows[issue.index], table.column(issue.field), message))
@@ -314,7 +305,7 @@ def _issue_problems(
 
 
 def read_participants(
-    path: str | Path, *, ladder: Sequence[str] | None = None
+    path: Source, *, ladder: Sequence[str] | None = None
 ) -> tuple[Participant, ...]:
     """Read participants.csv on its own.
 
@@ -330,16 +321,16 @@ def read_participants(
     InputError
         Every problem in the file, including duplicate ids and manager cycles.
     """
-    parsed = _participants(path, ladder)
+    parsed = parse_participants(load_table(path, PARTICIPANTS), ladder)
     issues = check_references(parsed.refs)
-    _raise_if(
+    raise_if(
         parsed.table.problems
-        + _issue_problems(issues, {"participant": (parsed.table, parsed.ref_rows)}, None, "")
+        + issue_problems(issues, {"participant": (parsed.table, parsed.ref_rows)}, None, "")
     )
     return tuple(parsed.items)
 
 
-def read_facilitators(path: str | Path) -> tuple[Facilitator, ...]:
+def read_facilitators(path: Source) -> tuple[Facilitator, ...]:
     """Read facilitators.csv on its own (duplicate ids are checked too).
 
     Raises
@@ -347,16 +338,16 @@ def read_facilitators(path: str | Path) -> tuple[Facilitator, ...]:
     InputError
         Every problem in the file.
     """
-    parsed = _facilitators(path)
+    parsed = parse_facilitators(load_table(path, FACILITATORS))
     issues = check_references((), parsed.refs)
-    _raise_if(
+    raise_if(
         parsed.table.problems
-        + _issue_problems(issues, {"facilitator": (parsed.table, parsed.ref_rows)}, None, "")
+        + issue_problems(issues, {"facilitator": (parsed.table, parsed.ref_rows)}, None, "")
     )
     return tuple(parsed.items)
 
 
-def read_history(path: str | Path) -> tuple[HistoryLink, ...]:
+def read_history(path: Source) -> tuple[HistoryLink, ...]:
     """Read history.csv on its own; whether its ids exist is checked by :func:`read_problem`.
 
     Raises
@@ -364,14 +355,12 @@ def read_history(path: str | Path) -> tuple[HistoryLink, ...]:
     InputError
         Every problem in the file (missing columns, blank ids...).
     """
-    parsed = _history(path)
-    _raise_if(parsed.table.problems)
+    parsed = parse_history(load_table(path, HISTORY))
+    raise_if(parsed.table.problems)
     return tuple(parsed.items)
 
 
-def read_previous(
-    path: str | Path, known_ids: Iterable[str] | None = None
-) -> tuple[HistoryLink, ...]:
+def read_previous(path: Source, known_ids: Iterable[str] | None = None) -> tuple[HistoryLink, ...]:
     """Read an earlier run's cohorts.csv as history: every pair of cohort-mates is linked.
 
     Parameters
@@ -386,100 +375,7 @@ def read_previous(
     InputError
         Every problem in the file.
     """
-    links, table = _previous(path, set(known_ids) if known_ids is not None else None)
-    _raise_if(table.problems)
+    table = load_table(path, PREVIOUS)
+    links = parse_previous(table, set(known_ids) if known_ids is not None else None)
+    raise_if(table.problems)
     return tuple(links)
-
-
-def read_problem(
-    participants: str | Path,
-    *,
-    history: str | Path | None = None,
-    facilitators: str | Path | None = None,
-    previous: Sequence[str | Path] = (),
-    config: str | Path | None = None,
-) -> ProblemData:
-    """Read every input file of a program into one validated :class:`ProblemData`.
-
-    Parameters
-    ----------
-    participants
-        participants.csv (required).
-    history
-        history.csv: pairs who must never share a cohort.
-    facilitators
-        facilitators.csv.
-    previous
-        cohorts.csv files of earlier waves; cohort-mates there become history.
-    config
-        program.toml; the contract's defaults when ``None``.
-
-    Returns
-    -------
-    ProblemData
-
-    Raises
-    ------
-    InputError
-        Listing every problem found across all files, each as
-        ``file:row:column: message`` with the file name as given, the row
-        counted with the header as row 1 (the line for program.toml), and the
-        column as written in the file's header.
-
-    Notes
-    -----
-    Encoding fallbacks (Windows-1252) are reported as
-    :class:`~peermatch.io.csvfile.InputWarning` through :mod:`warnings`.
-    """
-    problems: list[InputProblem] = []
-    program = ProgramConfig()
-    ladder: Sequence[str] | None = None
-    config_text = ""
-    config_ok = True
-    if config is not None:
-        loaded = load_config(config)
-        problems += loaded.problems
-        ladder = loaded.levels
-        config_ok = loaded.config is not None
-        if loaded.config is not None:
-            program = loaded.config
-            config_text = Path(config).read_text(encoding="utf-8-sig")
-    people = _participants(participants, ladder)
-    problems += people.table.problems
-    sources: dict[str, tuple[CsvTable, list[int]]] = {
-        "participant": (people.table, people.ref_rows)
-    }
-    hosts: _Parsed[Facilitator] | None = None
-    if facilitators is not None:
-        hosts = _facilitators(facilitators)
-        problems += hosts.table.problems
-        sources["facilitator"] = (hosts.table, hosts.ref_rows)
-    links: _Parsed[HistoryLink] | None = None
-    if history is not None:
-        links = _history(history)
-        problems += links.table.problems
-        sources["history"] = (links.table, links.ref_rows)
-    known = {p.id for p in people.refs} | {f.id for f in (hosts.refs if hosts else [])}
-    earlier: list[HistoryLink] = []
-    for prev in previous:
-        found, table = _previous(prev, known)
-        problems += table.problems
-        earlier += found
-    issues = check_references(
-        people.refs,
-        hosts.refs if hosts else (),
-        links.refs if links else (),
-        program if config_ok else ProgramConfig(),
-    )
-    if not (_sound(people.table) and (hosts is None or _sound(hosts.table))):
-        # Without a readable list of people, every reference to them would be
-        # reported as unknown: only the problem with the list itself is useful.
-        issues = [i for i in issues if not _unknown_reference(i, links, known)]
-    problems += _issue_problems(issues, sources, str(config) if config else None, config_text)
-    _raise_if(problems)
-    return ProblemData(
-        participants=tuple(people.items),
-        facilitators=tuple(hosts.items) if hosts else (),
-        history=tuple(links.items if links else ()) + tuple(earlier),
-        config=program,
-    )

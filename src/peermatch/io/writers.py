@@ -55,7 +55,10 @@ __all__ = [
     "UNASSIGNED_COLUMNS",
     "OutputError",
     "check_output_dir",
+    "cohort_rows",
     "render_outputs",
+    "session_rows",
+    "unassigned_rows",
     "write_outputs",
 ]
 
@@ -106,7 +109,13 @@ def _extra_attributes(problem: ProblemData) -> list[str]:
     return list(seen)
 
 
-def _cohorts(problem: ProblemData, solution: Solution) -> bytes:
+# The *_rows builders give each CSV's header and raw cells; the CSV files and
+# peermatch.to_frames are both built from them.
+Table = tuple[list[str], list[list[str]]]
+
+
+def cohort_rows(problem: ProblemData, solution: Solution) -> Table:
+    """cohorts.csv's header and rows (raw cells), cohorts and people in natural id order."""
     extras = _extra_attributes(problem)
     rows: list[list[str]] = []
     for cohort in sorted(solution.cohorts, key=lambda c: natural_key(c.id)):
@@ -125,15 +134,24 @@ def _cohorts(problem: ProblemData, solution: Solution) -> bytes:
                     *(p.attributes.get(k, "") for k in extras),
                 ]
             )
-    return _csv([*COHORT_COLUMNS, "industry", "function", *extras], rows)
+    return [*COHORT_COLUMNS, "industry", "function", *extras], rows
 
 
-def _unassigned(solution: Solution) -> bytes:
+def _cohorts(problem: ProblemData, solution: Solution) -> bytes:
+    return _csv(*cohort_rows(problem, solution))
+
+
+def unassigned_rows(solution: Solution) -> Table:
+    """unassigned.csv's header and rows (raw cells), in natural id order."""
     rows = [
         [u.participant_id, u.reason]
         for u in sorted(solution.unassigned, key=lambda u: natural_key(u.participant_id))
     ]
-    return _csv(UNASSIGNED_COLUMNS, rows)
+    return list(UNASSIGNED_COLUMNS), rows
+
+
+def _unassigned(solution: Solution) -> bytes:
+    return _csv(*unassigned_rows(solution))
 
 
 def _iso(moment: datetime, zone: ZoneInfo) -> str:
@@ -157,14 +175,19 @@ def _session_row(problem: ProblemData, cohort: Cohort, s: SessionTime) -> list[s
     ]
 
 
-def _sessions(problem: ProblemData, solution: Solution) -> bytes:
+def session_rows(problem: ProblemData, solution: Solution) -> Table:
+    """sessions.csv's header and rows (raw cells), by cohort then session number."""
     rows: list[list[str]] = []
     for cohort in sorted(solution.cohorts, key=lambda c: natural_key(c.id)):
         if cohort.slot is None:
             raise ValueError(f"cohort {cohort.id} has no slot: its sessions cannot be written")
         for s in sorted(cohort.sessions, key=lambda s: s.number):
             rows.append(_session_row(problem, cohort, s))
-    return _csv(SESSION_COLUMNS, rows)
+    return list(SESSION_COLUMNS), rows
+
+
+def _sessions(problem: ProblemData, solution: Solution) -> bytes:
+    return _csv(*session_rows(problem, solution))
 
 
 def _number(value: float | None) -> float | int | None:

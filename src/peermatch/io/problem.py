@@ -1,0 +1,173 @@
+"""Reading every input table of a program together into one :class:`~peermatch.model.ProblemData`.
+
+Each table may be a file or a pandas DataFrame (:mod:`peermatch.io.tables`);
+the row checks are in :mod:`peermatch.io.readers`, the checks across tables in
+:func:`peermatch.model.check_references`. Every problem of every table is
+collected before :class:`~peermatch.errors.InputError` is raised.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from peermatch.errors import InputProblem
+from peermatch.io.config import load_config
+from peermatch.io.csvfile import CsvTable, RowLabel
+from peermatch.io.readers import (
+    Parsed,
+    issue_problems,
+    parse_facilitators,
+    parse_history,
+    parse_participants,
+    parse_previous,
+    raise_if,
+)
+from peermatch.io.tables import (
+    FACILITATORS,
+    HISTORY,
+    PARTICIPANTS,
+    PREVIOUS,
+    Source,
+    load_table,
+)
+from peermatch.model import (
+    Facilitator,
+    HistoryLink,
+    Issue,
+    ProblemData,
+    ProgramConfig,
+    check_references,
+)
+
+__all__ = ["read_problem"]
+
+
+@dataclass
+class _Config:
+    program: ProgramConfig = field(default_factory=ProgramConfig)
+    ladder: Sequence[str] | None = None
+    text: str = ""
+    ok: bool = True
+    problems: list[InputProblem] = field(default_factory=list)
+
+
+def _config(config: str | Path | None) -> _Config:
+    out = _Config()
+    if config is None:
+        return out
+    loaded = load_config(config)
+    out.problems = loaded.problems
+    out.ladder = loaded.levels
+    out.ok = loaded.config is not None
+    if loaded.config is not None:
+        out.program = loaded.config
+        out.text = Path(config).read_text(encoding="utf-8-sig")
+    return out
+
+
+def _unknown_reference(issue: Issue, links: Parsed[HistoryLink] | None, known: set[str]) -> bool:
+    if issue.entity == "config":
+        return True  # attribute names are checked against the participants' columns
+    if issue.entity != "history" or links is None or issue.index is None:
+        return False
+    link = links.refs[issue.index]
+    return (link.a if issue.field == "person_a" else link.b) not in known
+
+
+def _earlier(
+    previous: Sequence[Source], known: set[str]
+) -> tuple[list[HistoryLink], list[CsvTable]]:
+    # Several DataFrames of earlier cohorts are told apart by their position.
+    several = sum(1 for _ in previous) > 1
+    links: list[HistoryLink] = []
+    tables: list[CsvTable] = []
+    for number, prev in enumerate(previous, start=1):
+        table = load_table(prev, PREVIOUS, number=number if several else None)
+        links += parse_previous(table, known)
+        tables.append(table)
+    return links, tables
+
+
+def read_problem(
+    participants: Source,
+    *,
+    history: Source | None = None,
+    facilitators: Source | None = None,
+    previous: Sequence[Source] = (),
+    config: str | Path | None = None,
+) -> ProblemData:
+    """Read every input table of a program into one validated :class:`ProblemData`.
+
+    Parameters
+    ----------
+    participants
+        participants.csv (required), or a pandas DataFrame with its columns.
+    history
+        history.csv (or a DataFrame): pairs who must never share a cohort.
+    facilitators
+        facilitators.csv (or a DataFrame).
+    previous
+        cohorts.csv files (or DataFrames) of earlier waves; cohort-mates there
+        become history.
+    config
+        program.toml; the contract's defaults when ``None``.
+
+    Returns
+    -------
+    ProblemData
+
+    Raises
+    ------
+    InputError
+        Listing every problem found across all tables, each as
+        ``file:row:column: message`` with the file name as given, the row
+        counted with the header as row 1 (the line for program.toml), and the
+        column as written in the file's header. A DataFrame is named
+        ``<table> (DataFrame)`` (``participants (DataFrame)``) and its rows
+        by their index label.
+
+    Notes
+    -----
+    Encoding fallbacks (Windows-1252) and optional tables without rows are
+    reported as :class:`~peermatch.io.csvfile.InputWarning` through :mod:`warnings`.
+    """
+    conf = _config(config)
+    problems = list(conf.problems)
+    people = parse_participants(load_table(participants, PARTICIPANTS), conf.ladder)
+    problems += people.table.problems
+    sources: dict[str, tuple[CsvTable, list[RowLabel]]] = {
+        "participant": (people.table, people.ref_rows)
+    }
+    hosts: Parsed[Facilitator] | None = None
+    if facilitators is not None:
+        hosts = parse_facilitators(load_table(facilitators, FACILITATORS))
+        problems += hosts.table.problems
+        sources["facilitator"] = (hosts.table, hosts.ref_rows)
+    links: Parsed[HistoryLink] | None = None
+    if history is not None:
+        links = parse_history(load_table(history, HISTORY))
+        problems += links.table.problems
+        sources["history"] = (links.table, links.ref_rows)
+    known = {p.id for p in people.refs} | {f.id for f in (hosts.refs if hosts else [])}
+    earlier, tables = _earlier(previous, known)
+    problems += [p for t in tables for p in t.problems]
+    issues = check_references(
+        people.refs,
+        hosts.refs if hosts else (),
+        links.refs if links else (),
+        conf.program if conf.ok else ProgramConfig(),
+    )
+    if not (people.table.sound() and (hosts is None or hosts.table.sound())):
+        # Without a readable list of people, every reference to them would be
+        # reported as unknown: only the problem with the list itself is useful.
+        issues = [i for i in issues if not _unknown_reference(i, links, known)]
+    problems += issue_problems(issues, sources, str(config) if config else None, conf.text)
+    raise_if(problems)
+    return ProblemData(
+        participants=tuple(people.items),
+        facilitators=tuple(hosts.items) if hosts else (),
+        history=tuple(links.items if links else ()) + tuple(earlier),
+        config=conf.program,
+    )
