@@ -1,0 +1,214 @@
+"""Run independent tasks in this process, on local worker processes, or on a Dask cluster.
+
+The neighbourhood search (disjoint neighbourhoods solved side by side), the
+decomposition into parts and the benchmark sweeps all hand a function and a
+list of items to an :class:`Executor` and get the results back **in the
+order of the items**, whatever order the tasks finished in. That is what
+keeps a ``--deterministic`` run reproducible: with per-task deterministic
+budgets, the same items give the same results in the same order, on one
+core, on many, or on a cluster.
+
+Three implementations stand behind the one interface:
+
+- :class:`SerialExecutor`: in this process (one worker; no pickling at all);
+- :class:`LocalExecutor`: a pool of worker *processes* on this machine
+  (spawned, not forked: CP-SAT runs threads, and forking a process with
+  threads running can deadlock the child);
+- :class:`DaskExecutor`: a ``distributed.Client`` connected to a scheduler
+  address (or given a client, e.g. one on a ``LocalCluster``). Dask is an
+  optional extra (``pip install "peermatch[dask]"``); without it,
+  :func:`make_executor` with a scheduler raises :class:`DaskUnavailableError`
+  with an installation hint, and nothing else changes.
+
+``map(fn, items, shared=obj)`` calls ``fn(obj, item)`` for every item.
+``obj`` (e.g. the whole program's instance) is sent to each worker once per
+call rather than rebuilt per task: the local pool pickles it once and every
+worker process unpickles it once (kept in a one-entry cache); Dask scatters
+it to every worker. ``fn`` must be a module-level function (it is pickled
+by reference).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import multiprocessing
+import os
+import pickle
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from typing import Any, TypeVar
+
+__all__ = [
+    "DaskExecutor",
+    "DaskUnavailableError",
+    "Executor",
+    "LocalExecutor",
+    "SerialExecutor",
+    "default_workers",
+    "make_executor",
+]
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+DASK_HINT = 'the Dask scheduler needs the optional extra: pip install "peermatch[dask]"'
+
+
+class DaskUnavailableError(RuntimeError):
+    """``--scheduler`` was given but ``distributed`` is not installed (or cannot connect)."""
+
+
+def default_workers() -> int:
+    """The cores this process may use (``os.sched_getaffinity``, else ``os.cpu_count``)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+class Executor:
+    """Runs ``fn(shared, item)`` for a list of items; results in the items' order.
+
+    Attributes
+    ----------
+    workers
+        How many tasks run at once (the caller sizes its batches by it).
+    kind
+        ``"serial"``, ``"local"`` or ``"dask"`` (for reports).
+    """
+
+    workers: int = 1
+    kind: str = "serial"
+
+    def map(self, fn: Callable[[Any, T], R], items: Sequence[T], shared: Any = None) -> list[R]:
+        """``[fn(shared, item) for item in items]``, possibly in parallel."""
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Release the workers (idempotent)."""
+
+    def __enter__(self) -> Executor:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class SerialExecutor(Executor):
+    """Everything in this process, one task after another."""
+
+    def map(self, fn: Callable[[Any, T], R], items: Sequence[T], shared: Any = None) -> list[R]:
+        return [fn(shared, item) for item in items]
+
+
+# One-entry cache of the shared object in a worker process: (digest, object).
+_shared_cache: tuple[str, Any] | None = None
+
+
+def _call_with_shared(fn: Callable[[Any, T], R], digest: str, blob: bytes, item: T) -> R:
+    global _shared_cache
+    if _shared_cache is None or _shared_cache[0] != digest:
+        _shared_cache = (digest, pickle.loads(blob))
+    return fn(_shared_cache[1], item)
+
+
+class LocalExecutor(Executor):
+    """A pool of ``workers`` spawned processes on this machine (started on first use)."""
+
+    kind = "local"
+
+    def __init__(self, workers: int | None = None) -> None:
+        self.workers = max(1, workers or default_workers())
+        self._pool: ProcessPoolExecutor | None = None
+
+    def _get_pool(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            ctx = multiprocessing.get_context("spawn")
+            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx)
+        return self._pool
+
+    def map(self, fn: Callable[[Any, T], R], items: Sequence[T], shared: Any = None) -> list[R]:
+        if not items:
+            return []
+        if self.workers == 1 or len(items) == 1:
+            # Nothing to overlap: skip the pickling round trip.
+            return [fn(shared, item) for item in items]
+        blob = pickle.dumps(shared, protocol=pickle.HIGHEST_PROTOCOL)
+        digest = hashlib.blake2b(blob, digest_size=16).hexdigest()
+        pool = self._get_pool()
+        futures = [pool.submit(_call_with_shared, fn, digest, blob, item) for item in items]
+        return [f.result() for f in futures]
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+
+def _apply_shared(item: Any, fn: Callable[[Any, Any], Any], shared: Any) -> Any:
+    return fn(shared, item)
+
+
+class DaskExecutor(Executor):
+    """Tasks on a Dask cluster: a scheduler address, or an existing ``distributed.Client``.
+
+    ``workers`` is the cluster's total number of worker threads when it starts.
+    A client made here from an address is closed by :meth:`close`; a client
+    passed in belongs to the caller.
+    """
+
+    kind = "dask"
+
+    def __init__(self, scheduler: Any) -> None:
+        try:
+            from distributed import Client
+        except ImportError as exc:
+            raise DaskUnavailableError(DASK_HINT) from exc
+        if isinstance(scheduler, Client):
+            self.client, self._owned = scheduler, False
+        else:
+            try:
+                self.client, self._owned = Client(scheduler, timeout="10s"), True
+            except OSError as exc:
+                raise DaskUnavailableError(
+                    f"cannot reach the Dask scheduler at {scheduler}: {exc}"
+                ) from exc
+        info = self.client.scheduler_info()
+        threads = sum(int(w.get("nthreads", 1)) for w in info.get("workers", {}).values())
+        self.workers = max(1, threads)
+
+    def map(self, fn: Callable[[Any, T], R], items: Sequence[T], shared: Any = None) -> list[R]:
+        if not items:
+            return []
+        handle = self.client.scatter(shared, broadcast=True, hash=False)
+        futures = self.client.map(_apply_shared, list(items), fn=fn, shared=handle, pure=False)
+        results: list[R] = self.client.gather(futures)
+        return results
+
+    def close(self) -> None:
+        if self._owned:
+            self.client.close()
+            self._owned = False
+
+
+def make_executor(workers: int | None = None, scheduler: Any = None) -> Executor:
+    """The executor for ``--workers`` / ``--scheduler``.
+
+    Parameters
+    ----------
+    workers
+        Local worker processes; ``None`` or 0 means one per core; 1 runs in
+        this process.
+    scheduler
+        A Dask scheduler address (``tcp://host:8786``) or a
+        ``distributed.Client``; when given, ``workers`` is ignored.
+
+    Raises
+    ------
+    DaskUnavailableError
+        A scheduler was given but Dask is not installed or not reachable.
+    """
+    if scheduler is not None:
+        return DaskExecutor(scheduler)
+    count = workers or default_workers()
+    return SerialExecutor() if count == 1 else LocalExecutor(count)
