@@ -132,7 +132,7 @@ def measure(
         "cohorts": len(sol.cohorts) if sol else None,
         "facilitators": len(problem.facilitators),
         "path": "lns" if size > solving.LNS_THRESHOLD else "whole model",
-        "diagnosis": " ".join(" ".join(result.diagnosis).split())[:200],
+        "diagnosis": " ".join(" ".join(str(d) for d in result.diagnosis).split())[:200],
         "stats": json.dumps(
             {
                 k: (v[:2] if isinstance(v, list) else v)

@@ -170,7 +170,7 @@ def test_proven_infeasible_input_exits_3_with_a_diagnosis(write_file: Writer) ->
     result = validate(write_file("p.csv", lines))
     assert result.exit_code == 3
     assert "9 participants from 2 organisations" in result.stdout  # the summary is still shown
-    assert "cannot be solved: [max_per_organisation] Same Org 0 has 5 participants" in result.stderr
+    assert "cannot be solved: [organisation] Same Org 0 has 5 participants" in result.stderr
     assert "p0, p2, p4, p6, p8" in result.stderr
 
 

@@ -17,7 +17,8 @@ from peermatch.model import (
     ProgramConfig,
     ScheduleRules,
 )
-from peermatch.presolve import Diagnosis, presolve_checks
+from peermatch.presolve import presolve_checks
+from peermatch.rules import Diagnosis, Rule
 
 
 def people(
@@ -46,7 +47,7 @@ def test_a_feasible_population_has_no_diagnosis() -> None:
 
 def test_fewer_people_than_min_size() -> None:
     found = presolve_checks(ProblemData(participants=people(5)))
-    assert [d.rule for d in found] == ["min_size"]
+    assert [d.rule for d in found] == [Rule.SIZE]
     assert "5 participants" in found[0].message and "min_size = 7" in found[0].message
     assert found[0].people == ("p0", "p1", "p2", "p3", "p4")
 
@@ -57,7 +58,7 @@ def test_an_organisation_larger_than_the_cohorts_that_can_exist() -> None:
     found = presolve_checks(ProblemData(participants=crowd))
     assert found == [
         Diagnosis(
-            "max_per_organisation",
+            Rule.ORGANISATION,
             found[0].message,
             ("p12", "p13", "p14"),
             ("Acme",),
@@ -72,7 +73,7 @@ def test_an_organisation_larger_than_the_cohorts_that_can_exist() -> None:
 def test_a_level_band_too_small_for_min_size() -> None:
     crowd = people(10, level=2) + people(3, start=10, level=5)
     found = presolve_checks(ProblemData(participants=crowd))
-    assert [(d.rule, d.people) for d in found] == [("max_level_gap", ("p10", "p11", "p12"))]
+    assert [(d.rule, d.people) for d in found] == [(Rule.LEVEL, ("p10", "p11", "p12"))]
     assert "level 5 (Senior Director)" in found[0].message
     assert "levels 4..6" in found[0].message
     # A wider gap lets them join the others.
@@ -86,7 +87,7 @@ def test_a_level_band_whose_people_share_too_few_organisations() -> None:
         for p in people(8, start=10, level=4)
     ]
     found = presolve_checks(ProblemData(participants=crowd, config=rules(max_per_organisation=1)))
-    level_rules = [d for d in found if d.rule == "max_level_gap"]
+    level_rules = [d for d in found if d.rule == Rule.LEVEL]
     assert len(level_rules) == 1 and len(level_rules[0].people) == 8
     assert "only 4 participants from different organisations" in level_rules[0].message
 
@@ -102,8 +103,8 @@ def test_people_without_enough_company_in_any_slot() -> None:
     problem = ProblemData(participants=crowd)
     found = presolve_checks(problem)
     assert [(d.rule, d.people) for d in found] == [
-        ("availability", ("p9",)),
-        ("availability", ("p8",)),
+        (Rule.AVAILABILITY, ("p9",)),
+        (Rule.AVAILABILITY, ("p8",)),
     ]
     assert "free for no weekly slot of 180 minutes" in found[0].message
     assert "with at least 6 others" in found[1].message
@@ -115,20 +116,20 @@ def test_time_zones_are_taken_into_account() -> None:
     # 09:00-17:00 in Sydney never overlaps 09:00-17:00 in London.
     crowd = people(8) + people(1, start=8, timezone="Australia/Sydney")
     found = presolve_checks(ProblemData(participants=crowd))
-    assert [(d.rule, d.people) for d in found] == [("availability", ("p8",))]
+    assert [(d.rule, d.people) for d in found] == [(Rule.AVAILABILITY, ("p8",))]
 
 
 def test_facilitator_capacity() -> None:
     hosts = [Facilitator(id=f"f{j}", name="F", email="f@x.org", max_cohorts=1) for j in range(2)]
     found = presolve_checks(ProblemData(participants=people(30), facilitators=hosts))
-    assert [(d.rule, d.people) for d in found] == [("facilitators", ("f0", "f1"))]
+    assert [(d.rule, d.people) for d in found] == [(Rule.FACILITATOR, ("f0", "f1"))]
     assert "at least 3 cohorts" in found[0].message and "only 2" in found[0].message
 
 
 def test_blackout_dates_that_swallow_the_program() -> None:
     config = ProgramConfig(schedule=ScheduleRules(blackout_dates=["2027-01-01..2028-12-31"]))
     found = presolve_checks(ProblemData(participants=people(8), config=config))
-    assert [d.rule for d in found] == ["blackout_dates"]
+    assert [d.rule for d in found] == [Rule.BLACKOUT]
 
 
 @pytest.mark.parametrize("with_facilitators", [False, True])

@@ -19,6 +19,7 @@ from peermatch.model import (
     ScheduleRules,
     SolverSettings,
 )
+from peermatch.rules import Diagnosis, Rule, format_diagnoses
 from peermatch.schedule import SessionTime, Slot, session_times
 from peermatch.solution import Cohort, Result, Solution, Status, Unassigned
 from peermatch.solvers.cpsat import solve
@@ -27,6 +28,7 @@ from peermatch.violations import Violation, violations
 __all__ = [
     "Cohort",
     "CohortRules",
+    "Diagnosis",
     "Facilitator",
     "HistoryLink",
     "InputError",
@@ -35,6 +37,7 @@ __all__ = [
     "ProblemData",
     "ProgramConfig",
     "Result",
+    "Rule",
     "ScheduleRules",
     "SessionTime",
     "Slot",
@@ -46,6 +49,7 @@ __all__ = [
     "Window",
     "cohort_metrics",
     "format_availability",
+    "format_diagnoses",
     "generate_population",
     "parse_availability",
     "read_problem",

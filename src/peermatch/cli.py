@@ -229,6 +229,7 @@ def run(
     """
     from peermatch.io.writers import OutputError, check_output_dir, write_outputs
     from peermatch.metrics import cohort_metrics
+    from peermatch.rules import format_diagnoses
     from peermatch.solution import Status
     from peermatch.solvers.cpsat import solve
     from peermatch.violations import violations
@@ -253,7 +254,10 @@ def run(
     except KeyboardInterrupt:
         fail("interrupted before any solution was found; nothing was written", EXIT_NO_SOLUTION)
     if result.status == Status.INFEASIBLE:
-        fail("no cohorts can satisfy every rule:\n" + "\n".join(result.diagnosis), EXIT_INFEASIBLE)
+        fail(
+            "no cohorts can satisfy every rule:\n" + format_diagnoses(result.diagnosis),
+            EXIT_INFEASIBLE,
+        )
     if result.solution is None:
         fail(
             f"no solution found within the time limit ({result.runtime:.1f}s); "

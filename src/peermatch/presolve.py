@@ -2,19 +2,19 @@
 
 Each check is a necessary condition for every participant to be placed in a
 cohort that meets the hard rules. When one fails, :func:`presolve_checks`
-returns a :class:`Diagnosis` that names the rule (the ``program.toml`` key or
-input it comes from) and the people or organisations in conflict, in an
-organiser's words. An empty list proves nothing: the solver may still find
+returns a :class:`~peermatch.rules.Diagnosis` that names the
+:class:`~peermatch.rules.Rule` and the people or organisations in conflict, in
+an organiser's words (the message names the ``program.toml`` key). An empty list proves nothing: the solver may still find
 the problem infeasible for subtler reasons.
 
-The checks
-----------
-``min_size``
+The checks (by rule, and the setting they come from)
+----------------------------------------------------
+``size`` (``min_size``)
     Fewer participants than ``min_size``: no cohort can be formed.
-``max_per_organisation``
+``organisation`` (``max_per_organisation``)
     At most ``n // min_size`` cohorts can exist, so an organisation can place
     at most ``cohorts * max_per_organisation`` people.
-``max_level_gap``
+``level`` (``max_level_gap``)
     A person at level ``l`` can only share a cohort with people inside some
     band of ``max_level_gap + 1`` consecutive levels containing ``l``. When
     every such band holds fewer than ``min_size`` people who could sit
@@ -23,53 +23,28 @@ The checks
 ``availability``
     A person must share at least one weekly slot (every session of the
     series, on its real dates) with ``min_size - 1`` others.
-``facilitators``
+``facilitator`` (facilitators.csv, ``max_cohorts``)
     With facilitators, ``ceil(n / max_size)`` cohorts are needed and each
     needs one facilitator; their ``max_cohorts`` must add up to that many.
+``blackout`` (``blackout_dates``)
+    The blackout dates swallow every weekday's series of sessions.
 """
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 from peermatch.compat import SlotTable, slot_table
 from peermatch.levels import DEFAULT_LADDER
 from peermatch.model import ProblemData
+from peermatch.rules import Diagnosis, Rule
 from peermatch.schedule import series_dates
 
 __all__ = ["Diagnosis", "level_name", "presolve_checks"]
 
 #: How many names a message lists before saying "and N more".
 _SHOWN = 12
-
-
-@dataclass(frozen=True)
-class Diagnosis:
-    """A proven reason why a problem cannot be solved.
-
-    Attributes
-    ----------
-    rule
-        The rule in conflict, named as in program.toml or the contract
-        (``min_size``, ``max_per_organisation``, ``max_level_gap``,
-        ``availability``, ``facilitators``, ``blackout_dates``).
-    message
-        One or two sentences for the organiser.
-    people
-        Ids of the participants (or facilitators) concerned.
-    organisations
-        Organisations concerned.
-    """
-
-    rule: str
-    message: str
-    people: tuple[str, ...] = ()
-    organisations: tuple[str, ...] = ()
-
-    def __str__(self) -> str:
-        return f"[{self.rule}] {self.message}"
 
 
 def _names(ids: Iterable[str]) -> str:
@@ -95,7 +70,7 @@ def _size(problem: ProblemData) -> list[Diagnosis]:
         return []
     return [
         Diagnosis(
-            "min_size",
+            Rule.SIZE,
             f"there are {n} participants but a cohort needs at least min_size = "
             f"{rules.min_size}: no cohort can be formed",
             tuple(p.id for p in problem.participants),
@@ -116,7 +91,7 @@ def _organisations(problem: ProblemData) -> list[Diagnosis]:
         if len(ids) > capacity:
             out.append(
                 Diagnosis(
-                    "max_per_organisation",
+                    Rule.ORGANISATION,
                     f"{org} has {len(ids)} participants, but {n} people make at most "
                     f"{cohorts} cohorts of min_size = {rules.min_size}, which hold at most "
                     f"{capacity} people of one organisation (max_per_organisation = "
@@ -164,9 +139,9 @@ def _levels(problem: ProblemData) -> list[Diagnosis]:
         ids = by_level[level]
         out.append(
             Diagnosis(
-                "max_level_gap",
+                Rule.LEVEL,
                 f"{len(ids)} participants at level {level_name(problem, level)} can only share "
-                f"a cohort with people at most {gap} level(s) away ({band}), and there are "
+                f"a cohort with people at most max_level_gap = {gap} level(s) away ({band}), and there are "
                 f"{why} within any such band, fewer than min_size = {rules.min_size}: "
                 f"{_names(ids)}",
                 tuple(ids),
@@ -191,7 +166,7 @@ def _availability(problem: ProblemData, table: SlotTable) -> list[Diagnosis]:
     if nowhere:
         out.append(
             Diagnosis(
-                "availability",
+                Rule.AVAILABILITY,
                 f"{len(nowhere)} participants are free for no weekly slot of "
                 f"{minutes} minutes on every session date (check their availability, time "
                 f"zone and the blackout dates): {_names(nowhere)}",
@@ -201,7 +176,7 @@ def _availability(problem: ProblemData, table: SlotTable) -> list[Diagnosis]:
     if lonely:
         out.append(
             Diagnosis(
-                "availability",
+                Rule.AVAILABILITY,
                 f"{len(lonely)} participants share no weekly slot of {minutes} minutes with "
                 f"at least {need} others (min_size = {rules.cohort.min_size}): "
                 f"{_names(lonely)}",
@@ -222,7 +197,7 @@ def _facilitators(problem: ProblemData) -> list[Diagnosis]:
         return []
     return [
         Diagnosis(
-            "facilitators",
+            Rule.FACILITATOR,
             f"{n} participants need at least {needed} cohorts of at most max_size = "
             f"{rules.max_size}, but the facilitators can lead only {capacity} in all "
             f"(the sum of max_cohorts): {_names(f.id for f in problem.facilitators)}",
@@ -252,8 +227,8 @@ def presolve_checks(problem: ProblemData, table: SlotTable | None = None) -> lis
     >>> from peermatch.model import Participant, ProblemData
     >>> people = [Participant(id=f"p{i}", name="P", email="p@x.org", organisation=f"O{i}", level=1)
     ...           for i in range(3)]
-    >>> [d.rule for d in presolve_checks(ProblemData(participants=people))]
-    ['min_size']
+    >>> [d.rule.value for d in presolve_checks(ProblemData(participants=people))]
+    ['size']
     """
     found = _size(problem)
     if found:
@@ -275,7 +250,7 @@ def presolve_checks(problem: ProblemData, table: SlotTable | None = None) -> lis
     else:
         return [
             *found,
-            Diagnosis("blackout_dates", f"the sessions cannot be scheduled: {errors[0]}"),
+            Diagnosis(Rule.BLACKOUT, f"the sessions cannot be scheduled: {errors[0]}"),
         ]
     try:
         if table is None:
@@ -287,6 +262,6 @@ def presolve_checks(problem: ProblemData, table: SlotTable | None = None) -> lis
                 table = slot_table(problem)
     except ValueError as exc:
         # schedule raises when blackout dates swallow a session for months.
-        return [*found, Diagnosis("blackout_dates", f"the sessions cannot be scheduled: {exc}")]
+        return [*found, Diagnosis(Rule.BLACKOUT, f"the sessions cannot be scheduled: {exc}")]
     found += _availability(problem, table)
     return found

@@ -12,6 +12,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
 
+from peermatch.rules import Diagnosis
 from peermatch.schedule import SessionTime, Slot
 
 __all__ = ["Cohort", "Result", "Solution", "Status", "Unassigned"]
@@ -80,7 +81,8 @@ class Result:
     solution
         The cohorts, or ``None``.
     diagnosis
-        For an infeasible problem, the reasons in the organiser's terms.
+        For an infeasible problem, the reasons in the organiser's terms
+        (render them with :func:`peermatch.rules.format_diagnoses`).
     """
 
     status: Status
@@ -89,7 +91,7 @@ class Result:
     gap: float | None = None
     runtime: float = 0.0
     solution: Solution | None = None
-    diagnosis: tuple[str, ...] = ()
+    diagnosis: tuple[Diagnosis, ...] = ()
     first_solution_time: float | None = None
     seed: int = 0
     workers: int = 1

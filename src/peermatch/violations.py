@@ -4,7 +4,8 @@
 alone (session dates, availability on those dates, the relationship graph)
 and shares no code with the solver's model, so that a solver bug cannot hide
 behind the same mistake twice. Tests, the command line and the report all
-use it; the rule labels below mirror the model's constraint families.
+use it; every rule is a :class:`~peermatch.rules.Rule`, as in the model's constraint
+families.
 """
 
 from __future__ import annotations
@@ -17,31 +18,21 @@ from zoneinfo import ZoneInfo
 
 from peermatch.graph import relationship_graph
 from peermatch.model import ProblemData
+from peermatch.rules import Rule
 from peermatch.schedule import attends, session_times
 from peermatch.solution import Cohort, Solution
 
 __all__ = ["RULES", "Violation", "anchor_zone", "violations"]
 
-#: Every rule label :func:`violations` can report, with what it means.
-RULES: dict[str, str] = {
-    "assignment": "every participant is in exactly one cohort (or listed as unassigned)",
-    "size": "cohort size within min_size..max_size",
-    "organisation": "at most max_per_organisation members of one organisation",
-    "neutrality": "no two members linked by a reporting line or shared history",
-    "level": "most senior minus most junior at most max_level_gap",
-    "similarity": "members share the value of every similarity attribute",
-    "schedule": "one weekly slot, anchored in the right zone, with the full series of sessions",
-    "blackout": "no session on a blackout date",
-    "availability": "every member can attend every session on its actual date",
-    "facilitator": "exactly one free, neutral, external facilitator within capacity",
-}
+#: Every rule :func:`violations` can report, with what it means.
+RULES: dict[Rule, str] = {rule: rule.description for rule in Rule}
 
 
 @dataclass(frozen=True)
 class Violation:
-    """One broken rule: its label, the cohort, the people involved, and a message."""
+    """One broken rule: the :class:`~peermatch.rules.Rule`, the cohort, the people involved, and a message."""
 
-    rule: str
+    rule: Rule
     message: str
     cohort: str | None = None
     people: tuple[str, ...] = ()
@@ -85,7 +76,7 @@ def _assignment(problem: ProblemData, solution: Solution) -> Iterator[Violation]
     ids = Counter(c.id for c in solution.cohorts)
     for cid, n in sorted(ids.items()):
         if n > 1:
-            yield Violation("assignment", f"cohort id '{cid}' is used {n} times", cid)
+            yield Violation(Rule.ASSIGNMENT, f"cohort id '{cid}' is used {n} times", cid)
     where: dict[str, list[str]] = defaultdict(list)
     for c in solution.cohorts:
         for m in c.members:
@@ -93,26 +84,28 @@ def _assignment(problem: ProblemData, solution: Solution) -> Iterator[Violation]
     left_out = Counter(u.participant_id for u in solution.unassigned)
     for pid, cohorts in sorted(where.items()):
         if pid not in problem.index:
-            yield Violation("assignment", f"'{pid}' is not a participant", cohorts[0], (pid,))
+            yield Violation(Rule.ASSIGNMENT, f"'{pid}' is not a participant", cohorts[0], (pid,))
         elif len(cohorts) > 1:
             yield Violation(
-                "assignment",
+                Rule.ASSIGNMENT,
                 f"{pid} is in {len(cohorts)} cohorts: {', '.join(cohorts)}",
                 None,
                 (pid,),
             )
         if pid in left_out:
             yield Violation(
-                "assignment", f"{pid} is both placed and listed unassigned", cohorts[0], (pid,)
+                Rule.ASSIGNMENT, f"{pid} is both placed and listed unassigned", cohorts[0], (pid,)
             )
     for pid, n in sorted(left_out.items()):
         if pid not in problem.index:
-            yield Violation("assignment", f"unassigned '{pid}' is not a participant", None, (pid,))
+            yield Violation(
+                Rule.ASSIGNMENT, f"unassigned '{pid}' is not a participant", None, (pid,)
+            )
         elif n > 1:
-            yield Violation("assignment", f"{pid} is listed unassigned {n} times", None, (pid,))
+            yield Violation(Rule.ASSIGNMENT, f"{pid} is listed unassigned {n} times", None, (pid,))
     for p in problem.participants:
         if p.id not in where and p.id not in left_out:
-            yield Violation("assignment", f"{p.id} is in no cohort", None, (p.id,))
+            yield Violation(Rule.ASSIGNMENT, f"{p.id} is in no cohort", None, (p.id,))
 
 
 def _cohort_rules(
@@ -123,7 +116,7 @@ def _cohort_rules(
     size = len(cohort.members)
     if not rules.min_size <= size <= rules.max_size:
         yield Violation(
-            "size", f"{size} members, outside {rules.min_size}..{rules.max_size}", cohort.id
+            Rule.SIZE, f"{size} members, outside {rules.min_size}..{rules.max_size}", cohort.id
         )
     by_org: dict[str, list[str]] = defaultdict(list)
     for p in people:
@@ -131,7 +124,7 @@ def _cohort_rules(
     for org, ids in sorted(by_org.items()):
         if len(ids) > rules.max_per_organisation:
             yield Violation(
-                "organisation",
+                Rule.ORGANISATION,
                 f"{len(ids)} members of {org} (at most {rules.max_per_organisation}): {', '.join(ids)}",
                 cohort.id,
                 tuple(ids),
@@ -140,13 +133,15 @@ def _cohort_rules(
         for b in members[i + 1 :]:
             if graph.has_edge(a, b):
                 why = "; ".join(graph.edges[a, b]["reasons"])
-                yield Violation("neutrality", f"{a} and {b} are linked: {why}", cohort.id, (a, b))
+                yield Violation(
+                    Rule.NEUTRALITY, f"{a} and {b} are linked: {why}", cohort.id, (a, b)
+                )
     if people:
         lo = min(people, key=lambda p: p.level)
         hi = max(people, key=lambda p: p.level)
         if hi.level - lo.level > rules.max_level_gap:
             yield Violation(
-                "level",
+                Rule.LEVEL,
                 f"levels {lo.level} ({lo.id}) to {hi.level} ({hi.id}) differ by more than {rules.max_level_gap}",
                 cohort.id,
                 (lo.id, hi.id),
@@ -157,31 +152,34 @@ def _cohort_rules(
         if len(distinct) > 1 or None in distinct:
             shown = ", ".join(f"{k}={v or '(blank)'}" for k, v in values.items())
             yield Violation(
-                "similarity", f"members do not share one {attr}: {shown}", cohort.id, tuple(values)
+                Rule.SIMILARITY,
+                f"members do not share one {attr}: {shown}",
+                cohort.id,
+                tuple(values),
             )
 
 
 def _schedule(problem: ProblemData, cohort: Cohort, members: list[str]) -> Iterator[Violation]:
     rules = problem.config.schedule
     if cohort.slot is None:
-        yield Violation("schedule", "no weekly slot", cohort.id)
+        yield Violation(Rule.SCHEDULE, "no weekly slot", cohort.id)
         return
     if members:
         expected_zone = anchor_zone(problem, members)
         if cohort.slot.zone != expected_zone:
             yield Violation(
-                "schedule",
+                Rule.SCHEDULE,
                 f"series anchored in {cohort.slot.zone}, expected {expected_zone}",
                 cohort.id,
             )
     try:
         expected = session_times(rules, cohort.slot)
     except ValueError as exc:
-        yield Violation("blackout", str(exc), cohort.id)
+        yield Violation(Rule.BLACKOUT, str(exc), cohort.id)
         return
     if len(cohort.sessions) != rules.sessions:
         yield Violation(
-            "schedule", f"{len(cohort.sessions)} sessions, expected {rules.sessions}", cohort.id
+            Rule.SCHEDULE, f"{len(cohort.sessions)} sessions, expected {rules.sessions}", cohort.id
         )
     for got, want in zip(cohort.sessions, expected, strict=False):
         if (got.start, got.end, got.moved_from, got.number) != (
@@ -191,7 +189,7 @@ def _schedule(problem: ProblemData, cohort: Cohort, members: list[str]) -> Itera
             want.number,
         ):
             yield Violation(
-                "schedule",
+                Rule.SCHEDULE,
                 f"session {got.number} at {got.start.isoformat()}, the slot {cohort.slot} gives "
                 f"{want.start.isoformat()}",
                 cohort.id,
@@ -199,7 +197,7 @@ def _schedule(problem: ProblemData, cohort: Cohort, members: list[str]) -> Itera
     for s in cohort.sessions:
         if rules.is_blackout(s.start.date()):
             yield Violation(
-                "blackout", f"session {s.number} on blackout date {s.start.date()}", cohort.id
+                Rule.BLACKOUT, f"session {s.number} on blackout date {s.start.date()}", cohort.id
             )
     for m in members:
         p = problem.participants[problem.index[m]]
@@ -207,7 +205,7 @@ def _schedule(problem: ProblemData, cohort: Cohort, members: list[str]) -> Itera
             if not attends(problem.availability_of(p), problem.timezone_of(p), [s]):
                 local = s.start.astimezone(ZoneInfo(problem.timezone_of(p)))
                 yield Violation(
-                    "availability",
+                    Rule.AVAILABILITY,
                     f"{m} cannot attend session {s.number} ({local:%a %Y-%m-%d %H:%M} {problem.timezone_of(p)})",
                     cohort.id,
                     (m,),
@@ -220,7 +218,7 @@ def _facilitators(problem: ProblemData, solution: Solution, graph: Any) -> Itera
         for c in solution.cohorts:
             if c.facilitator_id is not None:
                 yield Violation(
-                    "facilitator",
+                    Rule.FACILITATOR,
                     f"facilitator {c.facilitator_id} given but the program has none",
                     c.id,
                 )
@@ -229,33 +227,33 @@ def _facilitators(problem: ProblemData, solution: Solution, graph: Any) -> Itera
     for c in solution.cohorts:
         fid = c.facilitator_id
         if fid is None:
-            yield Violation("facilitator", "no facilitator", c.id)
+            yield Violation(Rule.FACILITATOR, "no facilitator", c.id)
             continue
         if fid not in problem.facilitator_index:
-            yield Violation("facilitator", f"'{fid}' is not a facilitator", c.id)
+            yield Violation(Rule.FACILITATOR, f"'{fid}' is not a facilitator", c.id)
             continue
         led[fid].append(c)
         f = problem.facilitators[problem.facilitator_index[fid]]
         if not attends(problem.availability_of(f), problem.timezone_of(f), c.sessions):
-            yield Violation("facilitator", f"{fid} cannot attend every session", c.id, (fid,))
+            yield Violation(Rule.FACILITATOR, f"{fid} cannot attend every session", c.id, (fid,))
         for m in c.members:
             if m not in problem.index:
                 continue
             p = problem.participants[problem.index[m]]
             if f.organisation and f.organisation == p.organisation:
                 yield Violation(
-                    "facilitator", f"{fid} is from {p.organisation}, like {m}", c.id, (fid, m)
+                    Rule.FACILITATOR, f"{fid} is from {p.organisation}, like {m}", c.id, (fid, m)
                 )
             if graph.has_edge(fid, m):
                 why = "; ".join(graph.edges[fid, m]["reasons"])
                 yield Violation(
-                    "facilitator", f"{fid} shares history with {m}: {why}", c.id, (fid, m)
+                    Rule.FACILITATOR, f"{fid} shares history with {m}: {why}", c.id, (fid, m)
                 )
     for fid, cohorts in sorted(led.items()):
         f = problem.facilitators[problem.facilitator_index[fid]]
         if len(cohorts) > f.max_cohorts:
             yield Violation(
-                "facilitator",
+                Rule.FACILITATOR,
                 f"{fid} leads {len(cohorts)} cohorts (at most {f.max_cohorts})",
                 None,
                 (fid,),
@@ -266,7 +264,7 @@ def _facilitators(problem: ProblemData, solution: Solution, graph: Any) -> Itera
                     for sb in b.sessions:
                         if sa.start < sb.end and sb.start < sa.end:
                             yield Violation(
-                                "facilitator",
+                                Rule.FACILITATOR,
                                 f"{fid} has two sessions at once: {a.id} #{sa.number} and {b.id} #{sb.number} "
                                 f"({sa.start.isoformat()})",
                                 a.id,

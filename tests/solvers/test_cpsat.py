@@ -29,6 +29,7 @@ from peermatch.model import (
     ProblemData,
     ProgramConfig,
 )
+from peermatch.rules import Rule, format_diagnoses
 from peermatch.solution import Result, Solution, Status
 from peermatch.solvers.cpsat import diagnose, solve
 from peermatch.solvers.instance import build_instance
@@ -109,7 +110,7 @@ def _infeasible(problem: ProblemData) -> str:
     result = solve(problem, time_limit=2.0, seed=0, workers=1)
     assert result.status == Status.INFEASIBLE
     assert result.solution is None and result.diagnosis
-    return "\n".join(result.diagnosis)
+    return format_diagnoses(result.diagnosis)
 
 
 def test_too_few_people() -> None:
@@ -173,9 +174,13 @@ def test_diagnosis_names_the_organisation() -> None:
     text = _infeasible(problem)
     assert "Acme" in text
     assert "p00-p13" in text and "p01-p13" in text
-    # diagnose() on its own says the same.
+    # diagnose() on its own says the same, as typed diagnoses naming the rule and people.
     inst = build_instance(problem)
-    assert "\n".join(diagnose(inst, 5.0)) == text
+    found = diagnose(inst, 5.0)
+    assert format_diagnoses(found) == text
+    linked = [d for d in found if d.rule == Rule.NEUTRALITY]
+    assert linked and {"p00", "p01", "p13"} <= set(linked[0].people)
+    assert all(d.jointly for d in found)
 
 
 # --- (c) allow_unassigned --------------------------------------------------------------

@@ -18,6 +18,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from peermatch.model import ProblemData
+from peermatch.rules import Rule
 from peermatch.solution import Solution
 from peermatch.solvers.instance import SIZE_WEIGHT, FormationInstance
 
@@ -470,7 +471,9 @@ def greedy_solution(problem: ProblemData, seed: int = 0) -> Solution:
         if not problem.facilitators:
             return solution
         leaderless = {
-            v.cohort for v in violations(problem, solution) if v.rule == "facilitator" and v.cohort
+            v.cohort
+            for v in violations(problem, solution)
+            if v.rule == Rule.FACILITATOR and v.cohort
         }
         if not leaderless:
             return solution

@@ -10,10 +10,11 @@ names the rules and the people involved. In a normal solve the literal is
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 
 from ortools.sat.python import cp_model
 
+from peermatch.rules import Rule
 from peermatch.schedule import session_times
 from peermatch.solvers.cpsat.variables import Variables
 from peermatch.solvers.instance import FormationInstance
@@ -21,7 +22,7 @@ from peermatch.solvers.instance import FormationInstance
 __all__ = ["Constraints", "Literal"]
 
 Literal = cp_model.IntVar | None
-LiteralFor = Callable[[str, object], Literal]
+LiteralFor = Callable[[Rule, object], Literal]
 
 
 def _enforce(ct: cp_model.Constraint, lit: Literal) -> None:
@@ -32,8 +33,10 @@ def _enforce(ct: cp_model.Constraint, lit: Literal) -> None:
 class Constraints:
     """Adds each rule family of ``inst`` to ``model`` over ``v``.
 
-    ``literal_for(family, key)`` returns the enforcement literal of one rule
-    instance (``None`` in a normal solve).
+    ``literal_for(rule, key)`` returns the enforcement literal of one rule
+    instance (``None`` in a normal solve). The rules in ``disabled`` are left
+    out of the model (tests use it to check that :func:`peermatch.violations`
+    catches what the model no longer prevents).
     """
 
     def __init__(
@@ -42,20 +45,28 @@ class Constraints:
         inst: FormationInstance,
         v: Variables,
         literal_for: LiteralFor,
+        disabled: Collection[Rule] = (),
     ):
         self.model, self.inst, self.v, self.lit = model, inst, v, literal_for
+        self.disabled = frozenset(disabled)
 
     def add_all(self) -> None:
+        """Add every rule family (the structural ones always, the others unless disabled)."""
         self.assignment()
         self.cohort_order()
-        self.size()
-        self.organisation()
-        self.neutrality()
-        self.level()
-        self.similarity()
-        self.availability()
-        self.anchor_zone()
-        self.facilitators()
+        families: list[tuple[Rule, Callable[[], None]]] = [
+            (Rule.SIZE, self.size),
+            (Rule.ORGANISATION, self.organisation),
+            (Rule.NEUTRALITY, self.neutrality),
+            (Rule.LEVEL, self.level),
+            (Rule.SIMILARITY, self.similarity),
+            (Rule.AVAILABILITY, self.availability),
+            (Rule.SCHEDULE, self.anchor_zone),
+            (Rule.FACILITATOR, self.facilitators),
+        ]
+        for rule, add in families:
+            if rule not in self.disabled:
+                add()
 
     def assignment(self) -> None:
         """Each person is in exactly one cohort (or none, when unassigned is allowed)."""
@@ -76,7 +87,7 @@ class Constraints:
     def size(self) -> None:
         """Every cohort that exists has min_size..max_size members."""
         inst, v = self.inst, self.v
-        lo, hi = self.lit("size", "min"), self.lit("size", "max")
+        lo, hi = self.lit(Rule.SIZE, "min"), self.lit(Rule.SIZE, "max")
         for k, used in enumerate(v.used):
             _enforce(self.model.add(v.size[k] >= inst.min_size * used), lo)
             _enforce(self.model.add(v.size[k] <= inst.max_size * used), hi)
@@ -90,7 +101,7 @@ class Constraints:
         for o, people in sorted(by_org.items()):
             if len(people) <= inst.max_per_org:
                 continue
-            lit = self.lit("organisation", o)
+            lit = self.lit(Rule.ORGANISATION, o)
             for k in range(len(v.used)):
                 xs = [v.x[i, k] for i in people if (i, k) in v.x]
                 if len(xs) > inst.max_per_org:
@@ -103,10 +114,11 @@ class Constraints:
             if (
                 inst.max_per_org == 1
                 and inst.org_of[i] == inst.org_of[j]
-                and self.lit("organisation", inst.org_of[i]) is None
+                and Rule.ORGANISATION not in self.disabled
+                and self.lit(Rule.ORGANISATION, inst.org_of[i]) is None
             ):
                 continue  # already kept apart by the organisation rule
-            lit = self.lit("neutrality", (i, j))
+            lit = self.lit(Rule.NEUTRALITY, (i, j))
             for k in range(min(i, j) + 1):
                 if (i, k) in v.x and (j, k) in v.x:
                     clause = [v.x[i, k].Not(), v.x[j, k].Not()]
@@ -130,14 +142,14 @@ class Constraints:
             self.model.add(sum(band.values()) == v.used[k])
             for i in v.members_of[k]:
                 ok = [band[b] for b in starts if b <= inst.levels[i] <= b + inst.max_level_gap]
-                _enforce(self.model.add(v.x[i, k] <= sum(ok)), self.lit("level", i))
+                _enforce(self.model.add(v.x[i, k] <= sum(ok)), self.lit(Rule.LEVEL, i))
 
     def similarity(self) -> None:
         """Members share the value of every similarity attribute."""
         v = self.v
         for a, values in enumerate(self.inst.similarity):
             names = sorted({x for x in values if x is not None})
-            lit = self.lit("similarity", a)
+            lit = self.lit(Rule.SIMILARITY, a)
             for k in range(len(v.used)):
                 pick = {val: self.model.new_bool_var(f"sim[{a},{k},{val}]") for val in names}
                 self.model.add(sum(pick.values()) <= 1)
@@ -152,7 +164,7 @@ class Constraints:
         """Every member can attend the cohort's weekly slot on every session date."""
         inst, v = self.inst, self.v
         for i in range(inst.n):
-            lit = self.lit("availability", i)
+            lit = self.lit(Rule.AVAILABILITY, i)
             for k in v.cohorts_of[i]:
                 _enforce(
                     self.model.add(v.x[i, k] <= sum(v.opt[k, c] for c in inst.options_of[i])), lit
@@ -181,7 +193,7 @@ class Constraints:
         inst, v = self.inst, self.v
         if not inst.problem.facilitators:
             return
-        lit = self.lit("facilitator", "all")
+        lit = self.lit(Rule.FACILITATOR, "all")
         for k, used in enumerate(v.used):
             fs = [v.fac[k, j] for j in range(len(inst.facilitator_capacity)) if (k, j) in v.fac]
             _enforce(self.model.add(sum(fs) == used), lit)
@@ -198,7 +210,7 @@ class Constraints:
         for j, cap in enumerate(inst.facilitator_capacity):
             fs = [v.fac[k, j] for k in range(len(v.used)) if (k, j) in v.fac]
             if fs:
-                _enforce(self.model.add(sum(fs) <= cap), self.lit("facilitator", j))
+                _enforce(self.model.add(sum(fs) <= cap), self.lit(Rule.FACILITATOR, j))
         self.facilitator_clashes()
 
     def facilitator_clashes(self) -> None:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 
 from ortools.sat.python import cp_model
 
+from peermatch.rules import Rule
 from peermatch.solvers.cpsat import interrupt
 from peermatch.solvers.cpsat.constraints import Constraints, Literal
 from peermatch.solvers.cpsat.objective import Objective
@@ -29,6 +30,8 @@ class FormationModel:
     diagnose
         Build the diagnosis model instead: every rule instance is enforced by
         an assumption literal and there is no objective.
+    disabled
+        Rules left out of the model (for tests of the independent checker).
     """
 
     def __init__(
@@ -38,23 +41,25 @@ class FormationModel:
         *,
         allow_unassigned: bool = False,
         diagnose: bool = False,
+        disabled: Collection[Rule] = (),
     ):
         self.inst = inst
         self.allow_unassigned = allow_unassigned
         self.model = cp_model.CpModel()
         #: Enforcement literal per rule instance (only when ``diagnose``).
-        self.literals: dict[tuple[str, object], cp_model.IntVar] = {}
+        self.literals: dict[tuple[Rule, object], cp_model.IntVar] = {}
         self.v = Variables.create(self.model, inst, cohorts, allow_unassigned)
-        Constraints(self.model, inst, self.v, self._literal if diagnose else _no_literal).add_all()
+        literal_for = self._literal if diagnose else _no_literal
+        Constraints(self.model, inst, self.v, literal_for, disabled).add_all()
         if diagnose:
             self.model.add_assumptions(list(self.literals.values()))
         else:
             self.objective = Objective(self.model, inst, self.v, allow_unassigned).build()
 
-    def _literal(self, family: str, key: object) -> Literal:
-        if (family, key) not in self.literals:
-            self.literals[family, key] = self.model.new_bool_var(f"rule[{family},{key}]")
-        return self.literals[family, key]
+    def _literal(self, rule: Rule, key: object) -> Literal:
+        if (rule, key) not in self.literals:
+            self.literals[rule, key] = self.model.new_bool_var(f"rule[{rule},{key}]")
+        return self.literals[rule, key]
 
     def add_hint(
         self, cohorts: Sequence[Sequence[int]], facilitators: Sequence[int | None] | None = None
@@ -139,5 +144,5 @@ class FormationModel:
         return [cohorts[k] for k in keep], leaders, unplaced
 
 
-def _no_literal(family: str, key: object) -> Literal:
+def _no_literal(rule: Rule, key: object) -> Literal:
     return None

@@ -25,6 +25,7 @@ from ortools.sat.python import cp_model
 
 from peermatch.compat import slot_table
 from peermatch.model import ProblemData
+from peermatch.rules import Diagnosis, Rule
 from peermatch.solution import Result, Solution, Status
 from peermatch.solvers.cpsat import interrupt
 from peermatch.solvers.cpsat.model import FormationModel
@@ -161,31 +162,38 @@ def solve(
     if not allow_unassigned:
         diagnoses = presolve_checks(problem, table)
         if diagnoses:
-            return result(Status.INFEASIBLE, diagnosis=tuple(str(d) for d in diagnoses))
+            return result(Status.INFEASIBLE, diagnosis=tuple(diagnoses))
     inst = build_instance(problem, table)
     stranded = [i for i in range(inst.n) if not inst.options_of[i]]
     if stranded and not allow_unassigned:
         names = ", ".join(inst.ids[i] for i in stranded[:20]) + (
             " ..." if len(stranded) > 20 else ""
         )
-        why = (
-            "no facilitator is free at any weekly slot they share with enough others"
+        rule, why = (
+            (
+                Rule.FACILITATOR,
+                "no facilitator is free at any weekly slot they share with enough others",
+            )
             if problem.facilitators
-            else "their availability overlaps no full session with enough others"
+            else (
+                Rule.AVAILABILITY,
+                "their availability overlaps no full session with enough others",
+            )
         )
-        return result(
-            Status.INFEASIBLE,
-            diagnosis=(
-                f"[facilitators/availability] {len(stranded)} participant(s) cannot be placed: {why}: {names}",
-            ),
-        )
+        message = f"{len(stranded)} participant(s) cannot be placed: {why}: {names}"
+        people = tuple(inst.ids[i] for i in stranded)
+        return result(Status.INFEASIBLE, diagnosis=(Diagnosis(rule, message, people),))
     if inst.n == 0 or not inst.cohort_counts() or max(inst.cohort_counts()) <= 0:
         if allow_unassigned:
             sol = finish_solution(inst, [], list(range(inst.n)))
             return result(Status.FEASIBLE, solution=sol, objective=float(inst.cost([], inst.n)))
         return result(
             Status.INFEASIBLE,
-            diagnosis=(f"{inst.n} participants cannot form a cohort of {inst.min_size}",),
+            diagnosis=(
+                Diagnosis(
+                    Rule.SIZE, f"{inst.n} participants cannot form a cohort of {inst.min_size}"
+                ),
+            ),
         )
 
     greedy = greedy_cohorts(inst, seed)
@@ -298,7 +306,9 @@ def solve(
     if greedy_ok:
         return finish(start_cohorts, start_facs, [], False, stats, greedy_time)
     if code == cp_model.MODEL_INVALID:
-        return result(Status.INVALID, diagnosis=(fm.model.validate(),), stats=stats)
+        return result(
+            Status.INVALID, diagnosis=(Diagnosis(None, fm.model.validate()),), stats=stats
+        )
     return result(Status.UNKNOWN, stats=stats)
 
 
@@ -378,52 +388,66 @@ def _finish(
     )
 
 
-_FAMILY_WORDS = {
-    "size": "cohort sizes ({})",
-    "organisation": "at most max_per_organisation per cohort, for {}",
-    "neutrality": "keeping linked people apart: {}",
-    "level": "the level gap, for {}",
-    "similarity": "a shared {}",
-    "availability": "a common weekly slot, for {}",
-    "facilitator": "facilitators ({})",
-}
-
-
-def diagnose(inst: FormationInstance, time_limit: float, seed: int = 0) -> list[str]:
+def diagnose(inst: FormationInstance, time_limit: float, seed: int = 0) -> list[Diagnosis]:
     """Name the rules (and people or organisations) that together admit no cohorts.
 
     Every rule instance gets an assumption literal; CP-SAT's sufficient set of
-    assumptions for infeasibility is then translated into the organiser's terms.
+    assumptions for infeasibility is then translated into the organiser's terms:
+    one :class:`~peermatch.rules.Diagnosis` per rule, reported ``jointly``.
     """
     fm = FormationModel(inst, inst.max_cohorts, diagnose=True)
     solver = _params(time_limit, seed, 1, True)
     code = interrupt.run(solver, fm.model)
     if code != cp_model.INFEASIBLE:
         return [
-            "no cohorts were found, but the rules could not be proven to conflict within the time limit"
+            Diagnosis(
+                None,
+                "no cohorts were found, but the rules could not be proven to conflict "
+                "within the time limit",
+            )
         ]
     core = solver.sufficient_assumptions_for_infeasibility()
     by_index = {var.index: key for key, var in fm.literals.items()}
-    families: dict[str, list[str]] = {}
+    keys: dict[Rule, list[object]] = {}
     for idx in core:
-        family, key = by_index[idx]
-        families.setdefault(family, []).append(_name(inst, family, key))
-    lines = ["these rules cannot all hold together:"]
-    for family, names in sorted(families.items()):
-        shown = ", ".join(sorted(set(names))[:12]) + (" ..." if len(set(names)) > 12 else "")
-        lines.append("  - " + _FAMILY_WORDS.get(family, family + " ({})").format(shown))
-    return lines
+        rule, key = by_index[idx]
+        keys.setdefault(rule, []).append(key)
+    return [_diagnosis(inst, rule, found) for rule, found in sorted(keys.items())]
 
 
-def _name(inst: FormationInstance, family: str, key: object) -> str:
-    if family == "organisation" and isinstance(key, int):
+def _diagnosis(inst: FormationInstance, rule: Rule, keys: list[object]) -> Diagnosis:
+    """One rule of an infeasible core, with the people or organisations its literals name."""
+    names = sorted({_name(inst, rule, key) for key in keys})
+    shown = ", ".join(names[:12]) + (" ..." if len(names) > 12 else "")
+    people: list[str] = []
+    organisations: list[str] = []
+    for key in keys:
+        if rule == Rule.ORGANISATION and isinstance(key, int):
+            organisations.append(inst.org_names[key])
+        elif rule == Rule.NEUTRALITY and isinstance(key, tuple):
+            people += [inst.ids[key[0]], inst.ids[key[1]]]
+        elif rule in (Rule.LEVEL, Rule.AVAILABILITY) and isinstance(key, int):
+            people.append(inst.ids[key])
+        elif rule == Rule.FACILITATOR and isinstance(key, int):
+            people.append(inst.problem.facilitators[key].id)
+    return Diagnosis(
+        rule,
+        rule.phrase.format(shown),
+        tuple(sorted(set(people))),
+        tuple(sorted(set(organisations))),
+        jointly=True,
+    )
+
+
+def _name(inst: FormationInstance, rule: Rule, key: object) -> str:
+    if rule == Rule.ORGANISATION and isinstance(key, int):
         return inst.org_names[key]
-    if family == "neutrality" and isinstance(key, tuple):
+    if rule == Rule.NEUTRALITY and isinstance(key, tuple):
         return f"{inst.ids[key[0]]}-{inst.ids[key[1]]}"
-    if family in ("level", "availability") and isinstance(key, int):
+    if rule in (Rule.LEVEL, Rule.AVAILABILITY) and isinstance(key, int):
         return inst.ids[key]
-    if family == "similarity" and isinstance(key, int):
+    if rule == Rule.SIMILARITY and isinstance(key, int):
         return inst.problem.config.similarity[key]
-    if family == "facilitator" and isinstance(key, int):
+    if rule == Rule.FACILITATOR and isinstance(key, int):
         return inst.problem.facilitators[key].id
     return str(key)
