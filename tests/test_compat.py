@@ -14,7 +14,7 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 
 from peermatch.availability import parse_availability
-from peermatch.compat import slot_table
+from peermatch.compat import mask_members, slot_table
 from peermatch.model import Facilitator, Participant, ProblemData, ProgramConfig, ScheduleRules
 from peermatch.schedule import attends, session_times
 from strategies import schedule_problems
@@ -171,3 +171,36 @@ def test_regression_session_spanning_the_autumn_change_is_not_empty() -> None:
         True,
     ]
     assert masks[slot_key] == 0b100
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(schedule_problems())
+def test_companions_equal_the_slot_by_slot_definition(problem: ProblemData) -> None:
+    # Regression (issue 11): companions() scanned every slot's mask once per person,
+    # quadratic in n at 100,000 people; it now reads counts computed once per class.
+    table = slot_table(problem)
+    for i in range(len(problem.participants)):
+        bit = 1 << i
+        want = max((m.bit_count() - 1 for m in table.masks if m & bit), default=-1)
+        assert table.companions(i) == want
+
+
+def test_slots_admitting_the_same_people_share_one_mask_object() -> None:
+    # Memory (issue 11): a bitmask over 100,000 people is 12.5 kB; thousands of slots
+    # admit the same set, so they must share one int, not hold equal copies.
+    problem = ProblemData(
+        participants=tuple(
+            _person(f"p{i}", "Europe/London", "Mon-Fri 09:00-13:00" if i % 2 else None)
+            for i in range(40)
+        ),
+        config=ProgramConfig(schedule=ScheduleRules(sessions=2)),
+    )
+    table = slot_table(problem)
+    nonzero = [m for m in table.masks if m]
+    assert len(nonzero) > 10
+    assert len({id(m) for m in nonzero}) == len(set(nonzero))
+
+
+def test_mask_members_lists_the_set_bits() -> None:
+    for mask in (0, 1, 0b1011, 1 << 200 | 1 << 3, (1 << 1000) - 1):
+        assert mask_members(mask).tolist() == [i for i in range(mask.bit_length()) if mask >> i & 1]

@@ -25,10 +25,10 @@ from zoneinfo import ZoneInfo
 import numpy as np
 
 from peermatch.availability import Window, merge_windows
-from peermatch.model import Facilitator, Participant, ProblemData
+from peermatch.model import Facilitator, Participant, ProblemData, ScheduleRules
 from peermatch.schedule import Slot, candidate_slots, series_dates
 
-__all__ = ["SlotClass", "SlotTable", "slot_table"]
+__all__ = ["SlotClass", "SlotTable", "mask_members", "slot_table"]
 
 
 @dataclass(frozen=True)
@@ -44,12 +44,13 @@ class SlotClass:
 
     def members(self) -> list[int]:
         """Positions of the compatible participants, ascending."""
-        out, m = [], self.mask
-        while m:
-            low = m & -m
-            out.append(low.bit_length() - 1)
-            m ^= low
-        return out
+        return mask_members(self.mask).tolist()
+
+
+def mask_members(mask: int) -> np.ndarray:
+    """Positions of the set bits of ``mask``, ascending (linear time, unlike bit loops)."""
+    raw = np.frombuffer(mask.to_bytes((mask.bit_length() + 7) // 8, "little"), dtype=np.uint8)
+    return np.flatnonzero(np.unpackbits(raw, bitorder="little"))
 
 
 @dataclass(frozen=True)
@@ -100,8 +101,27 @@ class SlotTable:
 
     def companions(self, person: int) -> int:
         """The largest number of *other* participants who share a slot with ``person``."""
-        bit = 1 << person
-        return max((m.bit_count() - 1 for m in self.masks if m & bit), default=-1)
+        counts = self.companion_counts
+        return int(counts[person]) if person < len(counts) else -1
+
+    @cached_property
+    def companion_counts(self) -> np.ndarray:
+        """:meth:`companions` of every participant position (-1: no slot at all).
+
+        Classes come largest first, so a person's first class is their best: each
+        class only fills the people not yet seen, and the scan stops once all are.
+        """
+        n = max((m.bit_length() for m in self.masks), default=0)
+        counts = np.full(n, -1, dtype=np.int64)
+        left = n
+        for c in self.classes:
+            if left == 0:
+                break
+            members = mask_members(c.mask)
+            fresh = members[counts[members] < 0]
+            counts[fresh] = c.size - 1
+            left -= len(fresh)
+        return counts
 
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -174,53 +194,20 @@ def _coverage(windows: tuple[Window, ...]) -> np.ndarray:
     return np.concatenate([[0], np.cumsum(covered)])
 
 
-def slot_table(problem: ProblemData, offsets: int | None = None) -> SlotTable:
-    """Compute the :class:`SlotTable` of a problem.
+def _bits_to_int(flags: np.ndarray) -> int:
+    """A boolean vector as an int bitmask (element ``i`` is bit ``i``), in O(len) C time."""
+    return int.from_bytes(np.packbits(flags, bitorder="little").tobytes(), "little")
 
-    Vectorised: session instants of all candidate slots are computed once in
-    UTC; each group of people sharing a zone and windows converts them with
-    its zone's offset steps and checks its windows by prefix sums. The
-    result equals :func:`peermatch.schedule.attends` slot by slot (tested),
-    which :func:`peermatch.violations` uses independently.
 
-    Parameters
-    ----------
-    offsets
-        Week offsets to consider; default 1 without facilitators, else the
-        cadence (so that cohorts sharing a facilitator can be staggered).
+class _ZoneView:
+    """Every slot's sessions as intervals of a zone's local week, deduplicated.
+
+    ``rows[s]`` indexes the distinct session patterns; ``ws``/``we`` hold, per
+    pattern and session, the minutes of the local week; ``valid`` marks the
+    patterns whose every session lies within one local day.
     """
-    rules = problem.config.schedule
-    if offsets is None:
-        offsets = rules.cadence_weeks if problem.facilitators else 1
-    program_zone = rules.timezone
-    zones = {program_zone} | {problem.timezone_of(p) for p in problem.participants}
-    slots = candidate_slots(rules, zones, offsets)
-    count = len(slots)
 
-    # Session start instants (UTC minutes) of every slot; -1 rows: series impossible.
-    starts = np.zeros((count, rules.sessions), dtype=np.int64)
-    possible = np.ones(count, dtype=bool)
-    groups_of_slots: dict[tuple[str, int, int], list[int]] = defaultdict(list)
-    for idx, slot in enumerate(slots):
-        groups_of_slots[(slot.zone, slot.weekday, slot.week_offset)].append(idx)
-    days: list[date] = [rules.start_date]
-    for (zone, weekday, offset), idxs in groups_of_slots.items():
-        try:
-            dates = series_dates(rules, weekday, offset)
-        except ValueError:
-            possible[idxs] = False
-            continue
-        tz = ZoneInfo(zone)
-        minutes = np.array([slots[i].start_minute for i in idxs], dtype=np.int64)
-        for k, (day, _) in enumerate(dates):
-            starts[idxs, k] = _local_to_utc(tz, day, minutes)
-            days.append(day)
-    ends = starts + rules.duration_minutes
-    first, last = min(days), max(days)
-    offset_cache: dict[str, _Offsets] = {}
-
-    def fits(zone: str, windows: tuple[Window, ...]) -> np.ndarray:
-        steps = offset_cache.get(zone) or offset_cache.setdefault(zone, _Offsets(zone, first, last))
+    def __init__(self, steps: _Offsets, starts: np.ndarray, ends: np.ndarray, possible: np.ndarray):
         off_start, off_end = steps.at(starts), steps.at(ends)
         local_start = starts + off_start
         local_end = ends + off_end
@@ -240,22 +227,103 @@ def slot_table(problem: ProblemData, offsets: int | None = None) -> SlotTable:
         weekday = (day_s + _THURSDAY) % 7
         ws = weekday * 1440 + min_s
         we = np.clip(weekday * 1440 + end_min, 0, 7 * 1440)
-        prefix = _coverage(windows)
-        covered = (prefix[we] - prefix[ws]) == (we - ws)
-        return np.all(covered & (same_day | to_midnight), axis=1) & possible
+        valid = np.all(same_day | to_midnight, axis=1) & possible
+        # Slots differing only in their week offset mostly read the same in local time:
+        # check each distinct pattern once per availability group.
+        both = np.concatenate([ws, we], axis=1)
+        patterns, self.rows = np.unique(both, axis=0, return_inverse=True)
+        self.rows = self.rows.reshape(-1)
+        sessions = ws.shape[1]
+        self.ws, self.we = patterns[:, :sessions], patterns[:, sessions:]
+        self.valid = valid
+
+    def fits(self, prefix: np.ndarray) -> np.ndarray:
+        """Per slot: whether windows with coverage prefix sums ``prefix`` hold every session."""
+        covered = np.all((prefix[self.we] - prefix[self.ws]) == (self.we - self.ws), axis=1)
+        return covered[self.rows] & self.valid
+
+
+def _session_instants(
+    rules: ScheduleRules, slots: Sequence[Slot]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, date, date]:
+    """UTC start minutes of every session of every slot, which series exist, and the date range."""
+    count = len(slots)
+    starts = np.zeros((count, rules.sessions), dtype=np.int64)
+    possible = np.ones(count, dtype=bool)
+    groups_of_slots: dict[tuple[str, int, int], list[int]] = defaultdict(list)
+    for idx, slot in enumerate(slots):
+        groups_of_slots[(slot.zone, slot.weekday, slot.week_offset)].append(idx)
+    days: list[date] = [rules.start_date]
+    for (zone, weekday, offset), idxs in groups_of_slots.items():
+        try:
+            dates = series_dates(rules, weekday, offset)
+        except ValueError:
+            possible[idxs] = False
+            continue
+        tz = ZoneInfo(zone)
+        minutes = np.array([slots[i].start_minute for i in idxs], dtype=np.int64)
+        for k, (day, _) in enumerate(dates):
+            starts[idxs, k] = _local_to_utc(tz, day, minutes)
+            days.append(day)
+    return starts, starts + rules.duration_minutes, possible, min(days), max(days)
+
+
+def slot_table(problem: ProblemData, offsets: int | None = None) -> SlotTable:
+    """Compute the :class:`SlotTable` of a problem.
+
+    Vectorised: session instants of all candidate slots are computed once in
+    UTC and once per zone in local time; each group of people sharing a zone
+    and windows checks its windows by prefix sums. Slots that admit the same
+    groups share one bitmask object, built in C from a boolean vector, so the
+    work and memory grow with groups x slots plus distinct sets x people,
+    never slots x people. The result equals
+    :func:`peermatch.schedule.attends` slot by slot (tested), which
+    :func:`peermatch.violations` uses independently.
+
+    Parameters
+    ----------
+    offsets
+        Week offsets to consider; default 1 without facilitators, else the
+        cadence (so that cohorts sharing a facilitator can be staggered).
+    """
+    rules = problem.config.schedule
+    if offsets is None:
+        offsets = rules.cadence_weeks if problem.facilitators else 1
+    program_zone = rules.timezone
+    zones = {program_zone} | {problem.timezone_of(p) for p in problem.participants}
+    slots = candidate_slots(rules, zones, offsets)
+    starts, ends, possible, first, last = _session_instants(rules, slots)
+    zone_of = np.array([s.zone for s in slots], dtype=object)
+    views: dict[str, _ZoneView] = {}
+    prefixes: dict[tuple[Window, ...], np.ndarray] = {}
+
+    def fits(zone: str, windows: tuple[Window, ...]) -> np.ndarray:
+        if zone not in views:
+            views[zone] = _ZoneView(_Offsets(zone, first, last), starts, ends, possible)
+        if windows not in prefixes:
+            prefixes[windows] = _coverage(windows)
+        return views[zone].fits(prefixes[windows])
 
     def masks_for(people: Sequence[Participant | Facilitator], anchored: bool) -> list[int]:
-        groups: dict[tuple[str, tuple[Window, ...]], int] = defaultdict(int)
+        keys: dict[tuple[str, tuple[Window, ...]], int] = {}
+        group_of = np.empty(len(people), dtype=np.int64)
         for i, person in enumerate(people):
-            groups[(problem.timezone_of(person), problem.availability_of(person))] |= 1 << i
-        masks = [0] * count
-        zone_of = np.array([s.zone for s in slots], dtype=object)
-        for (zone, windows), bits in groups.items():
-            ok = fits(zone, windows)
+            key = (problem.timezone_of(person), problem.availability_of(person))
+            group_of[i] = keys.setdefault(key, len(keys))
+        ok = np.zeros((len(keys), len(slots)), dtype=bool)
+        for (zone, windows), g in keys.items():
+            ok[g] = fits(zone, windows)
             if anchored:
-                ok &= (zone_of == program_zone) | (zone_of == zone)
-            for idx in np.flatnonzero(ok):
-                masks[idx] |= bits
+                ok[g] &= (zone_of == program_zone) | (zone_of == zone)
+        # One bitmask per distinct set of groups, shared by every slot admitting that set.
+        signature = np.packbits(ok, axis=0).T if len(keys) else np.zeros((len(slots), 0), np.uint8)
+        built: dict[bytes, int] = {}
+        masks = []
+        for s in range(len(slots)):
+            sig = signature[s].tobytes()
+            if sig not in built:
+                built[sig] = _bits_to_int(ok[:, s][group_of]) if ok[:, s].any() else 0
+            masks.append(built[sig])
         return masks
 
     return SlotTable(

@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import cached_property
 
-from peermatch.compat import SlotTable, slot_table
+from peermatch.compat import SlotTable, mask_members, slot_table
 from peermatch.graph import relationship_graph
 from peermatch.model import ProblemData
 from peermatch.schedule import SessionTime, Slot, session_times
@@ -116,11 +116,8 @@ class FormationInstance:
         """For each person, the indices of the options that admit them."""
         out: list[list[int]] = [[] for _ in range(self.n)]
         for c, opt in enumerate(self.options):
-            m = opt.mask
-            while m:
-                low = m & -m
-                out[low.bit_length() - 1].append(c)
-                m ^= low
+            for i in mask_members(opt.mask).tolist():
+                out[i].append(c)
         return tuple(tuple(o) for o in out)
 
     def cohort_counts(self, assigned: int | None = None) -> range:
@@ -316,11 +313,13 @@ def build_instance(problem: ProblemData, table: SlotTable | None = None) -> Form
         v, c = _value_index([p.attribute(a) for p in people])
         value_of.append(v)
         value_counts.append(c)
+    by_org: dict[str, list[int]] = defaultdict(list)
+    for i, p in enumerate(people):
+        by_org[p.organisation].append(i)
     fac_conf: list[frozenset[int]] = []
     for f in problem.facilitators:
-        bad = {
-            i for i, p in enumerate(people) if f.organisation and p.organisation == f.organisation
-        }
+        # Looked up by organisation: a scan of everyone per facilitator is quadratic in n.
+        bad = set(by_org.get(f.organisation, ())) if f.organisation else set()
         if f.id in graph:
             bad |= {index[b] for b in graph.neighbors(f.id) if b in index}
         fac_conf.append(frozenset(bad))
