@@ -4,9 +4,10 @@ The public API is re-exported here; see the README for a tour.
 """
 
 from peermatch.availability import Window, format_availability, parse_availability
-from peermatch.errors import InputError, InputProblem
+from peermatch.errors import InputError, InputProblem, PeermatchError
 from peermatch.generate import generate_population
 from peermatch.io import read_problem
+from peermatch.io.frames import Frames, to_frames
 from peermatch.io.writers import write_outputs
 from peermatch.metrics import cohort_metrics
 from peermatch.model import (
@@ -30,10 +31,12 @@ __all__ = [
     "CohortRules",
     "Diagnosis",
     "Facilitator",
+    "Frames",
     "HistoryLink",
     "InputError",
     "InputProblem",
     "Participant",
+    "PeermatchError",
     "ProblemData",
     "ProgramConfig",
     "Result",
@@ -55,6 +58,7 @@ __all__ = [
     "read_problem",
     "session_times",
     "solve",
+    "to_frames",
     "violations",
     "write_outputs",
 ]
