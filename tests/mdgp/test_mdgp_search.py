@@ -2,58 +2,15 @@
 
 from __future__ import annotations
 
-import itertools
-
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from mdgp_helpers import brute_force, instances, is_valid
 
 from peermatch.mdgp.moves import assignment_objective, gain_matrix, random_feasible_assignment
 from peermatch.mdgp.search import iterated_tabu_search
 from peermatch.solvers.cpsat.mdgp import distance_scale, solve_mdgp_cpsat
-
-
-@st.composite
-def instances(draw: st.DrawFn, max_n: int = 9) -> tuple[np.ndarray, list[int], list[int]]:
-    """Random small instance: distances (some may be negative), feasible bounds."""
-    n = draw(st.integers(2, max_n))
-    m = draw(st.integers(1, min(4, n)))
-    # A feasible size vector, then bounds loosened around it.
-    cuts = sorted(draw(st.lists(st.integers(0, n), min_size=m - 1, max_size=m - 1)))
-    sizes = [b - a for a, b in itertools.pairwise([0, *cuts, n])]
-    lower = [max(0, s - draw(st.integers(0, 2))) for s in sizes]
-    upper = [s + draw(st.integers(0, 2)) for s in sizes]
-    integral = draw(st.booleans())
-    seed = draw(st.integers(0, 2**32 - 1))
-    rng = np.random.default_rng(seed)
-    if integral:
-        vals = rng.integers(-3, 10, size=(n, n)).astype(float)
-    else:
-        vals = np.round(rng.random((n, n)) * 100, 3)
-    d = np.triu(vals, 1)
-    return d + d.T, lower, upper
-
-
-def brute_force(d: np.ndarray, lower: list[int], upper: list[int]) -> float:
-    n, m = d.shape[0], len(lower)
-    assign = np.array(list(itertools.product(range(m), repeat=n)), dtype=np.int64)
-    sizes = np.stack([(assign == g).sum(axis=1) for g in range(m)], axis=1)
-    ok = np.all((sizes >= lower) & (sizes <= upper), axis=1)
-    assign = assign[ok]
-    iu, ju = np.triu_indices(n, 1)
-    same = assign[:, iu] == assign[:, ju]
-    return float((same * d[iu, ju]).sum(axis=1).max())
-
-
-def _valid(x: np.ndarray, n: int, lower: list[int], upper: list[int]) -> bool:
-    sizes = np.bincount(x, minlength=len(lower))
-    return (
-        x.shape == (n,)
-        and sizes.size == len(lower)
-        and bool(np.all(sizes >= lower))
-        and bool(np.all(sizes <= upper))
-    )
 
 
 def test_gain_matrix_and_objective() -> None:
@@ -73,7 +30,7 @@ def test_random_feasible_assignment_respects_bounds() -> None:
     rng = np.random.default_rng(0)
     for _ in range(50):
         x = random_feasible_assignment(20, [2, 0, 5, 3], [8, 4, 6, 9], rng)
-        assert _valid(x, 20, [2, 0, 5, 3], [8, 4, 6, 9])
+        assert is_valid(x, 20, [2, 0, 5, 3], [8, 4, 6, 9])
     with pytest.raises(ValueError):
         random_feasible_assignment(5, [3, 3], [4, 4], rng)
 
@@ -97,7 +54,7 @@ def test_search_is_deterministic_and_improves() -> None:
     assert runs[0].restarts > 0
     start = random_feasible_assignment(40, lower, upper, np.random.default_rng(11))
     assert runs[0].objective > assignment_objective(d, start)
-    assert _valid(runs[0].assignment, 40, lower, upper)
+    assert is_valid(runs[0].assignment, 40, lower, upper)
 
 
 def test_distance_scale() -> None:
@@ -113,7 +70,7 @@ def test_search_returns_valid_partitions(
 ) -> None:
     d, lower, upper = inst
     res = iterated_tabu_search(d, lower, upper, seed=seed, max_iterations=200)
-    assert _valid(res.assignment, d.shape[0], lower, upper)
+    assert is_valid(res.assignment, d.shape[0], lower, upper)
     assert res.objective == pytest.approx(assignment_objective(d, res.assignment))
 
 
@@ -127,7 +84,7 @@ def test_cpsat_optimum_dominates_search_and_matches_brute_force(
     cp = solve_mdgp_cpsat(d, lower, upper, time_limit=20.0, seed=seed, hint=ls.assignment)
     assert cp.optimal, cp.status
     assert cp.assignment is not None and cp.objective is not None
-    assert _valid(cp.assignment, d.shape[0], lower, upper)
+    assert is_valid(cp.assignment, d.shape[0], lower, upper)
     assert cp.objective == pytest.approx(assignment_objective(d, cp.assignment))
     assert cp.objective >= ls.objective - 1e-6
     assert cp.objective == pytest.approx(brute_force(d, lower, upper), abs=1e-6)

@@ -12,8 +12,9 @@ Where things are
 * :mod:`peermatch.mdgp.bks`: the best known values table (:func:`load_bks`)
   and the shared data folder (:func:`default_mdgp_dir`);
 * :mod:`peermatch.mdgp.moves`: gain matrix and incremental move/swap state;
-* :mod:`peermatch.mdgp.search`: the iterated tabu search (numpy only), the
-  primal engine on every size;
+* :mod:`peermatch.mdgp.search`: the iterated tabu search (numpy only);
+* :mod:`peermatch.mdgp.memetic`: population and group crossover over tabu
+  runs, the default primal engine;
 * :mod:`peermatch.mdgp.solve`: :func:`solve_mdgp`, which combines the search
   with CP-SAT on small instances;
 * :mod:`peermatch.mdgp.cli`: the ``peermatch mdgp`` command.

@@ -68,13 +68,13 @@ class SearchResult:
 
 def iterated_tabu_search(
     dist: FloatArray,
-    lower: Sequence[int],
-    upper: Sequence[int],
+    lower: Sequence[int] | IntArray,
+    upper: Sequence[int] | IntArray,
     *,
     seed: int = 0,
     time_limit: float | None = None,
     max_iterations: int | None = None,
-    initial: Sequence[int] | None = None,
+    initial: Sequence[int] | IntArray | None = None,
     stall_iterations: int | None = None,
     tenure: tuple[int, int] | None = None,
     perturbation: tuple[int, int] | None = None,

@@ -23,16 +23,22 @@ from numpy.typing import NDArray
 
 from peermatch.mdgp.bks import load_bks
 from peermatch.mdgp.instance import MdgpInstance
+from peermatch.mdgp.memetic import memetic_search
 from peermatch.mdgp.moves import assignment_objective
-from peermatch.mdgp.search import iterated_tabu_search
+from peermatch.mdgp.search import SearchResult, iterated_tabu_search
 
-__all__ = ["CPSAT_MAX_N", "MdgpResult", "solve_mdgp"]
+__all__ = ["CPSAT_MAX_N", "SEARCH_METHODS", "MdgpResult", "solve_mdgp"]
 
 #: Largest instance size on which :func:`solve_mdgp` also runs CP-SAT.
 CPSAT_MAX_N = 30
 
 # Up to this size CP-SAT usually proves optimality within seconds.
 _PROOF_MAX_N = 14
+
+#: Primal searches :func:`solve_mdgp` can use: ``"memetic"`` (population and
+#: group crossover over tabu runs, :mod:`peermatch.mdgp.memetic`) or
+#: ``"tabu"`` (one iterated tabu search, :mod:`peermatch.mdgp.search`).
+SEARCH_METHODS = ("memetic", "tabu")
 
 
 @dataclass(frozen=True)
@@ -74,56 +80,15 @@ def _groups_tuple(assignment: NDArray[np.int64], m: int) -> tuple[tuple[int, ...
     return tuple(tuple(int(e) for e in np.flatnonzero(assignment == g)) for g in range(m))
 
 
-def solve_mdgp(
+def _primal(
     instance: MdgpInstance,
-    *,
     time_limit: float,
-    seed: int = 0,
-    workers: int = 1,
-    max_iterations: int | None = None,
-    best_known: float | None = None,
-    use_cpsat: bool | None = None,
-) -> MdgpResult:
-    """Solve an MDGP instance.
-
-    Iterated tabu search gives the primal solution. On instances with
-    ``n <= CPSAT_MAX_N`` it runs for a short share of the budget and CP-SAT,
-    hinted with its solution, gets the rest to improve it and prove a bound.
-
-    Parameters
-    ----------
-    instance : MdgpInstance
-        The instance.
-    time_limit : float
-        Wall-clock budget in seconds (CP-SAT stops early once optimal).
-    seed : int, default 0
-        Seed for the local search and CP-SAT.
-    workers : int, default 1
-        CP-SAT search workers (the local search is single-threaded).
-    max_iterations : int, optional
-        Cap on tabu iterations; with it (and the time limit not binding) the
-        result is reproducible for the same seed and workers.
-    best_known : float, optional
-        Best known value for the gap; looked up in ``bks.csv`` by instance
-        name when omitted and the file is found.
-    use_cpsat : bool, optional
-        Force CP-SAT on or off; default: on iff ``n <= CPSAT_MAX_N``.
-
-    Returns
-    -------
-    MdgpResult
-        Best grouping found with its objective, bound and gap.
-
-    Raises
-    ------
-    ValueError
-        If ``time_limit`` is not positive.
-    """
-    start = time.perf_counter()
-    if not time_limit > 0:
-        raise ValueError(f"time_limit must be positive, got {time_limit}")
-    if use_cpsat is None:
-        use_cpsat = instance.n <= CPSAT_MAX_N
+    seed: int,
+    max_iterations: int | None,
+    use_cpsat: bool,
+    search: str,
+) -> SearchResult:
+    """Run the primal search for its share of the budget."""
     ls_iters = max_iterations
     if not use_cpsat:
         ls_limit = time_limit
@@ -138,7 +103,8 @@ def solve_mdgp(
         # hinted solution and report a bound, so the primal search keeps
         # most of the budget.
         ls_limit = 0.7 * time_limit
-    ls = iterated_tabu_search(
+    engine = memetic_search if search == "memetic" else iterated_tabu_search
+    return engine(
         instance.distances,
         instance.lower,
         instance.upper,
@@ -146,40 +112,131 @@ def solve_mdgp(
         time_limit=ls_limit,
         max_iterations=ls_iters,
     )
-    assignment = ls.assignment
-    objective = ls.objective
+
+
+def _cpsat_phase(
+    instance: MdgpInstance,
+    assignment: NDArray[np.int64],
+    objective: float,
+    remaining: float,
+    seed: int,
+    workers: int,
+) -> tuple[NDArray[np.int64], float, float | None, str]:
+    """Improve and bound with CP-SAT; return assignment, value, bound, status."""
+    # Lazy: only peermatch.solvers.cpsat may import ortools, and importing
+    # peermatch.mdgp must not pay for it.
+    from peermatch.solvers.cpsat.mdgp import solve_mdgp_cpsat
+
+    if remaining <= 0.05:
+        return assignment, objective, None, "FEASIBLE"
+    cp = solve_mdgp_cpsat(
+        instance.distances,
+        instance.lower,
+        instance.upper,
+        time_limit=remaining,
+        seed=seed,
+        workers=workers,
+        hint=assignment,
+    )
+    if cp.assignment is not None:
+        # Recomputed from scratch rather than trusting CP-SAT's scaled value.
+        cp_value = assignment_objective(instance.distances, cp.assignment)
+        # Keep the tabu solution on ties so results do not hinge on which of
+        # several optima CP-SAT happened to return.
+        if cp_value > objective + 1e-9:
+            assignment, objective = cp.assignment, cp_value
+    bound = cp.best_bound
+    if cp.optimal:
+        return (
+            assignment,
+            objective,
+            objective if bound is None else max(objective, bound),
+            "OPTIMAL",
+        )
+    return assignment, objective, bound, "FEASIBLE"
+
+
+def _best_known(instance: MdgpInstance) -> float | None:
+    try:
+        rec = load_bks().get(instance.name)
+    except (OSError, ValueError):
+        return None
+    return rec.bks if rec is not None else None
+
+
+def solve_mdgp(
+    instance: MdgpInstance,
+    *,
+    time_limit: float,
+    seed: int = 0,
+    workers: int = 1,
+    max_iterations: int | None = None,
+    best_known: float | None = None,
+    use_cpsat: bool | None = None,
+    search: str = "memetic",
+) -> MdgpResult:
+    """Solve an MDGP instance.
+
+    A local search gives the primal solution (by default the memetic search
+    of :mod:`peermatch.mdgp.memetic`; on instances CP-SAT also runs, the
+    iterated tabu search). On instances with ``n <= CPSAT_MAX_N`` it runs
+    for a short share of the budget and CP-SAT, hinted with its solution,
+    gets the rest to improve it and prove a bound.
+
+    Parameters
+    ----------
+    instance : MdgpInstance
+        The instance.
+    time_limit : float
+        Wall-clock budget in seconds (CP-SAT stops early once optimal).
+    seed : int, default 0
+        Seed for the local search and CP-SAT.
+    workers : int, default 1
+        CP-SAT search workers (the local search is single-threaded).
+    max_iterations : int, optional
+        Cap on tabu iterations (over all tabu runs); with it (and the time
+        limit not binding) the result is reproducible for the same seed and
+        workers.
+    best_known : float, optional
+        Best known value for the gap; looked up in ``bks.csv`` by instance
+        name when omitted and the file is found.
+    use_cpsat : bool, optional
+        Force CP-SAT on or off; default: on iff ``n <= CPSAT_MAX_N``.
+    search : {"memetic", "tabu"}, default "memetic"
+        Primal search when CP-SAT does not run (see :data:`SEARCH_METHODS`);
+        with CP-SAT the tabu search always gives the hint.
+
+    Returns
+    -------
+    MdgpResult
+        Best grouping found with its objective, bound and gap.
+
+    Raises
+    ------
+    ValueError
+        If ``time_limit`` is not positive or ``search`` is unknown.
+    """
+    start = time.perf_counter()
+    if not time_limit > 0:
+        raise ValueError(f"time_limit must be positive, got {time_limit}")
+    if search not in SEARCH_METHODS:
+        raise ValueError(f"search must be one of {SEARCH_METHODS}, got {search!r}")
+    if use_cpsat is None:
+        use_cpsat = instance.n <= CPSAT_MAX_N
+    # With CP-SAT the hint only has to be good, and the short tabu run is
+    # what the small-instance tests and proofs were tuned with.
+    method = "tabu" if use_cpsat else search
+    ls = _primal(instance, time_limit, seed, max_iterations, use_cpsat, method)
+    assignment, objective = ls.assignment, ls.objective
     bound: float | None = None
     status = "FEASIBLE"
     if use_cpsat:
-        from peermatch.solvers.cpsat.mdgp import solve_mdgp_cpsat
-
         remaining = time_limit - (time.perf_counter() - start)
-        if remaining > 0.05:
-            cp = solve_mdgp_cpsat(
-                instance.distances,
-                instance.lower,
-                instance.upper,
-                time_limit=remaining,
-                seed=seed,
-                workers=workers,
-                hint=assignment,
-            )
-            if cp.assignment is not None:
-                cp_value = assignment_objective(instance.distances, cp.assignment)
-                # Keep the tabu solution on ties so results do not hinge on
-                # which of several optima CP-SAT happened to return.
-                if cp_value > objective + 1e-9:
-                    assignment, objective = cp.assignment, cp_value
-            bound = cp.best_bound
-            if cp.optimal:
-                status = "OPTIMAL"
-                bound = max(objective, bound) if bound is not None else objective
+        assignment, objective, bound, status = _cpsat_phase(
+            instance, assignment, objective, remaining, seed, workers
+        )
     if best_known is None:
-        try:
-            rec = load_bks().get(instance.name)
-        except (OSError, ValueError):
-            rec = None
-        best_known = rec.bks if rec is not None else None
+        best_known = _best_known(instance)
     gap = None
     if best_known is not None and best_known != 0:
         gap = 100.0 * (best_known - objective) / abs(best_known)
