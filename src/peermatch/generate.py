@@ -987,7 +987,9 @@ def write_population(population: Population, out_dir: str | Path) -> list[Path]:
     list of pathlib.Path
         The files written, in order.
     """
-    import csv
+    # The shared CSV writer neutralises formula triggers (see peermatch.io.safecsv),
+    # and peermatch's readers undo it, so the files still read back equal.
+    from peermatch.io.safecsv import Writer
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -995,7 +997,7 @@ def write_population(population: Population, out_dir: str | Path) -> list[Path]:
     for name, (header, rows) in _csv_rows(population).items():
         path = out / name
         with path.open("w", encoding="utf-8", newline="") as fh:
-            writer = csv.writer(fh, lineterminator="\n")
+            writer = Writer(fh)
             writer.writerow(header)
             writer.writerows(rows)
         written.append(path)
@@ -1005,7 +1007,7 @@ def write_population(population: Population, out_dir: str | Path) -> list[Path]:
     if population.planted is not None:
         path = out / "planted_cohorts.csv"
         with path.open("w", encoding="utf-8", newline="") as fh:
-            writer = csv.writer(fh, lineterminator="\n")
+            writer = Writer(fh)
             writer.writerow(["cohort_id", "participant_id", "facilitator_id", "slot"])
             for c in population.planted.cohorts:
                 for m in c.members:

@@ -20,6 +20,10 @@ Decisions where the contract is silent
   lines count as rows (so numbers match what the organiser sees) but are
   skipped. Rows whose cells are all blank are skipped too.
 - Cells are stripped of surrounding white space.
+- A cell that peermatch neutralised against formula injection when it wrote
+  it (``'=...``, see :mod:`peermatch.io.safecsv`) reads back as the value
+  that was written, so an output given back as input (an earlier
+  ``cohorts.csv``) names the same ids.
 - A row with more or fewer cells than the header is an error: an unquoted
   comma in a name, or a missing one, shifts every value after it, and
   padding or trimming would silently misplace data. (Excel's trailing commas
@@ -42,6 +46,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from peermatch.errors import InputProblem
+from peermatch.io.safecsv import restore
 from peermatch.model import normalise_key
 
 __all__ = [
@@ -233,7 +238,7 @@ def _records(text: str, table: CsvTable) -> list[tuple[int, list[str]]] | None:
         if any(len(c) > MAX_CELL_CHARS for c in cells):
             table.problem(number, None, f"a cell is longer than {MAX_CELL_CHARS} characters")
             return None
-        out.append((number, [c.strip() for c in cells]))
+        out.append((number, [restore(c.strip()).strip() for c in cells]))
 
 
 def read_csv(

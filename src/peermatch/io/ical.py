@@ -60,6 +60,7 @@ from icalendar import (
     TimezoneStandard,
     vCalAddress,
     vRecur,
+    vText,
 )
 
 from peermatch.model import Facilitator, Participant, ProblemData
@@ -83,6 +84,15 @@ __all__ = [
 PRODID = "-//peermatch//peermatch cohort sessions//EN"
 
 _MODES = ("series", "expanded")
+
+# RFC 5545 3.3.11 and 3.1: no control character but HTAB in TEXT or a parameter.
+# icalendar escapes ; , \\ and newlines (and quotes CN, RFC 6868) but passes these on.
+_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _clean(text: str) -> str:
+    """``text`` without the control characters no calendar may hold (newlines are kept)."""
+    return _CONTROLS.sub("", text)
 
 
 def dtstamp() -> datetime:
@@ -263,8 +273,8 @@ def _spans_change(session: SessionTime) -> bool:
 
 
 def _address(email: str, name: str, **params: str) -> vCalAddress:
-    addr = vCalAddress(f"mailto:{email}")
-    addr.params["CN"] = name
+    addr = vCalAddress(f"mailto:{_clean(email)}")
+    addr.params["CN"] = _clean(name)
     for key, value in params.items():
         addr.params[key.replace("_", "-").upper()] = value
     return addr
@@ -347,11 +357,10 @@ def _base_event(problem: ProblemData, cohort: Cohort, uid: str, stamp: datetime)
     event.add("SEQUENCE", 0)
     facilitator = _facilitator(problem, cohort)
     if facilitator is not None:
-        organizer = vCalAddress(f"mailto:{facilitator.email}")
-        organizer.params["CN"] = facilitator.name
+        organizer = _address(facilitator.email, facilitator.name)
     else:
         organizer = vCalAddress(organizer_address(problem))
-        organizer.params["CN"] = problem.config.program.name
+        organizer.params["CN"] = _clean(problem.config.program.name)
     event.add("ORGANIZER", organizer)
     if facilitator is not None:
         event.add("ATTENDEE", _chair(facilitator))
@@ -366,8 +375,8 @@ def _set_times(event: Event, session: SessionTime, zone: ZoneInfo) -> None:
 
 
 def _set_texts(event: Event, summary: str, description: str) -> None:
-    event.add("SUMMARY", summary)
-    event.add("DESCRIPTION", description)
+    event.add("SUMMARY", _clean(summary))
+    event.add("DESCRIPTION", _clean(description))
 
 
 def _check_cohort(cohort: Cohort) -> ZoneInfo:
@@ -462,7 +471,9 @@ def _calendar(name: str, events: Sequence[Event], method: str | None) -> Calenda
     cal.add("CALSCALE", "GREGORIAN")
     if method:
         cal.add("METHOD", method)
-    cal.add("X-WR-CALNAME", name)
+    # As TEXT: icalendar would write an X- property's value unescaped (a newline in
+    # the program name would then end the line and start a property of its own).
+    cal.add("X-WR-CALNAME", vText(_clean(name)))
     for event in events:
         cal.add_component(event)
     years = [

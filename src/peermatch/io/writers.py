@@ -23,8 +23,6 @@ the only time-dependent bytes are the calendars' DTSTAMP (fixed by
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import math
 import os
@@ -44,6 +42,7 @@ from peermatch.io.ical import (
     facilitator_calendar,
     natural_key,
 )
+from peermatch.io.safecsv import csv_bytes
 from peermatch.model import ProblemData
 from peermatch.schedule import SessionTime
 from peermatch.solution import Cohort, Result, Solution
@@ -90,14 +89,6 @@ class OutputError(Exception):
 # -- rendering ----------------------------------------------------------------------------------
 
 
-def _csv(header: tuple[str, ...] | list[str], rows: list[list[str]]) -> bytes:
-    buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
-    writer.writerow(header)
-    writer.writerows(rows)
-    return buffer.getvalue().encode("utf-8")
-
-
 def _extra_attributes(problem: ProblemData) -> list[str]:
     """Extra attribute columns in order of first appearance (the organiser's column order)."""
     taken = {*COHORT_COLUMNS, "industry", "function"}
@@ -138,7 +129,7 @@ def cohort_rows(problem: ProblemData, solution: Solution) -> Table:
 
 
 def _cohorts(problem: ProblemData, solution: Solution) -> bytes:
-    return _csv(*cohort_rows(problem, solution))
+    return csv_bytes(*cohort_rows(problem, solution))
 
 
 def unassigned_rows(solution: Solution) -> Table:
@@ -151,7 +142,7 @@ def unassigned_rows(solution: Solution) -> Table:
 
 
 def _unassigned(solution: Solution) -> bytes:
-    return _csv(*unassigned_rows(solution))
+    return csv_bytes(*unassigned_rows(solution))
 
 
 def _iso(moment: datetime, zone: ZoneInfo) -> str:
@@ -187,7 +178,7 @@ def session_rows(problem: ProblemData, solution: Solution) -> Table:
 
 
 def _sessions(problem: ProblemData, solution: Solution) -> bytes:
-    return _csv(*session_rows(problem, solution))
+    return csv_bytes(*session_rows(problem, solution))
 
 
 def _number(value: float | None) -> float | int | None:

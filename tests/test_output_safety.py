@@ -1,0 +1,270 @@
+"""Hostile text in every input column reaches no output as a formula, a calendar property or broken JSON.
+
+An organiser's files come from forms anyone can fill in. Every CSV written is
+read back with the standard csv module and no cell may start with a formula
+trigger unless it is a plain number; every calendar is parsed back and must
+hold exactly the events, properties and attendees peermatch meant, with the
+hostile text intact as text; an output given back as ``--previous`` must name
+the very same (hostile) ids.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from icalendar import Calendar
+
+from peermatch.cli import main
+from peermatch.io import read_previous
+from peermatch.io.safecsv import is_plain_number
+
+TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\0")
+
+NAME = '=HYPERLINK("http://evil.example","click")'
+ORG = "@SUM(A1:A9) Holdings"
+NOTE = "+1 555 0100 call me"
+# A CRLF in a name must not start a property of its own.
+FAC_NAME = '-Fay "F"; ROLE=CHAIR:\r\nATTENDEE:mailto:evil@evil.example\r\nX-Y: z, \\'
+PROGRAM = '=Leaders; Circle, "2027" \\ back\nEND:VCALENDAR'
+TOPIC = "@Feedback; candour, \\ and\r\nATTENDEE:mailto:evil@evil.example"
+
+
+def _participants(n: int) -> list[list[str]]:
+    rows = []
+    for i in range(n):
+        pid = ["-P", "=P", "+P", "@P"][i % 4] + str(i)
+        rows.append(
+            [
+                pid,
+                NAME if i == 0 else f"{['-', '=', '@', '+'][i % 4]}Person {i}; x, y",
+                f"=1+{i}@example.org" if i % 2 else f"-p{i}@example.org",
+                f"{ORG} {i}" if i % 2 else f"-Org {i}",
+                ["-Manager", "=Director"][i % 2],
+                f"+Industry {i % 3}",
+                f"-Function {i % 2}",
+                "=cmd|' /C calc'!A0" if i == 1 else "",
+                NOTE if i % 3 else "-3",
+            ]
+        )
+    return rows
+
+
+def _write(path: Path, header: list[str], rows: list[list[str]]) -> Path:
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(header)
+        w.writerows(rows)
+    return path
+
+
+CONFIG = f"""
+[program]
+name = {json.dumps(PROGRAM)}
+id = "hostile-2027"
+
+[cohort]
+min_size = 3
+max_size = 4
+target_size = 4
+max_level_gap = 1
+levels = ["-Manager", "=Director"]
+
+[diversity]
+industry = 1.0
+"@notes" = 0.5
+
+[schedule]
+start_date = "2027-01-11"
+sessions = 3
+cadence_weeks = 2
+topics = [{json.dumps(TOPIC)}, "=2+5", "-"]
+"""
+
+
+@pytest.fixture(scope="module")
+def hostile_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, list[list[str]]]:
+    d = tmp_path_factory.mktemp("hostile")
+    people = _participants(12)
+    participants = _write(
+        d / "participants.csv",
+        ["id", "name", "email", "organisation", "level", "industry", "function",
+         "manager_id", "@Notes"],
+        people,
+    )  # fmt: skip
+    facilitators = _write(
+        d / "facilitators.csv",
+        ["id", "name", "email", "organisation", "max_cohorts"],
+        [
+            ["=F1", FAC_NAME, "-fay@coach.example", "+Coaching; Ltd", "2"],
+            ["@F2", "@Finn", "=finn@coach.example", "-Other", "2"],
+        ],
+    )
+    config = d / "program.toml"
+    config.write_text(CONFIG, encoding="utf-8")
+    out = d / "out"
+    result = CliRunner().invoke(
+        main,
+        ["run", str(participants), "--facilitators", str(facilitators), "--config", str(config),
+         "--out", str(out), "--time-limit", "2", "--quiet"],
+    )  # fmt: skip
+    assert result.exit_code == 0, (result.output, result.stderr, result.exception)
+    return out, participants, people
+
+
+def _cells(path: Path) -> list[list[str]]:
+    with path.open(encoding="utf-8", newline="") as fh:
+        return list(csv.reader(fh))
+
+
+def test_no_csv_cell_can_run_as_a_formula(hostile_run: tuple[Path, Path, list[list[str]]]) -> None:
+    out, _, _ = hostile_run
+    files = sorted(out.rglob("*.csv"))
+    assert {p.name for p in files} == {"cohorts.csv", "sessions.csv", "unassigned.csv"}
+    for path in files:
+        rows = _cells(path)
+        width = len(rows[0])
+        for row in rows:
+            assert len(row) == width, (path.name, row)
+            for cell in row:
+                risky = cell.lstrip(" ")[:1] in TRIGGERS and cell.lstrip(" ") != ""
+                assert not risky or is_plain_number(cell), (path.name, cell)
+
+
+def test_hostile_values_are_kept_as_text(hostile_run: tuple[Path, Path, list[list[str]]]) -> None:
+    out, _, people = hostile_run
+    rows = _cells(out / "cohorts.csv")
+    header = rows[0]
+    assert header[-1] == "'@notes"  # extra attribute columns: the header is text too
+    by_id = {r[1]: dict(zip(header, r, strict=True)) for r in rows[1:]}
+    assert set(by_id) == {"'" + p[0] for p in people}
+    first = by_id["'-P0"]
+    assert first["name"] == "'" + NAME and first["organisation"] == "'-Org 0"
+    assert first["email"] == "'-p0@example.org" and first["level"] == "'-Manager"
+    assert first["industry"] == "'+Industry 0" and first["'@notes"] == "-3"  # a number stays
+    assert by_id["'=P1"]["'@notes"] == "'" + NOTE and by_id["'=P1"]["organisation"] == f"'{ORG} 1"
+    sessions = _cells(out / "sessions.csv")
+    topics = {r[-1] for r in sessions[1:]}
+    assert topics == {"'" + TOPIC, "'=2+5", "'-"}
+    assert {r[5] for r in sessions[1:]} <= {"'=F1", "'@F2"}
+
+
+def test_outputs_read_back_name_the_same_ids(
+    hostile_run: tuple[Path, Path, list[list[str]]], tmp_path: Path
+) -> None:
+    out, participants, people = hostile_run
+    ids = {p[0] for p in people}
+    links = read_previous(out / "cohorts.csv", ids)
+    placed = {m for link in links for m in (link.a, link.b)}
+    assert placed == ids  # every id maps back (cohorts of 3 or 4: everyone has a cohort-mate)
+    by_cohort: dict[str, set[str]] = {}
+    for row in _cells(out / "cohorts.csv")[1:]:
+        by_cohort.setdefault(row[0], set()).add(row[1][1:])
+    assert {frozenset((link.a, link.b)) for link in links} == {
+        frozenset((a, b))
+        for members in by_cohort.values()
+        for a in members
+        for b in members
+        if a < b
+    }
+    result = CliRunner().invoke(
+        main,
+        ["validate", str(participants), "--previous", str(out / "cohorts.csv"),
+         "--config", str(participants.parent / "program.toml")],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert f"{len(links)} history links" in result.output
+
+
+def _unescape(text: str) -> str:
+    """RFC 5545 3.3.11 TEXT unescaping, written out here rather than taken from icalendar."""
+    return re.sub(r"\\([\\;,nN])", lambda m: "\n" if m[1] in "nN" else m[1], text)
+
+
+def _unfolded(raw: bytes) -> list[str]:
+    return raw.decode("utf-8").replace("\r\n ", "").split("\r\n")
+
+
+def test_calendars_hold_hostile_text_as_text(
+    hostile_run: tuple[Path, Path, list[list[str]]],
+) -> None:
+    out, _, people = hostile_run
+    emails = {p[2] for p in people} | {"-fay@coach.example", "=finn@coach.example"}
+    # RFC 6868 has one newline (^n): a CRLF in a name comes back as "\n".
+    names = {p[1] for p in people} | {FAC_NAME.replace("\r\n", "\n"), "@Finn"}
+    allowed = {
+        "BEGIN", "END", "PRODID", "VERSION", "CALSCALE", "METHOD", "X-WR-CALNAME", "TZID",
+        "DTSTART", "TZOFFSETFROM", "TZOFFSETTO", "TZNAME", "UID", "DTSTAMP", "SEQUENCE",
+        "ORGANIZER", "ATTENDEE", "DTEND", "RRULE", "SUMMARY", "DESCRIPTION", "RECURRENCE-ID",
+    }  # fmt: skip
+    calendars = sorted(out.rglob("*.ics"))
+    assert calendars
+    descriptions: list[str] = []
+    for path in calendars:
+        raw = path.read_bytes()
+        for line in _unfolded(raw)[:-1]:
+            name = line.split(":", 1)[0].split(";", 1)[0]
+            assert name in allowed, (path.name, line)
+        cal = Calendar.from_ical(raw)
+        # icalendar leaves an X- property's TEXT escaped on reading; calendar clients do not.
+        assert _unescape(str(cal["X-WR-CALNAME"])).startswith(PROGRAM + ":")
+        for event in cal.walk("VEVENT"):
+            attendees = event.get("ATTENDEE")
+            attendees = attendees if isinstance(attendees, list) else [attendees]
+            for a in [*attendees, event["ORGANIZER"]]:
+                assert str(a).removeprefix("mailto:") in emails or "noreply" in str(a), str(a)
+                cn = a.params["CN"]
+                assert cn in names or cn == PROGRAM, cn
+            assert "evil@evil.example" not in {str(a) for a in attendees}
+            assert str(event["SUMMARY"]).startswith(PROGRAM + ": cohort ")
+            description = str(event["DESCRIPTION"])
+            assert description.startswith(PROGRAM + "\n")
+            descriptions.append(description)
+    for topic in (TOPIC.replace("\r\n", "\n"), "=2+5", "-"):
+        assert any(f"Topic: {topic}\n" in d for d in descriptions), topic
+
+
+def test_summary_json_is_json(hostile_run: tuple[Path, Path, list[list[str]]]) -> None:
+    out, _, people = hostile_run
+    data = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert data["program"] == {"id": "hostile-2027", "name": PROGRAM}
+    assert data["participants"] == len(people) == data["placed"] + data["unassigned"]
+
+
+def test_tab_cr_and_control_characters_from_the_library(tmp_path: Path) -> None:
+    """Values the CSV readers would strip can still come through the library: tabs, CRs, controls."""
+    from datetime import date
+
+    from peermatch.io.writers import write_outputs
+    from peermatch.model import Participant, ProblemData, ProgramConfig, ScheduleRules
+    from peermatch.schedule import Slot, session_times
+    from peermatch.solution import Cohort, Result, Solution, Status, Unassigned
+
+    rules = ScheduleRules(start_date=date(2027, 1, 11), sessions=2, topics=["\t=1+1", "\r@x"])
+    people = [
+        Participant(id=f"p{i}", name=f"Ann\x0bLee\x1b[31m {i}", email=f"p{i}@example.org",
+                    organisation=f"O{i}", level=1, attributes={"notes": "a\tb"})
+        for i in range(4)
+    ]  # fmt: skip
+    problem = ProblemData(participants=people, config=ProgramConfig(schedule=rules))
+    slot = Slot(zone="Europe/London", weekday=0, start_minute=600)
+    cohort = Cohort(id="\t-C1", members=("p0", "p1", "p2"), slot=slot,
+                    sessions=session_times(rules, slot))  # fmt: skip
+    solution = Solution(
+        cohorts=(cohort,), unassigned=(Unassigned(participant_id="p3", reason="\r=cmd|' /C calc'"),)
+    )
+    write_outputs(tmp_path / "out", problem, Result(status=Status.FEASIBLE, solution=solution))
+    out = tmp_path / "out"
+    assert _cells(out / "unassigned.csv")[1] == ["p3", "'\r=cmd|' /C calc'"]
+    assert {r[0] for r in _cells(out / "cohorts.csv")[1:]} == {"'\t-C1"}
+    assert [r[-1] for r in _cells(out / "sessions.csv")[1:]] == ["'\t=1+1", "'\r@x"]
+    (ics,) = (out / "calendars").glob("*.ics")
+    raw = ics.read_bytes()
+    assert b"\x0b" not in raw and b"\x1b" not in raw  # RFC 5545: no controls in TEXT
+    cal = Calendar.from_ical(raw)
+    cns = {str(a.params["CN"]) for e in cal.walk("VEVENT") for a in e["ATTENDEE"]}
+    assert cns == {f"AnnLee[31m {i}" for i in range(3)}
