@@ -136,7 +136,7 @@ def measure(
         "stats": json.dumps(
             {
                 k: (v[:2] if isinstance(v, list) else v)
-                for k, v in (result.stats or {}).items()
+                for k, v in result.stats.as_dict().items()
                 if k in STATS_KEPT
             },
             default=str,

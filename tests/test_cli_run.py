@@ -30,6 +30,7 @@ from conftest import PARTICIPANT_HEADER, participant_lines
 from peermatch.availability import Window, parse_availability
 from peermatch.cli import main
 from peermatch.generate import generate_population, write_population
+from peermatch.rules import Rule, Violation
 from peermatch.solution import Result, Status
 from peermatch.solvers.instance import UNASSIGNED_WEIGHT
 
@@ -231,7 +232,8 @@ def test_infeasible_exits_3_naming_the_rule(tmp_path: Path) -> None:
     islands = _lines(tmp_path, "islands.csv", [PARTICIPANT_HEADER, *lines])
     result = _invoke(islands, "--out", out, "--time-limit", "2")
     assert result.exit_code == 3
-    assert "max_level_gap" in result.stderr and "q0" in result.stderr
+    assert "[level]" in result.stderr and "max_level_gap" in result.stderr
+    assert "q0" in result.stderr
     assert not out.exists()
 
 
@@ -247,6 +249,28 @@ def test_no_solution_in_time_exits_4(tmp_path: Path, monkeypatch: pytest.MonkeyP
     result = _invoke(people, "--out", out, "--time-limit", "2")
     assert result.exit_code == 4
     assert "no solution found" in result.stderr
+    assert not out.exists()
+
+
+def test_a_solution_the_checker_rejects_exits_5(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Regression: such a solve came back "unknown" and the CLI said "no solution
+    # found within the time limit", which is not what happened.
+    import peermatch.solvers.cpsat as cpsat
+
+    broken = (Violation(Rule.SIZE, "2 members, outside 7..12", "C1"),)
+
+    def rejected(problem: object, **kw: object) -> Result:
+        return Result(status=Status.REJECTED, runtime=1.0, violations=broken)
+
+    monkeypatch.setattr(cpsat, "solve", rejected)
+    people = _lines(tmp_path, "p.csv", [PARTICIPANT_HEADER, *participant_lines(8)])
+    out = tmp_path / "out"
+    result = _invoke(people, "--out", out, "--time-limit", "2")
+    assert result.exit_code == 5
+    assert "internal error" in result.stderr and "no solution found" not in result.stderr
+    assert "[size] cohort C1: 2 members, outside 7..12" in result.stderr
     assert not out.exists()
 
 

@@ -22,7 +22,7 @@ from peermatch.model import (
 )
 from peermatch.rules import Diagnosis, Rule, format_diagnoses
 from peermatch.schedule import SessionTime, Slot, session_times
-from peermatch.solution import Cohort, Result, Solution, Status, Unassigned
+from peermatch.solution import Cohort, Result, Solution, Statistics, Status, Unassigned
 from peermatch.solvers.cpsat import solve
 from peermatch.violations import Violation, violations
 
@@ -46,6 +46,7 @@ __all__ = [
     "Slot",
     "Solution",
     "SolverSettings",
+    "Statistics",
     "Status",
     "Unassigned",
     "Violation",

@@ -1,21 +1,35 @@
 """The ``peermatch`` command line: read, solve, write, summarise.
 
 Exit status (the contract): 0 done; 1 invalid input; 2 usage error;
-3 proven infeasible; 4 no solution found within the time limit.
+3 proven infeasible; 4 no solution found within the time limit; and 5 when
+the solver found a solution that the independent checker rejected (a bug).
 """
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
-__all__ = ["EXIT_INFEASIBLE", "EXIT_INVALID", "EXIT_NO_SOLUTION", "EXIT_OK", "EXIT_USAGE", "main"]
+if TYPE_CHECKING:
+    from peermatch.rules import Violation
+
+__all__ = [
+    "EXIT_INFEASIBLE",
+    "EXIT_INVALID",
+    "EXIT_NO_SOLUTION",
+    "EXIT_OK",
+    "EXIT_REJECTED",
+    "EXIT_USAGE",
+    "main",
+]
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_INFEASIBLE, EXIT_NO_SOLUTION = 0, 1, 2, 3, 4
+#: A solution was found but the independent checker rejected it (a solver bug).
+EXIT_REJECTED = 5
 
 _existing = click.Path(exists=True, dir_okay=False, path_type=Path)
 
@@ -225,7 +239,8 @@ def run(
     """Form cohorts, schedule their sessions and write every output file into --out.
 
     Exit 0 done; 1 invalid input; 2 usage error; 3 proven infeasible (with a
-    diagnosis); 4 no solution found within the time limit.
+    diagnosis); 4 no solution found within the time limit; 5 a solution was
+    found but the independent checker rejected it (please report it).
     """
     from peermatch.io.writers import OutputError, check_output_dir, write_outputs
     from peermatch.metrics import cohort_metrics
@@ -258,20 +273,17 @@ def run(
             "no cohorts can satisfy every rule:\n" + format_diagnoses(result.diagnosis),
             EXIT_INFEASIBLE,
         )
+    if result.status == Status.REJECTED:
+        _rejected(result.violations)
     if result.solution is None:
         fail(
             f"no solution found within the time limit ({result.runtime:.1f}s); "
             "try a longer --time-limit or --allow-unassigned; nothing was written",
             EXIT_NO_SOLUTION,
         )
-    broken = list(violations(problem, result.solution))
+    broken = tuple(violations(problem, result.solution))
     if broken:
-        fail(
-            "internal error: the solution breaks rules it must keep (please report this):\n"
-            + "\n".join(str(v) for v in broken)
-            + "\nnothing was written",
-            EXIT_NO_SOLUTION,
-        )
+        _rejected(broken)
     try:
         written = write_outputs(
             out,
@@ -290,14 +302,24 @@ def run(
         f"{result.status.value}: {len(sol.cohorts)} cohorts, {placed} placed, {len(sol.unassigned)} unassigned; "
         f"cost {result.objective:,.0f}, bound {bound}, gap {gap}, {result.runtime:.1f}s"
     )
-    if result.stats.get("facilitators_binding"):
+    pressure = result.stats.facilitators
+    if pressure is not None and pressure.binding:
         click.echo(
             "facilitators are a binding constraint: "
-            f"{result.stats['facilitator_seats_used']} of {result.stats['facilitator_capacity']} seats used, "
-            f"{result.stats['people_without_a_free_facilitator']} people meet others only where no facilitator is free, "
-            f"{result.stats['cohorts_with_a_single_possible_facilitator']} cohorts have a single possible facilitator"
+            f"{pressure.seats_used} of {pressure.capacity} seats used, "
+            f"{pressure.people_without_a_free_facilitator} people meet others only where no facilitator is free, "
+            f"{pressure.cohorts_with_a_single_possible_facilitator} cohorts have a single possible facilitator"
         )
     click.echo(f"wrote {len(written)} files to {out}")
+
+
+def _rejected(broken: Sequence[Violation]) -> NoReturn:
+    """A solution the independent checker rejects is a solver bug: say so, write nothing."""
+    fail(
+        "internal error: the solver found a solution that breaks rules it must keep "
+        "(please report this):\n" + "\n".join(str(v) for v in broken) + "\nnothing was written",
+        EXIT_REJECTED,
+    )
 
 
 # --- generate (issue 5) ---------------------------------------------------------

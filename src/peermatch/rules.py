@@ -1,4 +1,4 @@
-"""The hard rules, named once: :class:`Rule` and the typed :class:`Diagnosis`.
+"""The hard rules, named once: :class:`Rule`, the typed :class:`Diagnosis` and :class:`Violation`.
 
 Every layer speaks of a rule by the same :class:`Rule` member: the CP-SAT
 model's constraint families and their assumption literals, the pre-solve
@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-__all__ = ["Diagnosis", "Rule", "format_diagnoses"]
+__all__ = ["Diagnosis", "Rule", "Violation", "format_diagnoses"]
 
 
 class Rule(StrEnum):
@@ -96,6 +96,24 @@ class Diagnosis:
 
     def __str__(self) -> str:
         return f"[{self.rule}] {self.message}" if self.rule is not None else self.message
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One broken rule in a solution: the rule, the cohort, the people involved, and a message.
+
+    :func:`peermatch.violations` finds them; a :class:`~peermatch.solution.Result`
+    the checker rejected carries them.
+    """
+
+    rule: Rule
+    message: str
+    cohort: str | None = None
+    people: tuple[str, ...] = ()
+
+    def __str__(self) -> str:
+        where = f"cohort {self.cohort}: " if self.cohort else ""
+        return f"[{self.rule}] {where}{self.message}"
 
 
 def format_diagnoses(diagnoses: Iterable[Diagnosis]) -> str:

@@ -7,15 +7,25 @@ without a solver. A :class:`Result` wraps it with the solver's figures.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from enum import StrEnum
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from peermatch.rules import Diagnosis
+from peermatch.rules import Diagnosis, Violation
 from peermatch.schedule import SessionTime, Slot
 
-__all__ = ["Cohort", "Result", "Solution", "Status", "Unassigned"]
+__all__ = [
+    "Cohort",
+    "FacilitatorPressure",
+    "Result",
+    "SearchStatistics",
+    "Solution",
+    "Statistics",
+    "Status",
+    "Unassigned",
+]
 
 
 class Cohort(BaseModel):
@@ -60,6 +70,122 @@ class Status(StrEnum):
     INFEASIBLE = "infeasible"  #: proven that no solution exists
     UNKNOWN = "unknown"  #: no solution found within the limits
     INVALID = "invalid"  #: the input could not be modelled
+    #: a solution was found, but the independent checker rejected it (a solver bug)
+    REJECTED = "rejected"
+
+
+@dataclass(frozen=True)
+class SearchStatistics:
+    """What one neighbourhood search did (the LNS, or the repair before the whole model).
+
+    Attributes
+    ----------
+    iterations
+        Neighbourhoods solved.
+    improvements
+        Steps that lowered the cost (or the number of defects).
+    solver_time
+        Seconds charged to the search (deterministic time in deterministic mode).
+    final_neighbourhood
+        Cohorts per neighbourhood when it stopped.
+    first_complete_time
+        Seconds from the start to the first grouping with nobody left out and
+        every cohort led; ``None`` when none was reached.
+    """
+
+    iterations: int = 0
+    improvements: int = 0
+    solver_time: float = 0.0
+    final_neighbourhood: int = 0
+    first_complete_time: float | None = None
+
+    def as_dict(self, prefix: str = "") -> dict[str, Any]:
+        """Flat, summary.json form: ``lns_iterations``, ..., ``first_complete_time``."""
+        return {
+            f"{prefix}lns_iterations": self.iterations,
+            f"{prefix}lns_improvements": self.improvements,
+            f"{prefix}lns_solver_time": self.solver_time,
+            f"{prefix}lns_final_neighbourhood": self.final_neighbourhood,
+            f"{prefix}first_complete_time": self.first_complete_time,
+        }
+
+
+@dataclass(frozen=True)
+class FacilitatorPressure:
+    """How much the facilitators constrain a program.
+
+    ``binding`` is true when every seat is taken, when some people could share
+    a slot with enough others only where no facilitator is free, or when a
+    cohort has a single facilitator able to lead it.
+    """
+
+    capacity: int
+    seats_used: int
+    binding: bool
+    people_without_a_free_facilitator: int
+    cohorts_with_a_single_possible_facilitator: int
+
+    def as_dict(self) -> dict[str, Any]:
+        """Flat, summary.json form (``facilitator_capacity``, ``facilitators_binding``, ...)."""
+        return {
+            "facilitator_capacity": self.capacity,
+            "facilitator_seats_used": self.seats_used,
+            "facilitators_binding": self.binding,
+            "people_without_a_free_facilitator": self.people_without_a_free_facilitator,
+            "cohorts_with_a_single_possible_facilitator": (
+                self.cohorts_with_a_single_possible_facilitator
+            ),
+        }
+
+
+@dataclass(frozen=True)
+class Statistics:
+    """The solver's own figures for one solve; every field is ``None`` when it does not apply.
+
+    Attributes
+    ----------
+    cp_sat_status, cp_sat_wall_time, cp_sat_deterministic_time
+        The whole-program CP-SAT solve (small programs only).
+    lns
+        The neighbourhood search of a large program.
+    repair
+        The neighbourhood search that repaired an incomplete start before the
+        whole-program model.
+    facilitators
+        How binding the facilitators are (programs with facilitators, with a solution).
+    cohorts_without_facilitator, unplaced
+        Why a search ended without a solution: cohorts nobody could lead,
+        people left out.
+    rejected_by_violations
+        The first broken rules, when the checker rejected the solution.
+    """
+
+    cp_sat_status: str | None = None
+    cp_sat_wall_time: float | None = None
+    cp_sat_deterministic_time: float | None = None
+    lns: SearchStatistics | None = None
+    repair: SearchStatistics | None = None
+    facilitators: FacilitatorPressure | None = None
+    cohorts_without_facilitator: int | None = None
+    unplaced: int | None = None
+    rejected_by_violations: tuple[str, ...] | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        """Flat, sorted, JSON-ready form, as summary.json's ``stats`` (unset figures left out)."""
+        out: dict[str, Any] = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if value is None:
+                continue
+            if isinstance(value, SearchStatistics):
+                out.update(value.as_dict("repair_" if f.name == "repair" else ""))
+            elif isinstance(value, FacilitatorPressure):
+                out.update(value.as_dict())
+            elif isinstance(value, tuple):
+                out[f.name] = list(value)
+            else:
+                out[f.name] = value
+        return dict(sorted(out.items()))
 
 
 @dataclass(frozen=True)
@@ -83,6 +209,14 @@ class Result:
     diagnosis
         For an infeasible problem, the reasons in the organiser's terms
         (render them with :func:`peermatch.rules.format_diagnoses`).
+    first_solution_time
+        Seconds until the first complete solution.
+    seed, workers
+        The seed and the number of CP-SAT workers used.
+    stats
+        The solver's figures, see :class:`Statistics`.
+    violations
+        With status ``REJECTED``: the rules the rejected solution broke.
     """
 
     status: Status
@@ -95,7 +229,8 @@ class Result:
     first_solution_time: float | None = None
     seed: int = 0
     workers: int = 1
-    stats: dict[str, float | int | str] = field(default_factory=dict)
+    stats: Statistics = field(default_factory=Statistics)
+    violations: tuple[Violation, ...] = ()
 
     @property
     def feasible(self) -> bool:

@@ -12,13 +12,12 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from peermatch.graph import relationship_graph
 from peermatch.model import ProblemData
-from peermatch.rules import Rule
+from peermatch.rules import Rule, Violation
 from peermatch.schedule import attends, session_times
 from peermatch.solution import Cohort, Solution
 
@@ -26,20 +25,6 @@ __all__ = ["RULES", "Violation", "anchor_zone", "violations"]
 
 #: Every rule :func:`violations` can report, with what it means.
 RULES: dict[Rule, str] = {rule: rule.description for rule in Rule}
-
-
-@dataclass(frozen=True)
-class Violation:
-    """One broken rule: the :class:`~peermatch.rules.Rule`, the cohort, the people involved, and a message."""
-
-    rule: Rule
-    message: str
-    cohort: str | None = None
-    people: tuple[str, ...] = ()
-
-    def __str__(self) -> str:
-        where = f"cohort {self.cohort}: " if self.cohort else ""
-        return f"[{self.rule}] {where}{self.message}"
 
 
 def anchor_zone(problem: ProblemData, members: Sequence[str]) -> str:

@@ -27,7 +27,16 @@ from peermatch.model import (
     ScheduleRules,
 )
 from peermatch.schedule import Slot, session_times
-from peermatch.solution import Cohort, Result, Solution, Status, Unassigned
+from peermatch.solution import (
+    Cohort,
+    FacilitatorPressure,
+    Result,
+    SearchStatistics,
+    Solution,
+    Statistics,
+    Status,
+    Unassigned,
+)
 from peermatch.violations import violations
 
 EPOCH = "1800000000"
@@ -122,7 +131,11 @@ def sample(*, facilitators: bool = True, unassigned: bool = True) -> tuple[Probl
         first_solution_time=0.2,
         seed=7,
         workers=4,
-        stats={"branches": 42},
+        stats=Statistics(
+            cp_sat_status="FEASIBLE",
+            lns=SearchStatistics(iterations=42, improvements=3, solver_time=1.5),
+            facilitators=FacilitatorPressure(4, 3, False, 0, 1),
+        ),
     )
     return problem, result
 
@@ -264,7 +277,20 @@ def test_summary_json(tmp_path: Path) -> None:
     assert data["participants"] == 12
     assert data["metrics"] == METRICS
     assert data["calendar_mode"] == "series"
-    assert data["stats"] == {"branches": 42}
+    # The typed statistics keep summary.json's flat keys (unset figures left out).
+    assert data["stats"] == {
+        "cohorts_with_a_single_possible_facilitator": 1,
+        "cp_sat_status": "FEASIBLE",
+        "facilitator_capacity": 4,
+        "facilitator_seats_used": 3,
+        "facilitators_binding": False,
+        "lns_final_neighbourhood": 0,
+        "lns_improvements": 3,
+        "lns_iterations": 42,
+        "lns_solver_time": 1.5,
+        "first_complete_time": None,
+        "people_without_a_free_facilitator": 0,
+    }
     # The sample is not a sound solution (three-member cohorts, off-hours sessions...):
     # the count is what the independent checker finds.
     found = list(violations(problem, result.solution))

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+import pytest
+
 from peermatch.availability import parse_availability
 from peermatch.model import (
     CohortRules,
@@ -11,8 +15,8 @@ from peermatch.model import (
     ProgramConfig,
     ScheduleRules,
 )
-from peermatch.rules import Rule
-from peermatch.solution import Status
+from peermatch.rules import Rule, Violation
+from peermatch.solution import Solution, Status
 from peermatch.solvers.cpsat import solve
 from peermatch.violations import violations
 
@@ -75,3 +79,21 @@ def test_a_program_without_facilitators_is_not_reported_incomplete() -> None:
     assert result.solution is not None and all(
         c.facilitator_id is None for c in result.solution.cohorts
     )
+
+
+def test_a_solution_the_checker_rejects_is_reported_as_rejected(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Regression: a solution violations() rejected came back as UNKNOWN ("nothing
+    # found in time"). Simulate a solver bug by making the checker object.
+    import peermatch.solvers.cpsat.solving as solving
+
+    def objects(problem: ProblemData, solution: Solution) -> Iterator[Violation]:
+        yield Violation(Rule.SIZE, "a planted objection", solution.cohorts[0].id)
+
+    monkeypatch.setattr(solving, "violations", objects)
+    result = solve(_one_slot_program([]), time_limit=5, seed=0, workers=1)
+    assert result.status == Status.REJECTED and result.solution is None
+    assert [v.message for v in result.violations] == ["a planted objection"]
+    assert result.stats.rejected_by_violations is not None
+    assert "a planted objection" in result.stats.rejected_by_violations[0]

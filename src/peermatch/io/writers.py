@@ -212,7 +212,7 @@ def _summary(
         "placed": placed,
         "unassigned": len(solution.unassigned),
         "violations": sum(1 for _ in violations(problem, solution)),
-        "stats": dict(sorted(result.stats.items())),
+        "stats": result.stats.as_dict(),
         "metrics": metrics if metrics is not None else {},
     }
     try:

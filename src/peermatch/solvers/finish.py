@@ -24,7 +24,7 @@ import networkx as nx
 
 from peermatch.model import ScheduleRules
 from peermatch.schedule import SessionTime, Slot, session_times
-from peermatch.solution import Cohort, Solution, Unassigned
+from peermatch.solution import Cohort, FacilitatorPressure, Solution, Unassigned
 from peermatch.solvers.instance import FormationInstance, MeetingOption
 
 __all__ = [
@@ -293,15 +293,15 @@ def finish_solution(
 
 def facilitator_pressure(
     inst: FormationInstance, cohorts: Sequence[Sequence[int]]
-) -> dict[str, object]:
-    """How much the facilitators constrain this program, for summary.json.
+) -> FacilitatorPressure | None:
+    """How much the facilitators constrain this program (``None`` without facilitators).
 
     ``binding`` is true when every seat is taken, when some people could share
     a slot with enough others only where no facilitator is free, or when a
     cohort has a single facilitator able to lead it.
     """
     if not inst.problem.facilitators:
-        return {}
+        return None
     table = inst.table
     capacity = sum(inst.facilitator_capacity)
     with_any, with_fac = 0, 0
@@ -313,10 +313,10 @@ def facilitator_pressure(
     squeezed = [inst.ids[i] for i in range(inst.n) if with_any >> i & 1 and not with_fac >> i & 1]
     single = [k for k, members in enumerate(cohorts) if len(_free_facilitators(inst, members)) == 1]
     full = len(cohorts) >= capacity
-    return {
-        "facilitator_capacity": capacity,
-        "facilitator_seats_used": len(cohorts),
-        "facilitators_binding": bool(full or squeezed or single),
-        "people_without_a_free_facilitator": len(squeezed),
-        "cohorts_with_a_single_possible_facilitator": len(single),
-    }
+    return FacilitatorPressure(
+        capacity=capacity,
+        seats_used=len(cohorts),
+        binding=bool(full or squeezed or single),
+        people_without_a_free_facilitator=len(squeezed),
+        cohorts_with_a_single_possible_facilitator=len(single),
+    )

@@ -25,6 +25,7 @@ from collections.abc import Callable, Sequence
 
 from ortools.sat.python import cp_model
 
+from peermatch.solution import SearchStatistics
 from peermatch.solvers.cpsat import interrupt
 from peermatch.solvers.cpsat.model import FormationModel
 from peermatch.solvers.finish import assign_facilitators, stagger
@@ -160,7 +161,7 @@ def improve(
     start: float,
     bound: float | None = None,
     until_complete: bool = False,
-) -> tuple[list[list[int]], list[int | None] | None, list[int], dict[str, object]]:
+) -> tuple[list[list[int]], list[int | None] | None, list[int], SearchStatistics]:
     """Improve a grouping by re-solving a few cohorts at a time.
 
     The start may be incomplete: people left out and cohorts without a
@@ -271,11 +272,11 @@ def improve(
             complete_at = time.monotonic() - start
         if progress and better:
             progress(Progress(time.monotonic() - start, float(cost), bound))
-    stats: dict[str, object] = {
-        "lns_iterations": iterations,
-        "lns_improvements": accepted,
-        "lns_solver_time": round(spent, 3),
-        "lns_final_neighbourhood": size,
-        "first_complete_time": complete_at,
-    }
+    stats = SearchStatistics(
+        iterations=iterations,
+        improvements=accepted,
+        solver_time=round(spent, 3),
+        final_neighbourhood=size,
+        first_complete_time=complete_at,
+    )
     return current, facs, left, stats

@@ -18,7 +18,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from ortools.sat.python import cp_model
@@ -26,7 +26,7 @@ from ortools.sat.python import cp_model
 from peermatch.compat import slot_table
 from peermatch.model import ProblemData
 from peermatch.rules import Diagnosis, Rule
-from peermatch.solution import Result, Solution, Status
+from peermatch.solution import Result, SearchStatistics, Solution, Statistics, Status
 from peermatch.solvers.cpsat import interrupt
 from peermatch.solvers.cpsat.model import FormationModel
 from peermatch.solvers.finish import assign_facilitators, facilitator_pressure, finish_solution
@@ -222,8 +222,8 @@ def solve(
         facs: Sequence[int | None] | None,
         unplaced: Sequence[int],
         optimal: bool,
-        stats: dict[str, Any],
-        first: Any,
+        stats: Statistics,
+        first: float | None,
     ) -> Result:
         return _finish(
             inst,
@@ -240,7 +240,7 @@ def solve(
 
     def neighbourhood_search(
         budget: float, until_complete: bool
-    ) -> tuple[list[list[int]], list[int | None] | None, list[int], dict[str, object]]:
+    ) -> tuple[list[list[int]], list[int | None] | None, list[int], SearchStatistics]:
         from peermatch.solvers.cpsat.lns import improve
 
         return improve(
@@ -259,22 +259,19 @@ def solve(
         )
 
     if inst.n > LNS_THRESHOLD:
-        cohorts, facs, unplaced, stats = neighbourhood_search(remaining, until_complete=False)
-        return finish(cohorts, facs, unplaced, False, stats, stats.get("first_complete_time"))
+        cohorts, facs, unplaced, lns = neighbourhood_search(remaining, until_complete=False)
+        return finish(cohorts, facs, unplaced, False, Statistics(lns=lns), lns.first_complete_time)
 
     start_cohorts, start_facs = [list(c) for c in greedy.cohorts], fac_hint
-    repair_stats: dict[str, object] = {}
+    repair: SearchStatistics | None = None
     if not greedy_ok and greedy.cohorts:
         # Repair the incomplete start on neighbourhoods first: the whole model with a
         # partial hint may spend its whole budget looking for a first solution.
-        cohorts, facs, unplaced, repair_stats = neighbourhood_search(
-            remaining / 3, until_complete=True
-        )
-        spent = float(repair_stats.get("lns_solver_time", 0.0))  # type: ignore[arg-type]
-        remaining = max(0.5, remaining - spent)
+        cohorts, facs, unplaced, repair = neighbourhood_search(remaining / 3, until_complete=True)
+        remaining = max(0.5, remaining - repair.solver_time)
         if not unplaced and (facs is None or None not in facs):
             start_cohorts, start_facs = cohorts, facs
-            greedy_ok, greedy_time = True, float(repair_stats["first_complete_time"] or 0.0)  # type: ignore[arg-type]
+            greedy_ok, greedy_time = True, float(repair.first_complete_time or 0.0)
     fm = FormationModel(inst, inst.max_cohorts, allow_unassigned=allow_unassigned)
     if start_cohorts:
         fm.add_hint(start_cohorts, start_facs)
@@ -284,12 +281,12 @@ def solve(
     code = interrupt.run(solver, fm.model, tracker)
     if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         bound = max(solver.best_objective_bound, bound or 0.0)
-    stats = {
-        **{f"repair_{k}": v for k, v in repair_stats.items()},
-        "cp_sat_status": solver.status_name(code),
-        "cp_sat_wall_time": solver.wall_time,
-        "cp_sat_deterministic_time": solver.deterministic_time,
-    }
+    stats = Statistics(
+        cp_sat_status=solver.status_name(code),
+        cp_sat_wall_time=solver.wall_time,
+        cp_sat_deterministic_time=solver.deterministic_time,
+        repair=repair,
+    )
     if tracker.best is not None:
         cohorts, facs, unplaced = tracker.best
         return finish(
@@ -333,7 +330,7 @@ def _finish(
     bound: float | None,
     optimal: bool,
     *,
-    stats: dict[str, object],
+    stats: Statistics,
     first: float | None,
     allow_unassigned: bool,
 ) -> Result:
@@ -344,9 +341,9 @@ def _finish(
         facs = None  # the model's "no facilitator" is then no one missing
     if facs is not None and any(f is None for f in facs):
         if not allow_unassigned:
+            leaderless = sum(f is None for f in facs)
             return result(
-                Status.UNKNOWN,
-                stats={**stats, "cohorts_without_facilitator": sum(f is None for f in facs)},
+                Status.UNKNOWN, stats=replace(stats, cohorts_without_facilitator=leaderless)
             )
         # A cohort nobody can lead is dissolved: its members are left out, with the reason.
         for members, f in zip(cohorts, facs, strict=True):
@@ -361,15 +358,18 @@ def _finish(
         keep = [k for k, f in enumerate(facs) if f is not None]
         cohorts, facs = [cohorts[k] for k in keep], [facs[k] for k in keep]
     if unplaced and not allow_unassigned:
-        return result(Status.UNKNOWN, stats={**stats, "unplaced": len(unplaced)})
+        return result(Status.UNKNOWN, stats=replace(stats, unplaced=len(unplaced)))
     solution: Solution = finish_solution(inst, cohorts, unplaced, facs, reasons)
-    stats = {**stats, **facilitator_pressure(inst, cohorts)}
+    stats = replace(stats, facilitators=facilitator_pressure(inst, cohorts))
     # The last word belongs to the independent checker: a solution it rejects
     # (say, slots that cannot be staggered for a facilitator) is no solution.
-    broken = list(violations(inst.problem, solution))
+    broken = tuple(violations(inst.problem, solution))
     if broken:
+        rejected = tuple(str(v) for v in broken[:10])
         return result(
-            Status.UNKNOWN, stats={**stats, "rejected_by_violations": [str(v) for v in broken[:10]]}
+            Status.REJECTED,
+            stats=replace(stats, rejected_by_violations=rejected),
+            violations=broken,
         )
     objective = float(inst.cost(cohorts, len(unplaced)))
     if bound is not None:
