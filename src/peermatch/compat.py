@@ -28,7 +28,7 @@ from peermatch.availability import Window, merge_windows
 from peermatch.model import Facilitator, Participant, ProblemData, ScheduleRules
 from peermatch.schedule import Slot, candidate_slots, series_dates
 
-__all__ = ["SlotClass", "SlotTable", "mask_members", "slot_table"]
+__all__ = ["SlotClass", "SlotTable", "mask_members", "positions_mask", "slot_table"]
 
 
 @dataclass(frozen=True)
@@ -192,6 +192,13 @@ def _coverage(windows: tuple[Window, ...]) -> np.ndarray:
     for w in merge_windows(windows):
         covered[w.day * 1440 + w.start : w.day * 1440 + w.end] = 1
     return np.concatenate([[0], np.cumsum(covered)])
+
+
+def positions_mask(positions: Sequence[int], size: int) -> int:
+    """The bitmask with the bits at ``positions`` (all below ``size``) set, in O(size) C time."""
+    flags = np.zeros(size, dtype=bool)
+    flags[np.asarray(positions, dtype=np.int64)] = True
+    return _bits_to_int(flags)
 
 
 def _bits_to_int(flags: np.ndarray) -> int:

@@ -141,3 +141,35 @@ def test_reason_names_the_blocking_rule() -> None:
     late = (*crowd[:6], crowd[6].model_copy(update={"level": 4}))
     inst = build_instance(ProblemData(participants=late, config=_config()))
     assert "level gap" in unassigned_reason(inst, 6, [[0, 1, 2], [3, 4, 5]])
+
+
+def test_matching_by_augmenting_paths_places_as_many_as_the_flow() -> None:
+    # Regression (issue 11): the max-flow graph had an edge per cohort and free facilitator
+    # (742 MB and 23 s at n = 10,000); large programs now match over candidate lists.
+    import random
+
+    from peermatch.solvers import finish
+
+    rnd = random.Random(5)
+    for _ in range(30):
+        hosts = tuple(
+            Facilitator(
+                id=f"f{j}",
+                name="F",
+                email=f"f{j}@x.org",
+                organisation=f"O{rnd.randrange(12)}",
+                max_cohorts=rnd.randint(0, 2),
+            )
+            for j in range(rnd.randint(1, 6))
+        )
+        problem = ProblemData(participants=_people(12), facilitators=hosts, config=_config())
+        inst = build_instance(problem)
+        cohorts = [rnd.sample(range(12), rnd.randint(1, 3)) for _ in range(rnd.randint(1, 8))]
+        by_flow = finish._flow(inst, cohorts)
+        by_paths = finish._match(inst, cohorts)
+        assert sum(f is not None for f in by_paths) == sum(f is not None for f in by_flow)
+        for members, f in zip(cohorts, by_paths, strict=True):
+            if f is not None:
+                assert f in finish._free_facilitators(inst, members)
+        for j, host in enumerate(hosts):
+            assert by_paths.count(j) <= host.max_cohorts

@@ -161,3 +161,32 @@ def test_cohort_counts_respect_sizes(n: int) -> None:
     assert inst.min_size_deviation() == min(
         (abs(n - 8 * k) for k in inst.cohort_counts()), default=0
     )
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(planted_problems(), st.randoms(use_true_random=False))
+def test_restrict_equals_the_definition(case: tuple, rnd: random.Random) -> None:  # type: ignore[type-arg]
+    # Regression (issue 11): restrict() remapped every option's mask bit by bit over all n
+    # people and scanned every link, per part; it now reads the people's own lists.
+    problem, _ = case
+    inst = build_instance(problem)
+    people = rnd.sample(range(inst.n), rnd.randint(1, inst.n))
+    sub = inst.restrict(people)
+    new = {old: k for k, old in enumerate(people)}
+    want_options = []
+    for o in inst.options:
+        m = sum(1 << k for old, k in new.items() if o.mask >> old & 1)
+        if m and (o.zone, m, o.facilitator_mask) not in want_options:
+            want_options.append((o.zone, m, o.facilitator_mask))
+    assert [(o.zone, o.mask, o.facilitator_mask) for o in sub.options] == want_options
+    assert sub.conflicts == tuple(
+        sorted(
+            (min(new[i], new[j]), max(new[i], new[j]))
+            for i, j in inst.conflicts
+            if i in new and j in new
+        )
+    )
+    assert sub.facilitator_conflicts == tuple(
+        frozenset(new[i] for i in bad if i in new) for bad in inst.facilitator_conflicts
+    )
+    assert sub.ids == tuple(inst.ids[i] for i in people)

@@ -22,6 +22,7 @@ from collections.abc import Sequence
 
 import networkx as nx
 
+from peermatch.compat import mask_members
 from peermatch.model import ScheduleRules
 from peermatch.schedule import SessionTime, Slot, session_times
 from peermatch.solution import Cohort, FacilitatorPressure, Solution, Unassigned
@@ -101,21 +102,86 @@ def _free_facilitators(inst: FormationInstance, members: Sequence[int]) -> list[
     for o in _covering(inst, members):
         allowed |= o.facilitator_mask
     taken = set(members)
-    return [
-        j
-        for j in range(len(inst.facilitator_capacity))
-        if allowed >> j & 1 and not inst.facilitator_conflicts[j] & taken
-    ]
+    # Only the facilitators the options allow are looked at (not every facilitator per cohort).
+    return [j for j in mask_members(allowed).tolist() if not inst.facilitator_conflicts[j] & taken]
 
 
 def _overlap(a: Sequence[SessionTime], b: Sequence[SessionTime]) -> bool:
     return any(x.start < y.end and y.start < x.end for x in a for y in b)
 
 
+#: Up to this many cohorts x facilitators, the facilitators are matched by networkx's max flow
+#: (the historical choice, kept so small programs give the same cohorts); above, by
+#: augmenting paths over bitmasks, which never builds the cohort-by-facilitator graph.
+FLOW_LIMIT = 20_000
+
+
 def assign_facilitators(
     inst: FormationInstance, cohorts: Sequence[Sequence[int]]
 ) -> list[int | None]:
-    """A capacity-respecting facilitator for each cohort by max flow (None where impossible)."""
+    """A capacity-respecting facilitator for each cohort, as many as possible (None where impossible)."""
+    if len(cohorts) * len(inst.facilitator_capacity) > FLOW_LIMIT:
+        chosen = _match(inst, cohorts)
+    else:
+        chosen = _flow(inst, cohorts)
+    # The matching knows capacities, not clocks: a cohort its facilitator cannot fit in is left leaderless.
+    return drop_clashes(inst, cohorts, chosen)
+
+
+def _match(inst: FormationInstance, cohorts: Sequence[Sequence[int]]) -> list[int | None]:
+    """A maximum capacitated matching: greedy first, then one augmenting path per cohort left."""
+    cands = [_free_facilitators(inst, members) for members in cohorts]
+    left = list(inst.facilitator_capacity)
+    chosen: list[int | None] = [None] * len(cohorts)
+    led: list[list[int]] = [[] for _ in left]
+    for k, fs in enumerate(cands):
+        j = next((j for j in fs if left[j] > 0), None)
+        if j is not None:
+            chosen[k], left[j] = j, left[j] - 1
+            led[j].append(k)
+    for k in range(len(cohorts)):
+        if chosen[k] is None:
+            _augment(k, cands, left, chosen, led)
+    return chosen
+
+
+def _augment(
+    root: int,
+    cands: list[list[int]],
+    left: list[int],
+    chosen: list[int | None],
+    led: list[list[int]],
+) -> None:
+    """Breadth-first search for a chain of reassignments that frees a seat for cohort ``root``."""
+    came: dict[int, int] = {}  # facilitator -> cohort that reached it
+    parent: dict[int, int] = {
+        root: -1
+    }  # cohort -> facilitator it gives up for its child (-1: root)
+    queue = [root]
+    for k in queue:
+        for j in cands[k]:
+            if j in came:
+                continue
+            came[j] = k
+            if left[j] > 0:
+                left[j] -= 1
+                while True:  # walk back: each cohort on the path takes the facilitator after it
+                    k = came[j]
+                    old = chosen[k]
+                    chosen[k] = j
+                    led[j].append(k)
+                    if old is None:
+                        return
+                    led[old].remove(k)
+                    j = old
+            for other in led[j]:
+                if other not in parent:
+                    parent[other] = j
+                    queue.append(other)
+
+
+def _flow(inst: FormationInstance, cohorts: Sequence[Sequence[int]]) -> list[int | None]:
+    """The capacity-respecting facilitators by networkx's max flow."""
     flow = nx.DiGraph()
     for k, members in enumerate(cohorts):
         flow.add_edge("s", ("c", k), capacity=1)
@@ -132,8 +198,7 @@ def assign_facilitators(
         for node, amount in sorted(result.get(("c", k), {}).items()):
             if amount > 0.5:
                 chosen[k] = node[1]
-    # The flow knows capacities, not clocks: a cohort its facilitator cannot fit in is left leaderless.
-    return drop_clashes(inst, cohorts, chosen)
+    return chosen
 
 
 def _backtrack(

@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import cached_property
 
-from peermatch.compat import SlotTable, mask_members, slot_table
+from peermatch.compat import SlotTable, mask_members, positions_mask, slot_table
 from peermatch.graph import relationship_graph
 from peermatch.model import ProblemData
 from peermatch.schedule import SessionTime, Slot, session_times
@@ -112,6 +112,15 @@ class FormationInstance:
         return tuple(frozenset(s) for s in out)
 
     @cached_property
+    def facilitators_in_conflict(self) -> tuple[tuple[int, ...], ...]:
+        """For each person, the facilitators who may not lead them (the inverse of facilitator_conflicts)."""
+        out: list[list[int]] = [[] for _ in range(self.n)]
+        for j, bad in enumerate(self.facilitator_conflicts):
+            for i in sorted(bad):
+                out[i].append(j)
+        return tuple(tuple(o) for o in out)
+
+    @cached_property
     def options_of(self) -> tuple[tuple[int, ...], ...]:
         """For each person, the indices of the options that admit them."""
         out: list[list[int]] = [[] for _ in range(self.n)]
@@ -190,29 +199,35 @@ class FormationInstance:
         if capacity is None:
             capacity = self.facilitator_capacity
         new = {old: k for k, old in enumerate(people)}
-
-        def remap(mask: int) -> int:
-            out = 0
-            for old, k in new.items():
-                if mask >> old & 1:
-                    out |= 1 << k
-            return out
-
+        # Everything is gathered from the people's own lists (options, conflicts), never by
+        # scanning every option's mask or every link: the cost is linear in the part, which
+        # matters when a large program is built and searched part by part.
+        rows: dict[int, list[int]] = defaultdict(list)
+        led_by: list[list[int]] = [[] for _ in self.facilitator_conflicts]
+        conflicts = []
+        for k, old in enumerate(people):
+            for c in self.options_of[old]:
+                rows[c].append(k)
+            for j in self.facilitators_in_conflict[old]:
+                led_by[j].append(k)
+            conflicts += [(k, new[o]) for o in self.conflict_sets[old] if new.get(o, -1) >= k]
         options = []
         seen = set()
-        for o in self.options:
-            m = remap(o.mask)
-            if m and (o.zone, m, o.facilitator_mask) not in seen:
+        for index, o in enumerate(self.options):
+            if index not in rows:
+                continue
+            m = positions_mask(rows[index], len(people))
+            if (o.zone, m, o.facilitator_mask) not in seen:
                 seen.add((o.zone, m, o.facilitator_mask))
                 options.append(MeetingOption(o.zone, m, o.facilitator_mask, o.slots))
         value_of = tuple(tuple(values[i] for i in people) for values in self.value_of)
-        counts = []
+        counts: list[tuple[int, ...]] = []
         for values, full in zip(value_of, self.value_counts, strict=True):
-            c = [0] * len(full)
+            tally = [0] * len(full)
             for v in values:
                 if v is not None:
-                    c[v] += 1
-            counts.append(tuple(c))
+                    tally[v] += 1
+            counts.append(tuple(tally))
         return replace(
             self,
             n=len(people),
@@ -220,21 +235,13 @@ class FormationInstance:
             levels=tuple(self.levels[i] for i in people),
             org_of=tuple(self.org_of[i] for i in people),
             tz_of=tuple(self.tz_of[i] for i in people),
-            conflicts=tuple(
-                sorted(
-                    (min(new[i], new[j]), max(new[i], new[j]))
-                    for i, j in self.conflicts
-                    if i in new and j in new
-                )
-            ),
+            conflicts=tuple(sorted(conflicts)),
             options=tuple(options),
             similarity=tuple(tuple(values[i] for i in people) for values in self.similarity),
             value_of=value_of,
             value_counts=tuple(counts),
             facilitator_capacity=tuple(capacity),
-            facilitator_conflicts=tuple(
-                frozenset(new[i] for i in bad if i in new) for bad in self.facilitator_conflicts
-            ),
+            facilitator_conflicts=tuple(frozenset(ks) for ks in led_by),
         )
 
     def cost(self, cohorts: Sequence[Sequence[int]], unassigned: int = 0) -> int:
