@@ -408,3 +408,12 @@ def _register_mdgp() -> None:
 
 
 _register_mdgp()
+
+
+def _register_report() -> None:
+    from peermatch.cli_report import report
+
+    main.add_command(report)
+
+
+_register_report()

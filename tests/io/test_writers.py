@@ -174,6 +174,8 @@ def test_files_and_layout(tmp_path: Path) -> None:
         "unassigned.csv",
         "sessions.csv",
         "summary.json",
+        "run.json",
+        "report.html",
         "calendars/C2.ics",
         "calendars/C3.ics",
         "calendars/C10.ics",

@@ -11,7 +11,7 @@ if anything fails the old output is put back and the temporary folder removed.
 
 Layout::
 
-    cohorts.csv  unassigned.csv  sessions.csv  summary.json
+    cohorts.csv  unassigned.csv  sessions.csv  summary.json  run.json  report.html
     calendars/<cohort>.ics
     calendars/facilitators/<facilitator>.ics     (only when facilitators lead cohorts)
 
@@ -311,7 +311,16 @@ def render_outputs(
         files[f"calendars/facilitators/{fstems[fid]}.ics"] = calendar_bytes(
             facilitator_calendar(problem, fid, cohorts, mode, stamp=when)
         )
+    _add_report(files, problem, solution)
     return dict(sorted(files.items()))
+
+
+def _add_report(files: dict[str, bytes], problem: ProblemData, solution: Solution) -> None:
+    """Add run.json and report.html; last, because the report is rendered from the other files."""
+    from peermatch.report import REPORT_FILE, RUN_FILE, report_from_files, run_json
+
+    files[RUN_FILE] = run_json(problem, solution)
+    files[REPORT_FILE] = report_from_files(files)
 
 
 # -- writing ------------------------------------------------------------------------------------

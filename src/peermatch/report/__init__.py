@@ -1,0 +1,30 @@
+"""report.html: an output folder as one page for people who do not read CSV.
+
+The page is rendered from the folder's own files (``run.json``,
+``summary.json`` and ``changes.csv``; see :mod:`peermatch.report.folder`), so
+``peermatch report OUT_DIR`` can rewrite it at any time. jinja2 and matplotlib
+are imported only when a report is rendered.
+"""
+
+from peermatch.report.folder import (
+    REPORT_FILE,
+    RUN_FILE,
+    FolderError,
+    RunFolder,
+    read_folder,
+    run_json,
+)
+from peermatch.report.html import failure_report, render_report, report_from_files, write_report
+
+__all__ = [
+    "REPORT_FILE",
+    "RUN_FILE",
+    "FolderError",
+    "RunFolder",
+    "failure_report",
+    "read_folder",
+    "render_report",
+    "report_from_files",
+    "run_json",
+    "write_report",
+]
