@@ -19,7 +19,8 @@ from peermatch.model import ProblemData
 from peermatch.presolve import level_name
 from peermatch.report.folder import RunFolder
 from peermatch.solution import Cohort
-from peermatch.violations import RULES, Violation, violations
+from peermatch.rules import Rule
+from peermatch.violations import Violation, violations
 
 __all__ = ["CohortCard", "Member", "ReportContext", "RuleCheck", "build_context", "rule_title"]
 
@@ -108,7 +109,7 @@ class ReportContext:
     notes: list[str] = field(default_factory=list)
 
 
-def _meaning(problem: ProblemData, rule: str) -> str:
+def _meaning(problem: ProblemData, rule: Rule) -> str:
     c = problem.config.cohort
     s = problem.config.schedule
     text = {
@@ -124,7 +125,7 @@ def _meaning(problem: ProblemData, rule: str) -> str:
         "schedule": f"{s.sessions} sessions of {s.duration_minutes} minutes, every "
         f"{s.cadence_weeks} weeks from {s.start_date:%d %B %Y}, at one weekly time",
     }.get(str(rule))
-    return text or RULES[rule]
+    return text or rule.description
 
 
 def _rule_checks(problem: ProblemData, found: Sequence[Violation]) -> list[RuleCheck]:
@@ -134,7 +135,7 @@ def _rule_checks(problem: ProblemData, found: Sequence[Violation]) -> list[RuleC
         by_rule[str(v.rule)].append(where + v.message)
     return [
         RuleCheck(str(r), rule_title(r), _meaning(problem, r), tuple(by_rule.get(str(r), ())))
-        for r in RULES
+        for r in Rule
     ]
 
 
