@@ -411,9 +411,10 @@ _register_mdgp()
 
 
 def _register_report() -> None:
-    from peermatch.cli_report import report
+    from peermatch.cli_report import explain, report
 
     main.add_command(report)
+    main.add_command(explain)
 
 
 _register_report()

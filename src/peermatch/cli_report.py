@@ -15,7 +15,7 @@ import click
 
 from peermatch.cli import EXIT_INVALID, fail
 
-__all__ = ["report"]
+__all__ = ["explain", "report"]
 
 _folder = click.Path(exists=True, file_okay=False, path_type=Path)
 
@@ -36,3 +36,41 @@ def report(out_dir: Path) -> None:
     except OSError as exc:
         fail(f"{out_dir}: could not write report.html: {exc}", EXIT_INVALID)
     click.echo(f"wrote {path}")
+
+
+@click.command()
+@click.argument("out_dir", type=_folder)
+@click.argument("participant_id")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (schema version 1) for tools.")
+def explain(out_dir: Path, participant_id: str, as_json: bool) -> None:
+    """Say why PARTICIPANT_ID is in their cohort, and what keeps them out of each other one.
+
+    For every other cohort: the rule that keeps them out (naming the other
+    person or the organisation), or what moving them there would cost.
+    Exit 0 done; 1 unknown participant or not a peermatch output folder.
+    """
+    import json
+
+    from peermatch.explain import UnknownParticipant, render_text
+    from peermatch.explain import explain as explain_participant
+    from peermatch.report import FolderError, read_folder
+
+    try:
+        folder = read_folder(out_dir)
+    except FolderError as exc:
+        fail(f"{out_dir}: {exc}", EXIT_INVALID)
+    if folder.solution is None:
+        fail(f"{out_dir}: the run found no cohorts; there is nothing to explain", EXIT_INVALID)
+    try:
+        found = explain_participant(folder.problem, folder.solution, participant_id)
+    except UnknownParticipant:
+        fail(
+            f"{out_dir}: '{participant_id}' is not a participant of this run "
+            f"({len(folder.problem.participants)} participants, ids like "
+            f"{folder.problem.participants[0].id})",
+            EXIT_INVALID,
+        )
+    if as_json:
+        click.echo(json.dumps(found.as_json(), indent=2, ensure_ascii=False))
+    else:
+        click.echo(render_text(found))

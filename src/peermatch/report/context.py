@@ -18,8 +18,8 @@ from peermatch.io.ical import natural_key
 from peermatch.model import ProblemData
 from peermatch.presolve import level_name
 from peermatch.report.folder import RunFolder
-from peermatch.solution import Cohort
 from peermatch.rules import Rule
+from peermatch.solution import Cohort
 from peermatch.violations import Violation, violations
 
 __all__ = ["CohortCard", "Member", "ReportContext", "RuleCheck", "build_context", "rule_title"]
