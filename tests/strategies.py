@@ -445,3 +445,247 @@ def planted_problems(
         )
     )
     return problem, planted
+
+
+# --- Reader fuzzing (issue 10): hostile bytes, headers, cells and TOML --------------------
+# Used by tests/io/test_fuzz_readers.py.
+
+import csv as _csv  # noqa: E402
+import io as _io  # noqa: E402
+
+#: Header names a reader knows (with aliases), plus near misses and junk.
+HEADER_WORDS = (
+    "id", "name", "email", "organisation", "level", "industry", "function", "manager_id",
+    "timezone", "availability", "person_a", "person_b", "relation", "cohort_id",
+    "participant_id", "max_cohorts", "E-Mail", "Organization", "tz", "grade", "ID", "",
+    " ", "id ", "Name", "emial", "level_", "availabilities", "cohort",
+)  # fmt: skip
+
+#: Bytes that break CSV files in interesting ways.
+_NASTY = (
+    b",", b'"', b'""', b"\n", b"\r", b"\r\n", b";", b"\t", b"\x00", b"\xff", b"\xfe",
+    b"\xef\xbb\xbf", b"\xc3", b"\x81", b" ", b"=", b"-", b"\\", b"\x85", "\u2028".encode(), "é".encode(), "😀".encode(),
+)  # fmt: skip
+
+#: Level cells: integers, titles, and junk.
+level_texts = st.one_of(
+    st.integers(-5, 30).map(str),
+    st.sampled_from(["Manager", "manager", "Senior Manager", "VP", "Director", "0", "+3", "1.5",
+                     "٣", "1e3", "", "Grand Poobah", "2 ", "II", "-0", "99999999999999999999"]),
+    st.text(max_size=12),
+)  # fmt: skip
+
+#: Availability cells: near-valid syntax and junk.
+availability_fuzz = st.one_of(
+    availability_texts(),
+    st.lists(
+        st.sampled_from(["Mon", "Tue", "Sun", "Mon-Fri", "Fri-Mon", "mon,wed", "Xyz", "9", "09:00",
+                         "17:00", "24:00", "25:00", "-", "–", " ", ";", "|", "9-5", "00:00",
+                         "12:60", "9:5", "Mon 9-", "Mon -17", "\n", ",", "Monday"]),
+        max_size=8,
+    ).map("".join),
+    st.text(max_size=30),
+)  # fmt: skip
+
+_any_cell = st.one_of(
+    st.text(max_size=15),
+    st.sampled_from(["", "p0", "p1", "f0", "Europe/London", "Mars/Olympus", "UTC", "1", "x@y.org"]),
+    level_texts,
+    availability_fuzz,
+)
+
+
+def csv_bytes(rows: list[list[str]]) -> bytes:
+    """Rows as a properly quoted UTF-8 CSV file."""
+    buffer = _io.StringIO(newline="")
+    _csv.writer(buffer, lineterminator="\n").writerows(rows)
+    return buffer.getvalue().encode("utf-8")
+
+
+@st.composite
+def mutated_bytes(draw: st.DrawFn, seed: bytes) -> bytes:
+    """``seed`` with a few random edits: bytes flipped, nasty bytes inserted, slices cut or doubled."""
+    data = bytearray(seed)
+    for _ in range(draw(st.integers(1, 6))):
+        kind = draw(st.sampled_from(["flip", "insert", "delete", "duplicate", "truncate"]))
+        at = draw(st.integers(0, len(data)))
+        if kind == "flip" and at < len(data):
+            data[at] = draw(st.integers(0, 255))
+        elif kind == "insert":
+            data[at:at] = draw(st.sampled_from(_NASTY) | st.binary(min_size=1, max_size=4))
+        elif kind == "delete":
+            del data[at : at + draw(st.integers(1, 12))]
+        elif kind == "duplicate":
+            data[at:at] = data[at : at + draw(st.integers(1, 40))]
+        elif kind == "truncate":
+            del data[at:]
+    return bytes(data)
+
+
+@st.composite
+def random_tables(draw: st.DrawFn, words: tuple[str, ...] = HEADER_WORDS) -> list[list[str]]:
+    """A header of known, aliased and junk names, and rows of random (sometimes ragged) cells."""
+    header = draw(st.lists(st.sampled_from(words) | st.text(max_size=8), min_size=1, max_size=9))
+    rows = [header]
+    for _ in range(draw(st.integers(0, 5))):
+        width = len(header) + draw(st.sampled_from([0, 0, 0, 0, -1, 1]))
+        rows.append(draw(st.lists(_any_cell, min_size=max(width, 0), max_size=max(width, 0))))
+    return rows
+
+
+#: TOML keys: every known table and key, plus near misses.
+_TOML_TABLES = ("program", "cohort", "diversity", "similarity", "schedule", "solver", "calendar",
+                "cohorts", "Cohort", "x")  # fmt: skip
+_TOML_KEYS = (
+    "min_size", "max_size", "target_size", "max_per_organisation", "max_level_gap", "levels",
+    "industry", "function", "language", "attributes", "start_date", "cadence_weeks", "sessions",
+    "duration_minutes", "timezone", "default_availability", "blackout_dates", "topics",
+    "slot_minutes", "time_limit_seconds", "seed", "workers", "mode", "name", "id", "x",
+)  # fmt: skip
+
+
+class _Raw(str):
+    """A TOML literal written as is (dates, times)."""
+
+
+_toml_scalar = st.one_of(
+    st.integers(-3, 40),
+    st.integers(),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.booleans(),
+    st.text(max_size=12),
+    st.sampled_from(["2027-01-11", "2027-02-30", "2027-12-20..2028-01-03", "2028-01-03..2027-12-20",
+                     "Mon-Fri 09:00-17:00", "Europe/Paris", "Nowhere/Land", "series", "expanded",
+                     "Manager", "1979-05-27T07:32:00Z", "07:32:00"]),
+    st.dates().map(lambda d: _Raw(d.isoformat())),
+    st.just(_Raw("1979-05-27T07:32:00")),
+    st.just(_Raw("07:32:00")),
+)  # fmt: skip
+
+
+def _toml_value(value: object) -> str:
+    if isinstance(value, _Raw):
+        return str(value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        if value != value:
+            return "nan"
+        if value in (float("inf"), float("-inf")):
+            return "inf" if value > 0 else "-inf"
+        return repr(value)
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{_toml_key(k)} = {_toml_value(v)}" for k, v in value.items()) + "}"
+    text = str(value)
+    escaped = "".join(c if c.isprintable() and c not in '"\\' else f"\\u{ord(c):04x}" for c in text)
+    return f'"{escaped}"'
+
+
+def _toml_key(key: str) -> str:
+    return (
+        key
+        if key and all(c.isalnum() or c in "_-" for c in key) and key.isascii()
+        else _toml_value(key)
+    )
+
+
+@st.composite
+def toml_documents(draw: st.DrawFn) -> str:
+    """program.toml texts: known and unknown tables and keys, values of every TOML type."""
+    values = st.recursive(
+        _toml_scalar,
+        lambda inner: (
+            st.lists(inner, max_size=4)
+            | st.dictionaries(st.sampled_from(_TOML_KEYS), inner, max_size=3)
+        ),
+        max_leaves=6,
+    )
+    lines = []
+    top = draw(st.dictionaries(st.sampled_from(_TOML_KEYS), values, max_size=2))
+    lines += [f"{_toml_key(k)} = {_toml_value(v)}" for k, v in top.items()]
+    tables = draw(
+        st.dictionaries(
+            st.sampled_from(_TOML_TABLES),
+            st.dictionaries(st.sampled_from(_TOML_KEYS) | st.text(max_size=5), values, max_size=5),
+            max_size=5,
+        )
+    )
+    for table, keys in tables.items():
+        lines.append(f"[{_toml_key(table)}]")
+        lines += [f"{_toml_key(k)} = {_toml_value(v)}" for k, v in keys.items()]
+    return "\n".join(lines) + "\n"
+
+
+def _date_literal(day: object) -> str:
+    return _Raw(str(day))
+
+
+def _mostly(
+    valid: st.SearchStrategy[object], edge: st.SearchStrategy[object]
+) -> st.SearchStrategy[object]:
+    """Usually ``valid``, now and then ``edge`` (so that most documents get past validation)."""
+    return st.one_of(valid, valid, valid, edge)
+
+
+@st.composite
+def program_tomls(draw: st.DrawFn) -> str:
+    """Mostly valid program.toml texts, with values at and beyond their limits now and then."""
+    # The calendar's ends too: a series that starts there runs out of dates.
+    ends = [(1, 1, 1), (1899, 12, 31), (3000, 1, 1), (9990, 6, 1), (9999, 12, 1), (9999, 12, 31)]
+    days = _mostly(
+        st.dates(min_value=_dt.date(2020, 1, 1), max_value=_dt.date(2040, 12, 31)),
+        st.sampled_from([_dt.date(*d) for d in ends]) | st.dates(),
+    )
+    ranges = st.tuples(days, days).map(lambda ab: f"{ab[0]}..{ab[1]}")
+    schedule = st.fixed_dictionaries(
+        {},
+        optional={
+            "start_date": days.map(_date_literal) | days.map(str),
+            "cadence_weeks": _mostly(st.integers(1, 52), st.sampled_from([0, 53])),
+            "sessions": _mostly(st.integers(1, 100), st.sampled_from([0, 101])),
+            "duration_minutes": _mostly(st.integers(15, 1440), st.sampled_from([14, 1441])),
+            "timezone": st.sampled_from([*DST_ZONES, "UTC", "Etc/GMT+12", "Pacific/Kiritimati"]),
+            "default_availability": _mostly(availability_texts(), availability_fuzz),
+            "blackout_dates": st.lists(days.map(str) | ranges, max_size=4),
+            "slot_minutes": st.sampled_from([5, 10, 15, 30, 60, 240, 4, 7, 241]),
+            "topics": st.lists(st.text(max_size=6), max_size=5),
+        },
+    )
+    sizes = _mostly(st.integers(1, 14), st.integers(-1, 0))
+    cohort = st.fixed_dictionaries(
+        {},
+        optional={
+            "min_size": sizes,
+            "max_size": sizes,
+            "target_size": sizes,
+            "max_per_organisation": _mostly(st.integers(1, 3), st.just(0)),
+            "max_level_gap": _mostly(st.integers(0, 5), st.just(-1)),
+            "levels": st.lists(st.sampled_from(["Manager", "VP", "Director", "Lead", "lead"]), max_size=4),
+        },
+    )  # fmt: skip
+    solver = st.fixed_dictionaries(
+        {},
+        optional={
+            "seed": _mostly(st.integers(0, 2**31 - 1), st.sampled_from([-1, 2**31, 10**30])),
+            "time_limit_seconds": _mostly(st.floats(0.1, 1e300), st.sampled_from([0.0, -1.0])),
+            "workers": _mostly(st.integers(0, 100), st.just(-1)),
+        },
+    )
+    weights = st.floats(0, 10) | st.integers(0, 5)
+    diversity = st.dictionaries(
+        st.sampled_from(["industry", "function", "language", "level"]), _mostly(weights, st.floats()),
+        max_size=3,
+    )  # fmt: skip
+    similarity = st.fixed_dictionaries(
+        {}, optional={"attributes": st.lists(st.sampled_from(["language", "industry", "x"]), max_size=2)}
+    )  # fmt: skip
+    lines = []
+    for table, keys in [("schedule", draw(schedule)), ("cohort", draw(cohort)), ("solver", draw(solver)),
+                        ("diversity", draw(diversity)), ("similarity", draw(similarity))]:  # fmt: skip
+        lines.append(f"[{table}]")
+        lines += [f"{_toml_key(k)} = {_toml_value(v)}" for k, v in keys.items()]
+    return "\n".join(lines) + "\n"

@@ -195,6 +195,8 @@ def test_invalid_input_exits_1_and_writes_nothing(tmp_path: Path) -> None:
         (["--out", "{out}", "--time-limit", "0"], "--time-limit"),
         (["--out", "{out}", "--time-limit", "soon"], "--time-limit"),
         (["--out", "{out}", "--seed", "-1"], "--seed"),
+        # Regression (issue 10): a seed beyond CP-SAT's 32 bits died with a TypeError.
+        (["--out", "{out}", "--seed", "2147483648"], "--seed"),
     ],
 )
 def test_usage_errors_exit_2(tmp_path: Path, extra: list[str], needle: str) -> None:

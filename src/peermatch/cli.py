@@ -199,7 +199,11 @@ class _ProgressDisplay:
     type=click.FloatRange(min=0, min_open=True),
     help="Solver time limit in seconds (default: the config's, 60).",
 )
-@click.option("--seed", type=click.IntRange(min=0), help="Random seed (default: the config's, 0).")
+@click.option(
+    "--seed",
+    type=click.IntRange(min=0, max=2**31 - 1),
+    help="Random seed (default: the config's, 0).",
+)
 @click.option(
     "--workers",
     type=click.IntRange(min=0, max=64),

@@ -309,6 +309,15 @@ class ScheduleRules(_Frozen):
     def _tz(cls, value: str) -> str:
         return valid_timezone(value)
 
+    @field_validator("start_date")
+    @classmethod
+    def _plausible_start(cls, value: date) -> date:
+        # Far from the calendar's ends, so that a series of 100 sessions a year
+        # apart, each moved off blackout dates, still has dates (issue 10 fuzzing).
+        if not date(1900, 1, 1) <= value <= date(2999, 12, 31):
+            raise ValueError(f"start_date {value} must lie between 1900-01-01 and 2999-12-31")
+        return value
+
     @field_validator("default_availability", mode="before")
     @classmethod
     def _parse_windows(cls, value: Any) -> Any:
@@ -347,7 +356,7 @@ class SolverSettings(_Frozen):
     """The ``[solver]`` table."""
 
     time_limit_seconds: float = Field(default=60.0, gt=0)
-    seed: int = Field(default=0, ge=0)
+    seed: int = Field(default=0, ge=0, le=2**31 - 1)  # CP-SAT's seed is a 32-bit integer
     workers: int = Field(default=1, ge=0)  # 0: one per core, capped at 8
 
 

@@ -140,3 +140,24 @@ def test_key_line_finds_dotted_and_table_keys() -> None:
     assert key_line(text, ["schedule", "sessions"]) == 7
     assert key_line(text, ["solver", "seed"]) is None
     assert key_line("cohort.min_size = 3\n", ["cohort", "min_size"]) == 1
+
+
+@pytest.mark.parametrize("start", ["9999-12-01", "0001-01-01", "1899-12-31", "3000-01-01"])
+def test_a_start_date_near_the_calendars_end_is_refused(write_file: Writer, start: str) -> None:
+    # Regression (reader fuzzing, issue 10): validate and run died of an OverflowError
+    # computing a series that runs past 9999-12-31 or starts before year 1's sessions.
+    path = write_file("program.toml", f"[schedule]\nstart_date = {start}\n")
+    assert problems_of(path) == [
+        f"{path}:2:schedule.start_date: start_date {start} must lie between 1900-01-01 and 2999-12-31"
+    ]
+
+
+def test_a_seed_beyond_32_bits_is_refused(write_file: Writer) -> None:
+    # Regression (issue 10): CP-SAT's seed is 32-bit; a larger one died in solve() with a TypeError.
+    path = write_file("program.toml", "[solver]\nseed = 2147483648\n")
+    assert problems_of(path) == [
+        f"{path}:2:solver.seed: must be at most 2147483647, not 2147483648"
+    ]
+    assert (
+        read_config(write_file("ok.toml", "[solver]\nseed = 2147483647\n")).solver.seed == 2**31 - 1
+    )
