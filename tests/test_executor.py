@@ -23,13 +23,16 @@ def test_all_is_the_public_api() -> None:
         "Executor",
         "LocalExecutor",
         "SerialExecutor",
+        "Shared",
         "default_workers",
         "make_executor",
     }
 
 
 def test_serial_calls_fn_with_shared_in_order() -> None:
-    assert SerialExecutor().map(pow, [3, 1, 2], shared=2) == [8, 2, 4]
+    serial = SerialExecutor()
+    assert serial.map(pow, [3, 1, 2], shared=2) == [8, 2, 4]
+    assert serial.map(pow, [3], shared=serial.share(3)) == [27]
 
 
 def test_local_pool_keeps_the_items_order() -> None:
@@ -40,6 +43,10 @@ def test_local_pool_keeps_the_items_order() -> None:
         assert pool.map(pow, items, shared=3) == [3**i for i in items]
         # A second call with another shared object is not served from the workers' cache.
         assert pool.map(pow, items, shared=2) == [2**i for i in items]
+        handle = pool.share(5)  # sent once, used by several calls
+        assert pool.map(pow, [2, 1], shared=handle) == [25, 5]
+        assert pool.map(pow, [0, 3], shared=handle) == [1, 125]
+        assert pool.map(pow, [3], shared=handle) == [125]  # in-process path
 
 
 def test_make_executor_picks_by_workers() -> None:
@@ -67,5 +74,7 @@ def test_dask_executor_on_a_local_cluster() -> None:
         assert dask.workers == 2
         items = [4, 0, 2, 6]
         assert dask.map(pow, items, shared=3) == [3**i for i in items]
+        handle = dask.share(2)
+        assert dask.map(pow, [3, 1], shared=handle) == [8, 2]
         dask.close()  # the client is the caller's: still usable
         assert client.submit(pow, 2, 5).result() == 32

@@ -21,11 +21,14 @@ Three implementations stand behind the one interface:
   with an installation hint, and nothing else changes.
 
 ``map(fn, items, shared=obj)`` calls ``fn(obj, item)`` for every item.
-``obj`` (e.g. the whole program's instance) is sent to each worker once per
-call rather than rebuilt per task: the local pool pickles it once and every
-worker process unpickles it once (kept in a one-entry cache); Dask scatters
-it to every worker. ``fn`` must be a module-level function (it is pickled
-by reference).
+``obj`` (e.g. the whole program's instance) is sent to each worker once
+rather than with every task: ``share(obj)`` returns a :class:`Shared`
+handle, usable in many ``map`` calls (the neighbourhood search makes one per
+round); the local pool writes the pickle to a temporary file once and every
+worker process loads it once (a one-entry cache keyed by its digest); Dask
+scatters it to every worker. A plain object passed as ``shared`` is shared
+for that one call. ``fn`` must be a module-level function (pickled by
+reference).
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ import hashlib
 import multiprocessing
 import os
 import pickle
+import tempfile
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any, TypeVar
@@ -44,6 +48,7 @@ __all__ = [
     "Executor",
     "LocalExecutor",
     "SerialExecutor",
+    "Shared",
     "default_workers",
     "make_executor",
 ]
@@ -66,6 +71,13 @@ def default_workers() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+class Shared:
+    """A handle on an object sent to the workers once (see :meth:`Executor.share`)."""
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+
 class Executor:
     """Runs ``fn(shared, item)`` for a list of items; results in the items' order.
 
@@ -84,6 +96,10 @@ class Executor:
         """``[fn(shared, item) for item in items]``, possibly in parallel."""
         raise NotImplementedError
 
+    def share(self, obj: Any) -> Shared:
+        """Send ``obj`` to the workers once; pass the handle as ``map(..., shared=handle)``."""
+        return Shared(obj)
+
     def close(self) -> None:
         """Release the workers (idempotent)."""
 
@@ -98,18 +114,28 @@ class SerialExecutor(Executor):
     """Everything in this process, one task after another."""
 
     def map(self, fn: Callable[[Any, T], R], items: Sequence[T], shared: Any = None) -> list[R]:
-        return [fn(shared, item) for item in items]
+        value = shared.value if isinstance(shared, Shared) else shared
+        return [fn(value, item) for item in items]
 
 
 # One-entry cache of the shared object in a worker process: (digest, object).
 _shared_cache: tuple[str, Any] | None = None
 
 
-def _call_with_shared(fn: Callable[[Any, T], R], digest: str, blob: bytes, item: T) -> R:
+def _call_with_shared(fn: Callable[[Any, T], R], digest: str, path: str, item: T) -> R:
     global _shared_cache
     if _shared_cache is None or _shared_cache[0] != digest:
-        _shared_cache = (digest, pickle.loads(blob))
+        with open(path, "rb") as fh:
+            _shared_cache = (digest, pickle.load(fh))
     return fn(_shared_cache[1], item)
+
+
+class _FileShared(Shared):
+    """The local pool's handle: the object (for in-process calls) and its pickle on disk."""
+
+    def __init__(self, value: Any, digest: str, path: str) -> None:
+        super().__init__(value)
+        self.digest, self.path = digest, path
 
 
 class LocalExecutor(Executor):
@@ -120,6 +146,7 @@ class LocalExecutor(Executor):
     def __init__(self, workers: int | None = None) -> None:
         self.workers = max(1, workers or default_workers())
         self._pool: ProcessPoolExecutor | None = None
+        self._files: list[str] = []
 
     def _get_pool(self) -> ProcessPoolExecutor:
         if self._pool is None:
@@ -127,22 +154,38 @@ class LocalExecutor(Executor):
             self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx)
         return self._pool
 
+    def share(self, obj: Any) -> Shared:
+        blob = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
+        fd, path = tempfile.mkstemp(prefix="peermatch-shared-", suffix=".pickle")
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(blob)
+        self._files.append(path)
+        return _FileShared(obj, hashlib.blake2b(blob, digest_size=16).hexdigest(), path)
+
     def map(self, fn: Callable[[Any, T], R], items: Sequence[T], shared: Any = None) -> list[R]:
         if not items:
             return []
         if self.workers == 1 or len(items) == 1:
             # Nothing to overlap: skip the pickling round trip.
-            return [fn(shared, item) for item in items]
-        blob = pickle.dumps(shared, protocol=pickle.HIGHEST_PROTOCOL)
-        digest = hashlib.blake2b(blob, digest_size=16).hexdigest()
+            value = shared.value if isinstance(shared, Shared) else shared
+            return [fn(value, item) for item in items]
+        handle = shared if isinstance(shared, _FileShared) else self.share(shared)
         pool = self._get_pool()
-        futures = [pool.submit(_call_with_shared, fn, digest, blob, item) for item in items]
+        futures = [
+            pool.submit(_call_with_shared, fn, handle.digest, handle.path, item) for item in items
+        ]
         return [f.result() for f in futures]
 
     def close(self) -> None:
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
+        for path in self._files:
+            try:
+                os.unlink(path)
+            except OSError:
+                pass
+        self._files = []
 
 
 def _apply_shared(item: Any, fn: Callable[[Any, Any], Any], shared: Any) -> Any:
@@ -177,11 +220,16 @@ class DaskExecutor(Executor):
         threads = sum(int(w.get("nthreads", 1)) for w in info.get("workers", {}).values())
         self.workers = max(1, threads)
 
+    def share(self, obj: Any) -> Shared:
+        return Shared(self.client.scatter(obj, broadcast=True, hash=False))
+
     def map(self, fn: Callable[[Any, T], R], items: Sequence[T], shared: Any = None) -> list[R]:
         if not items:
             return []
-        handle = self.client.scatter(shared, broadcast=True, hash=False)
-        futures = self.client.map(_apply_shared, list(items), fn=fn, shared=handle, pure=False)
+        handle = shared if isinstance(shared, Shared) else self.share(shared)
+        futures = self.client.map(
+            _apply_shared, list(items), fn=fn, shared=handle.value, pure=False
+        )
         results: list[R] = self.client.gather(futures)
         return results
 

@@ -1,0 +1,216 @@
+"""Neighbourhood search with several disjoint neighbourhoods solved at once.
+
+Each *round* picks ``batch`` neighbourhoods on **disjoint** cohorts (a random
+pivot cohort and the free cohorts nearest to it in seniority, as in
+:mod:`peermatch.solvers.cpsat.lns`), sends them to an
+:class:`~peermatch.executor.Executor` (local processes or a Dask cluster) as
+:class:`~peermatch.solvers.cpsat.neighbourhood.Step` tasks, and merges the
+answers **in the order the neighbourhoods were picked**. Cost is a sum over
+cohorts, so disjoint improvements add up. Three things cross neighbourhoods
+and are re-checked at the merge, against everything merged so far:
+
+- a facilitator's capacity (two steps may each give the same facilitator one
+  more cohort, each within what it saw as left);
+- a facilitator's sessions (``stagger`` over every cohort they lead);
+- nothing else: organisations, levels, links and slots are per cohort.
+
+Determinism: every step has a deterministic-time budget and its own seed
+(round and position), the executor returns results in the items' order, and
+the budget charged per round is the *largest* step's deterministic time
+(the round's critical path), so the run depends on ``batch`` but not on the
+machine, its load, or whether the steps ran here or on a cluster.
+
+Repairs (people left out, cohorts without a facilitator) are left to the
+sequential search, which runs first until the grouping is complete.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable, Sequence
+
+from peermatch.executor import Executor
+from peermatch.solvers.cpsat import interrupt
+from peermatch.solvers.cpsat.lns import (
+    MAX_NEIGHBOURHOOD,
+    MIN_NEIGHBOURHOOD,
+    STALE_STEPS,
+    STEP_LIMIT,
+    STEP_OVERHEAD,
+    improve,
+)
+from peermatch.solvers.cpsat.neighbourhood import Step, StepResult, solve_step
+from peermatch.solvers.finish import stagger
+from peermatch.solvers.instance import FormationInstance
+
+__all__ = ["improve_parallel"]
+
+Grouping = tuple[list[list[int]], list[int | None] | None, list[int], dict[str, object]]
+
+
+def _mean_level(inst: FormationInstance, members: Sequence[int]) -> float:
+    return sum(inst.levels[i] for i in members) / len(members)
+
+
+def _disjoint(
+    inst: FormationInstance, current: list[list[int]], batch: int, size: int, rng: random.Random
+) -> list[list[int]]:
+    """Up to ``batch`` neighbourhoods (cohort indices), pairwise disjoint."""
+    free = set(range(len(current)))
+    out: list[list[int]] = []
+    size = min(size, max(2, len(current) // batch))
+    while free and len(out) < batch:
+        pivot = sorted(free)[rng.randrange(len(free))]
+        level = _mean_level(inst, current[pivot])
+        ranked = sorted(
+            free, key=lambda k: (k != pivot, abs(_mean_level(inst, current[k]) - level), k)
+        )
+        chosen = sorted(ranked[:size])
+        free.difference_update(chosen)
+        out.append(chosen)
+    return out
+
+
+def _step(
+    inst: FormationInstance,
+    current: list[list[int]],
+    facs: list[int | None] | None,
+    chosen: list[int],
+    seed: int,
+    limit: float,
+    deterministic: bool,
+    may_leave: bool,
+) -> Step:
+    capacity = list(inst.facilitator_capacity)
+    if facs is not None:
+        for k, f in enumerate(facs):
+            if f is not None and k not in chosen:
+                capacity[f] -= 1
+    return Step(
+        people=tuple(sorted(i for k in chosen for i in current[k])),
+        capacity=tuple(capacity),
+        cohorts=tuple(tuple(current[k]) for k in chosen),
+        facilitators=tuple(facs[k] for k in chosen) if facs is not None else None,
+        may_leave=may_leave,
+        seed=seed,
+        time_limit=limit,
+        deterministic=deterministic,
+    )
+
+
+def _facilitators_ok(
+    inst: FormationInstance, cohorts: list[list[int]], facs: list[int | None], new: Sequence[int | None]
+) -> bool:
+    """Capacity and non-overlapping sessions of every facilitator the step uses."""
+    for f in {f for f in new if f is not None}:
+        led = [c for c, g in zip(cohorts, facs, strict=True) if g == f]
+        if len(led) > inst.facilitator_capacity[f] or stagger(inst, led, f) is None:
+            return False
+    return True
+
+
+def _merge(
+    inst: FormationInstance,
+    current: list[list[int]],
+    facs: list[int | None] | None,
+    chosen: list[int],
+    res: StepResult,
+) -> tuple[list[list[int]], list[int | None] | None] | None:
+    """The grouping with ``chosen`` replaced by the step's answer, or ``None`` (rejected)."""
+    if not res.found or res.unplaced:
+        return None
+    before = inst.cost([current[k] for k in chosen])
+    after = inst.cost([list(c) for c in res.cohorts])
+    if after >= before:
+        return None
+    keep = [k for k in range(len(current)) if k not in set(chosen)]
+    cohorts = [current[k] for k in keep] + [list(c) for c in res.cohorts]
+    if facs is None:
+        return cohorts, None
+    new = list(res.facilitators or [None] * len(res.cohorts))
+    leaders = [facs[k] for k in keep] + new
+    if None in new or not _facilitators_ok(inst, cohorts, leaders, new):
+        return None
+    return cohorts, leaders
+
+
+def improve_parallel(
+    inst: FormationInstance,
+    cohorts: Sequence[Sequence[int]],
+    unplaced: Sequence[int],
+    *,
+    executor: Executor,
+    batch: int,
+    time_limit: float,
+    seed: int,
+    deterministic: bool,
+    allow_unassigned: bool,
+    progress: Callable[..., None] | None,
+    start: float,
+    bound: float | None = None,
+) -> Grouping:
+    """Like :func:`~peermatch.solvers.cpsat.lns.improve`, ``batch`` neighbourhoods per round."""
+    from peermatch.solvers.cpsat.solving import Progress
+
+    common = dict(
+        seed=seed, deterministic=deterministic, allow_unassigned=allow_unassigned,
+        progress=progress, start=start, bound=bound,
+    )  # fmt: skip
+    current, facs, left, stats = improve(
+        inst, cohorts, unplaced, time_limit=time_limit / 3, workers=1, until_complete=True,
+        **common,  # type: ignore[arg-type]
+    )  # fmt: skip
+    spent = float(stats.get("lns_solver_time", 0.0))  # type: ignore[arg-type]
+    if left or (facs is not None and None in facs):
+        rest = improve(
+            inst, current, left, time_limit=max(0.5, time_limit - spent), workers=1,
+            **common,  # type: ignore[arg-type]
+        )  # fmt: skip
+        return rest[0], rest[1], rest[2], {**stats, **rest[3]}
+    rng = random.Random(seed)
+    shared = executor.share(inst)
+    cost = inst.cost(current)
+    rounds = accepted = stale = 0
+    size = MIN_NEIGHBOURHOOD
+    while current and (spent if deterministic else time.monotonic() - start) < time_limit:
+        if (bound is not None and cost <= bound) or interrupt.requested():
+            break
+        rounds += 1
+        hoods = _disjoint(inst, current, batch, size, rng)
+        limit = min(STEP_LIMIT, max(0.1, time_limit - spent))
+        steps = [
+            _step(inst, current, facs, c, seed + 1000 * rounds + j, limit, deterministic, allow_unassigned)
+            for j, c in enumerate(hoods)
+        ]  # fmt: skip
+        results = executor.map(solve_step, steps, shared=shared)
+        worst = max(r.deterministic_time if deterministic else r.wall_time for r in results)
+        spent += worst + STEP_OVERHEAD
+        # Merge in pick order; earlier merges shift indices, so find cohorts by content
+        # (the neighbourhoods are disjoint, so a later one's cohorts are all still there).
+        picked = [[tuple(current[k]) for k in c] for c in hoods]
+        improved = False
+        for members, res in zip(picked, results, strict=True):
+            index = {tuple(c): k for k, c in enumerate(current)}
+            merged = _merge(inst, current, facs, [index[m] for m in members], res)
+            if merged is not None:
+                current, facs = merged
+                improved = True
+                accepted += 1
+        cost = inst.cost(current)
+        if improved:
+            stale = 0
+            if progress:
+                progress(Progress(time.monotonic() - start, float(cost), bound))
+        else:
+            stale += 1
+            if stale % max(1, STALE_STEPS // batch) == 0:
+                size = min(MAX_NEIGHBOURHOOD, size + 1)
+    stats.update(
+        lns_rounds=rounds,
+        lns_parallel_batch=batch,
+        lns_improvements=int(str(stats.get("lns_improvements", 0))) + accepted,
+        lns_solver_time=round(spent, 3),
+        lns_final_neighbourhood=size,
+    )
+    return current, facs, left, stats
