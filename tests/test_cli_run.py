@@ -276,6 +276,18 @@ def test_a_solution_the_checker_rejects_exits_5(
     assert not out.exists()
 
 
+def test_scheduler_without_dask_exits_2_naming_the_extra(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "distributed", None)  # as if Dask were not installed
+    people = _lines(tmp_path, "p.csv", [PARTICIPANT_HEADER, *participant_lines(8)])
+    out = tmp_path / "out"
+    result = _invoke(people, "--out", out, "--scheduler", "tcp://127.0.0.1:8786")
+    assert result.exit_code == 2
+    assert "--scheduler" in result.stderr and "peermatch[dask]" in result.stderr
+    assert not out.exists()
+
+
 def test_a_small_program_runs_in_process(tmp_path: Path) -> None:
     people = _lines(tmp_path, "p.csv", [PARTICIPANT_HEADER, *participant_lines(16)])
     out = tmp_path / "out"

@@ -11,6 +11,7 @@ from peermatch.executor import (
     DaskUnavailableError,
     LocalExecutor,
     SerialExecutor,
+    check_scheduler,
     default_workers,
     make_executor,
 )
@@ -24,6 +25,7 @@ def test_all_is_the_public_api() -> None:
         "LocalExecutor",
         "SerialExecutor",
         "Shared",
+        "check_scheduler",
         "default_workers",
         "make_executor",
     }
@@ -60,6 +62,9 @@ def test_scheduler_without_dask_says_how_to_install(monkeypatch: pytest.MonkeyPa
     monkeypatch.setitem(sys.modules, "distributed", None)  # import distributed -> ImportError
     with pytest.raises(DaskUnavailableError, match=r"peermatch\[dask\]"):
         make_executor(scheduler="tcp://127.0.0.1:8786")
+    with pytest.raises(DaskUnavailableError, match=r"peermatch\[dask\]"):
+        check_scheduler("tcp://127.0.0.1:8786")
+    check_scheduler(None)  # no scheduler: nothing to check
 
 
 def test_dask_executor_on_a_local_cluster() -> None:

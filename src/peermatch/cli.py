@@ -207,7 +207,13 @@ class _ProgressDisplay:
 @click.option(
     "--workers",
     type=click.IntRange(min=0, max=64),
-    help="CP-SAT workers (default: the config's, 1); 0 means one per core.",
+    help="CP-SAT workers (default: the config's, 1); 0 means one per core. Above "
+    "100 participants, that many disjoint neighbourhoods are solved at once.",
+)
+@click.option(
+    "--scheduler",
+    metavar="ADDRESS",
+    help='Dask scheduler (tcp://host:8786) for the neighbourhoods; needs "peermatch[dask]".',
 )
 @click.option(
     "--allow-unassigned",
@@ -235,6 +241,7 @@ def run(
     time_limit: float | None,
     seed: int | None,
     workers: int | None,
+    scheduler: str | None,
     allow_unassigned: bool,
     calendar_mode: str | None,
     wall_clock: bool,
@@ -259,7 +266,10 @@ def run(
         fail(f"{out}: {exc}", EXIT_USAGE)
     problem = _read_input(participants, history, facilitators, previous, config)
     workers = workers if workers is not None else problem.config.solver.workers
+    from peermatch.executor import DaskUnavailableError, check_scheduler
+
     try:
+        check_scheduler(scheduler)
         with _ProgressDisplay(quiet) as display:
             result = solve(
                 problem,
@@ -269,7 +279,10 @@ def run(
                 allow_unassigned=allow_unassigned,
                 deterministic=not wall_clock,
                 progress=display,
+                scheduler=scheduler,
             )
+    except DaskUnavailableError as exc:
+        fail(f"--scheduler: {exc}", EXIT_USAGE)
     except KeyboardInterrupt:
         fail("interrupted before any solution was found; nothing was written", EXIT_NO_SOLUTION)
     if result.status == Status.INFEASIBLE:

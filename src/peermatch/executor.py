@@ -33,6 +33,7 @@ reference).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import multiprocessing
 import os
@@ -49,6 +50,7 @@ __all__ = [
     "LocalExecutor",
     "SerialExecutor",
     "Shared",
+    "check_scheduler",
     "default_workers",
     "make_executor",
 ]
@@ -170,6 +172,7 @@ class LocalExecutor(Executor):
             value = shared.value if isinstance(shared, Shared) else shared
             return [fn(value, item) for item in items]
         handle = shared if isinstance(shared, _FileShared) else self.share(shared)
+        assert isinstance(handle, _FileShared)
         pool = self._get_pool()
         futures = [
             pool.submit(_call_with_shared, fn, handle.digest, handle.path, item) for item in items
@@ -181,10 +184,8 @@ class LocalExecutor(Executor):
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
         for path in self._files:
-            try:
+            with contextlib.suppress(OSError):
                 os.unlink(path)
-            except OSError:
-                pass
         self._files = []
 
 
@@ -237,6 +238,22 @@ class DaskExecutor(Executor):
         if self._owned:
             self.client.close()
             self._owned = False
+
+
+def check_scheduler(scheduler: Any) -> None:
+    """Fail early, before any work, when a scheduler is asked for and Dask is not installed.
+
+    Raises
+    ------
+    DaskUnavailableError
+        ``scheduler`` is given and ``distributed`` cannot be imported.
+    """
+    if scheduler is None:
+        return
+    try:
+        import distributed  # noqa: F401
+    except ImportError as exc:
+        raise DaskUnavailableError(DASK_HINT) from exc
 
 
 def make_executor(workers: int | None = None, scheduler: Any = None) -> Executor:

@@ -72,7 +72,9 @@ def solve_step(inst: FormationInstance, step: Step) -> StepResult:
         p.max_time_in_seconds = step.time_limit
     code = interrupt.run(solver, fm.model)
     if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return StepResult(False, deterministic_time=solver.deterministic_time, wall_time=solver.wall_time)
+        return StepResult(
+            False, deterministic_time=solver.deterministic_time, wall_time=solver.wall_time
+        )
     cohorts, facs, unplaced = fm.extract(solver.boolean_value)
     return StepResult(
         True,

@@ -100,7 +100,10 @@ def _step(
 
 
 def _facilitators_ok(
-    inst: FormationInstance, cohorts: list[list[int]], facs: list[int | None], new: Sequence[int | None]
+    inst: FormationInstance,
+    cohorts: list[list[int]],
+    facs: list[int | None],
+    new: Sequence[int | None],
 ) -> bool:
     """Capacity and non-overlapping sessions of every facilitator the step uses."""
     for f in {f for f in new if f is not None}:
@@ -158,7 +161,7 @@ def improve_parallel(
         progress=progress, start=start, bound=bound,
     )  # fmt: skip
     current, facs, left, stats = improve(
-        inst, cohorts, unplaced, time_limit=time_limit / 3, workers=1, until_complete=True,
+        inst, cohorts, unplaced, time_limit=time_limit, workers=1, until_complete=True,
         **common,  # type: ignore[arg-type]
     )  # fmt: skip
     spent = float(stats.get("lns_solver_time", 0.0))  # type: ignore[arg-type]
@@ -173,8 +176,11 @@ def improve_parallel(
     cost = inst.cost(current)
     rounds = accepted = stale = 0
     size = MIN_NEIGHBOURHOOD
+    wall_cap = 3 * time_limit + 10  # as in lns.improve: a safety net on a starved machine
     while current and (spent if deterministic else time.monotonic() - start) < time_limit:
         if (bound is not None and cost <= bound) or interrupt.requested():
+            break
+        if time.monotonic() - start > wall_cap:
             break
         rounds += 1
         hoods = _disjoint(inst, current, batch, size, rng)

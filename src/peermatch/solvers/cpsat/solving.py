@@ -115,6 +115,7 @@ def solve(
     deterministic: bool = True,
     progress: ProgressFn | None = None,
     log: bool = False,
+    scheduler: Any = None,
 ) -> Result:
     """Form cohorts for ``problem``.
 
@@ -138,6 +139,13 @@ def solve(
         Called with a :class:`Progress` on every improvement.
     log
         Print CP-SAT's search log.
+    scheduler
+        A Dask scheduler address or ``distributed.Client``: the neighbourhood
+        search (n > ``LNS_THRESHOLD``) sends its neighbourhoods there. With
+        ``workers`` > 1 (or a scheduler) the neighbourhood search solves that
+        many disjoint neighbourhoods at once, one CP-SAT worker each
+        (:mod:`peermatch.solvers.cpsat.parallel_lns`); the whole-program model
+        uses ``workers`` CP-SAT workers.
 
     Returns
     -------
@@ -243,6 +251,12 @@ def solve(
     ) -> tuple[list[list[int]], list[int | None] | None, list[int], SearchStatistics]:
         from peermatch.solvers.cpsat.lns import improve
 
+        if not until_complete and (workers > 1 or scheduler is not None):
+            return _parallel_search(
+                inst, greedy.cohorts, greedy.unplaced, budget, seed, workers, scheduler,
+                deterministic=deterministic, allow_unassigned=allow_unassigned,
+                progress=progress, start=start, bound=bound,
+            )  # fmt: skip
         return improve(
             inst,
             greedy.cohorts,
@@ -307,6 +321,30 @@ def solve(
             Status.INVALID, diagnosis=(Diagnosis(None, fm.model.validate()),), stats=stats
         )
     return result(Status.UNKNOWN, stats=stats)
+
+
+def _parallel_search(
+    inst: FormationInstance,
+    cohorts: Sequence[Sequence[int]],
+    unplaced: Sequence[int],
+    budget: float,
+    seed: int,
+    workers: int,
+    scheduler: Any,
+    **kw: Any,
+) -> tuple[list[list[int]], list[int | None] | None, list[int], dict[str, object]]:
+    """Neighbourhood search with ``workers`` disjoint neighbourhoods per round (local or Dask)."""
+    from peermatch.executor import make_executor
+    from peermatch.solvers.cpsat.parallel_lns import improve_parallel
+
+    with make_executor(workers, scheduler) as executor:
+        # The batch is the requested number, not the cluster's size, so that a
+        # deterministic run gives the same cohorts here and on any cluster.
+        batch = workers if workers > 1 else executor.workers
+        return improve_parallel(
+            inst, cohorts, unplaced, executor=executor, batch=batch, time_limit=budget,
+            seed=seed, **kw,
+        )  # fmt: skip
 
 
 def _bound(inst: FormationInstance, seed: int) -> float | None:
