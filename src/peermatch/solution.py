@@ -91,6 +91,9 @@ class SearchStatistics:
     first_complete_time
         Seconds from the start to the first grouping with nobody left out and
         every cohort led; ``None`` when none was reached.
+    rounds, batch
+        The parallel search only: rounds of ``batch`` disjoint neighbourhoods
+        solved at once (``None`` for the sequential search).
     """
 
     iterations: int = 0
@@ -98,16 +101,22 @@ class SearchStatistics:
     solver_time: float = 0.0
     final_neighbourhood: int = 0
     first_complete_time: float | None = None
+    rounds: int | None = None
+    batch: int | None = None
 
     def as_dict(self, prefix: str = "") -> dict[str, Any]:
         """Flat, summary.json form: ``lns_iterations``, ..., ``first_complete_time``."""
-        return {
+        out = {
             f"{prefix}lns_iterations": self.iterations,
             f"{prefix}lns_improvements": self.improvements,
             f"{prefix}lns_solver_time": self.solver_time,
             f"{prefix}lns_final_neighbourhood": self.final_neighbourhood,
             f"{prefix}first_complete_time": self.first_complete_time,
         }
+        if self.rounds is not None:
+            out[f"{prefix}lns_rounds"] = self.rounds
+            out[f"{prefix}lns_parallel_batch"] = self.batch
+        return out
 
 
 @dataclass(frozen=True)

@@ -40,8 +40,10 @@ def test_parallel_solve_breaks_no_rule(planted, two_workers: Result) -> None:  #
     assert two_workers.status in (Status.FEASIBLE, Status.OPTIMAL)
     assert two_workers.solution is not None
     assert list(violations(planted.problem, two_workers.solution)) == []
-    assert two_workers.stats["lns_parallel_batch"] == 2
-    assert int(two_workers.stats["lns_rounds"]) >= 1
+    lns = two_workers.stats.lns
+    assert lns is not None and lns.batch == 2
+    assert lns.rounds is not None and lns.rounds >= 1
+    assert two_workers.stats.as_dict()["lns_parallel_batch"] == 2
     assert two_workers.best_bound is not None and two_workers.objective is not None
     assert two_workers.best_bound <= two_workers.objective
 

@@ -29,8 +29,10 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 
 from peermatch.executor import Executor
+from peermatch.solution import SearchStatistics
 from peermatch.solvers.cpsat import interrupt
 from peermatch.solvers.cpsat.lns import (
     MAX_NEIGHBOURHOOD,
@@ -46,7 +48,7 @@ from peermatch.solvers.instance import FormationInstance
 
 __all__ = ["improve_parallel"]
 
-Grouping = tuple[list[list[int]], list[int | None] | None, list[int], dict[str, object]]
+Grouping = tuple[list[list[int]], list[int | None] | None, list[int], SearchStatistics]
 
 
 def _mean_level(inst: FormationInstance, members: Sequence[int]) -> float:
@@ -164,17 +166,29 @@ def improve_parallel(
         inst, cohorts, unplaced, time_limit=time_limit, workers=1, until_complete=True,
         **common,  # type: ignore[arg-type]
     )  # fmt: skip
-    spent = float(stats.get("lns_solver_time", 0.0))  # type: ignore[arg-type]
+    spent = stats.solver_time
     if left or (facs is not None and None in facs):
         rest = improve(
             inst, current, left, time_limit=max(0.5, time_limit - spent), workers=1,
             **common,  # type: ignore[arg-type]
         )  # fmt: skip
-        return rest[0], rest[1], rest[2], {**stats, **rest[3]}
+        more = rest[3]
+        return (
+            rest[0],
+            rest[1],
+            rest[2],
+            replace(
+                more,
+                iterations=stats.iterations + more.iterations,
+                improvements=stats.improvements + more.improvements,
+                solver_time=round(spent + more.solver_time, 3),
+            ),
+        )
     rng = random.Random(seed)
     shared = executor.share(inst)
     cost = inst.cost(current)
     rounds = accepted = stale = 0
+    hood_counts: list[int] = []
     size = MIN_NEIGHBOURHOOD
     wall_cap = 3 * time_limit + 10  # as in lns.improve: a safety net on a starved machine
     while current and (spent if deterministic else time.monotonic() - start) < time_limit:
@@ -184,6 +198,7 @@ def improve_parallel(
             break
         rounds += 1
         hoods = _disjoint(inst, current, batch, size, rng)
+        hood_counts.append(len(hoods))
         limit = min(STEP_LIMIT, max(0.1, time_limit - spent))
         steps = [
             _step(inst, current, facs, c, seed + 1000 * rounds + j, limit, deterministic, allow_unassigned)
@@ -212,11 +227,18 @@ def improve_parallel(
             stale += 1
             if stale % max(1, STALE_STEPS // batch) == 0:
                 size = min(MAX_NEIGHBOURHOOD, size + 1)
-    stats.update(
-        lns_rounds=rounds,
-        lns_parallel_batch=batch,
-        lns_improvements=int(str(stats.get("lns_improvements", 0))) + accepted,
-        lns_solver_time=round(spent, 3),
-        lns_final_neighbourhood=size,
+    solved = stats.iterations + sum(hood_counts)
+    return (
+        current,
+        facs,
+        left,
+        replace(
+            stats,
+            iterations=solved,
+            improvements=stats.improvements + accepted,
+            solver_time=round(spent, 3),
+            final_neighbourhood=size,
+            rounds=rounds,
+            batch=batch,
+        ),
     )
-    return current, facs, left, stats

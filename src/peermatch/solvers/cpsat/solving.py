@@ -332,7 +332,7 @@ def _parallel_search(
     workers: int,
     scheduler: Any,
     **kw: Any,
-) -> tuple[list[list[int]], list[int | None] | None, list[int], dict[str, object]]:
+) -> tuple[list[list[int]], list[int | None] | None, list[int], SearchStatistics]:
     """Neighbourhood search with ``workers`` disjoint neighbourhoods per round (local or Dask)."""
     from peermatch.executor import make_executor
     from peermatch.solvers.cpsat.parallel_lns import improve_parallel
