@@ -89,15 +89,19 @@ def read_mdgp(path: str | os.PathLike[str]) -> MdgpInstance:
     p = Path(path)
     with p.open(encoding="utf-8") as fh:
         lines = fh.read().splitlines()
-
-    header_no = None
-    for k, raw in enumerate(lines, start=1):
-        if raw.strip():
-            header_no = k
-            break
+    header_no = next((k for k, raw in enumerate(lines, start=1) if raw.strip()), None)
     if header_no is None:
         raise _fail(p, None, "empty file, expected a header line 'n m type a_1 b_1 ...'")
-    head = lines[header_no - 1].split()
+    n, m, kind, lower, upper = _read_header(p, header_no, lines[header_no - 1])
+    dist = _read_pairs(p, lines, header_no, n)
+    return MdgpInstance(name=p.stem, n=n, m=m, kind=kind, lower=lower, upper=upper, distances=dist)
+
+
+def _read_header(
+    p: Path, header_no: int, line: str
+) -> tuple[int, int, str, tuple[int, ...], tuple[int, ...]]:
+    """Parse and check ``n m type a_1 b_1 ... a_m b_m``."""
+    head = line.split()
     if len(head) < 3:
         raise _fail(p, header_no, "header must be 'n m type a_1 b_1 ... a_m b_m'")
     n = _parse_int(head[0], p, header_no, "n")
@@ -121,7 +125,11 @@ def read_mdgp(path: str | os.PathLike[str]) -> MdgpInstance:
         raise _fail(p, header_no, f"sum of lower bounds {sum(lower)} exceeds n={n}")
     if sum(upper) < n:
         raise _fail(p, header_no, f"sum of upper bounds {sum(upper)} is below n={n}")
+    return n, m, kind, lower, upper
 
+
+def _read_pairs(p: Path, lines: list[str], header_no: int, n: int) -> NDArray[np.float64]:
+    """Parse the ``i j d_ij`` lines into a dense symmetric matrix, each pair once."""
     dist = np.zeros((n, n), dtype=np.float64)
     seen = np.zeros((n, n), dtype=bool)
     count = 0
@@ -159,7 +167,7 @@ def read_mdgp(path: str | os.PathLike[str]) -> MdgpInstance:
             f"found {count} pair lines, expected n*(n-1)/2 = {expected}; "
             f"first missing pair ({int(iu[0])}, {int(ju[0])})",
         )
-    return MdgpInstance(name=p.stem, n=n, m=m, kind=kind, lower=lower, upper=upper, distances=dist)
+    return dist
 
 
 def assignment_from_groups(

@@ -195,7 +195,7 @@ def random_assignment_with_sizes(sizes: IntArray, rng: np.random.Generator) -> I
 
 
 class SearchState:
-    """Mutable search state: assignment, sizes, gain matrix and swap mask."""
+    """Mutable search state: assignment, sizes, gain matrix and objective."""
 
     def __init__(
         self, dist: FloatArray, lower: IntArray, upper: IntArray, assignment: IntArray
@@ -213,16 +213,6 @@ class SearchState:
         self.sizes = np.bincount(self.group, minlength=self.m).astype(np.int64)
         self.gain = gain_matrix(self.dist, self.group, self.m)
         self.value = assignment_objective(self.dist, self.group)
-        # pair_term[i, j] = -2 d_ij for pairs in different groups, and a huge
-        # penalty for pairs in the same group (swapping them is a no-op), so
-        # swap deltas are a single sum S + S.T + pair_term.
-        same = self.group[:, None] == self.group[None, :]
-        self.pair_term = np.where(same, FORBIDDEN, -2.0 * self.dist)
-
-    def _refresh_pairs(self, i: int) -> None:
-        row = np.where(self.group == self.group[i], FORBIDDEN, -2.0 * self.dist[i])
-        self.pair_term[i, :] = row
-        self.pair_term[:, i] = row
 
     def move(self, i: int, h: int) -> None:
         g = int(self.group[i])
@@ -233,7 +223,6 @@ class SearchState:
         self.group[i] = h
         self.sizes[g] -= 1
         self.sizes[h] += 1
-        self._refresh_pairs(i)
 
     def swap(self, i: int, j: int) -> None:
         g = int(self.group[i])
@@ -246,8 +235,6 @@ class SearchState:
         self.gain[:, h] -= diff
         self.group[i] = h
         self.group[j] = g
-        self._refresh_pairs(i)
-        self._refresh_pairs(j)
 
 
 class IntDraws:

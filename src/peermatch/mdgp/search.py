@@ -134,134 +134,170 @@ def iterated_tabu_search(
     n = d.shape[0]
     lo = np.asarray(lower, dtype=np.int64)
     hi = np.asarray(upper, dtype=np.int64)
-    m = lo.size
     rng = np.random.default_rng(seed)
     if initial is None:
         x0 = random_feasible_assignment(n, lo, hi, rng)
     else:
         x0 = np.asarray(initial, dtype=np.int64).copy()
-        sizes0 = np.bincount(x0, minlength=m)
-        if x0.shape != (n,) or sizes0.size != m or np.any(sizes0 < lo) or np.any(sizes0 > hi):
+        sizes0 = np.bincount(x0, minlength=lo.size)
+        if x0.shape != (n,) or sizes0.size != lo.size or np.any(sizes0 < lo) or np.any(sizes0 > hi):
             raise ValueError("initial assignment violates the group size bounds")
-
-    deadline = start + time_limit if time_limit is not None else float("inf")
-    iter_cap = max_iterations if max_iterations is not None else np.iinfo(np.int64).max
-    stall = stall_iterations if stall_iterations is not None else max(50, 2 * n)
     if tenure is None:
         # Short tenures won in tuning on n = 120 (3..6 beat 6..15 and 12..24).
         t_lo = min(3, max(1, n // 20))
-        t_hi = max(t_lo + 1, n // 20)
-    else:
-        t_lo, t_hi = tenure
-    p_lo, p_hi = perturbation if perturbation is not None else (max(1, n // 20), max(2, n // 8))
-
-    state = SearchState(d, lo, hi, x0)
-    best_group = state.group.copy()
-    best_value = state.value
-    # Moves only matter when some group's size can change at all.
-    flexible = bool(np.any(lo < hi))
-    rows = np.arange(n)
-    move_gain = np.empty((n, m), dtype=np.float64)
-    delta = np.empty((n, n), dtype=np.float64)
-    tabu_until = np.zeros(n, dtype=np.int64)
-    tenures = IntDraws(rng, t_lo, t_hi)
-    iteration = 0
-    restarts = 0
-    if n < 2 or m < 2:
+        tenure = (t_lo, max(t_lo + 1, n // 20))
+    run = _TabuRun(SearchState(d, lo, hi, x0), rng, tenure)
+    iter_cap = max_iterations if max_iterations is not None else np.iinfo(np.int64).max
+    if n < 2 or lo.size < 2:
         iter_cap = 0
-
-    while iteration < iter_cap and time.perf_counter() < deadline:
-        phase_best = state.value
-        phase_group = state.group.copy()
-        since_improvement = 0
-        while since_improvement < stall and iteration < iter_cap and time.perf_counter() < deadline:
-            iteration += 1
-            # Write into preallocated buffers where numpy allows ``out=``:
-            # large fresh temporaries can be served by mmap and page-faulted
-            # in on every step (about 20% of the step time at n = 240).
-            own = state.gain[rows, state.group]
-            np.subtract(state.gain, own[:, None], out=move_gain)
-            half = move_gain[:, state.group]
-            np.add(half, half.T, out=delta)
-            np.add(delta, state.pair_term, out=delta)
-            tabu = np.flatnonzero(tabu_until >= iteration)
-
-            best_kind = 0
-            best_delta = FORBIDDEN
-            bi = bj = -1
-            if tabu.size:
-                # delta is symmetric, so the tabu rows hold every swap that
-                # involves a tabu element: check them for aspiration (a new
-                # overall best is taken even if tabu), then mask them.
-                sub = delta[tabu]
-                flat = int(np.argmax(sub))
-                top = sub.flat[flat]
-                if top > FORBIDDEN / 2 and state.value + top > best_value + 1e-9:
-                    best_kind, best_delta = 2, float(top)
-                    bi, bj = int(tabu[flat // n]), flat % n
-                delta[tabu, :] = FORBIDDEN
-                delta[:, tabu] = FORBIDDEN
-            flat = int(np.argmax(delta))
-            top = delta.flat[flat]
-            if top > FORBIDDEN / 2 and top > best_delta:
-                best_kind, best_delta = 2, float(top)
-                bi, bj = divmod(flat, n)
-
-            if flexible:
-                can_leave = (state.sizes > lo)[state.group]
-                can_enter = state.sizes < hi
-                mg = np.where(can_leave[:, None] & can_enter[None, :], move_gain, FORBIDDEN)
-                mg[rows, state.group] = FORBIDDEN
-                flat = int(np.argmax(mg))
-                top = mg.flat[flat]
-                if top > FORBIDDEN / 2 and state.value + top > best_value + 1e-9:
-                    if top > best_delta:
-                        best_kind, best_delta = 1, float(top)
-                        bi, bj = divmod(flat, m)
-                else:
-                    if tabu.size:
-                        mg[tabu, :] = FORBIDDEN
-                    flat = int(np.argmax(mg))
-                    top = mg.flat[flat]
-                    if top > best_delta:
-                        best_kind, best_delta = 1, float(top)
-                        bi, bj = divmod(flat, m)
-
-            if best_kind == 0:
-                # Every candidate is tabu (tiny n): clear the tabu list.
-                tabu_until[:] = 0
-                since_improvement += 1
-                continue
-            if best_kind == 2:
-                state.swap(bi, bj)
-                tabu_until[bi] = iteration + tenures.next()
-                tabu_until[bj] = iteration + tenures.next()
-            else:
-                state.move(bi, bj)
-                tabu_until[bi] = iteration + tenures.next()
-
-            if state.value > phase_best + 1e-9:
-                phase_best = state.value
-                phase_group[:] = state.group
-                since_improvement = 0
-                if state.value > best_value + 1e-9:
-                    best_value = state.value
-                    best_group = state.group.copy()
-            else:
-                since_improvement += 1
-
-        if iteration >= iter_cap or time.perf_counter() >= deadline:
-            break
-        restarts += 1
-        base = best_group if rng.random() < restart_from_best else phase_group
-        strength = int(rng.integers(p_lo, p_hi + 1))
-        state.reset(perturb(base, lo, hi, strength, rng, perturb_move_probability))
-        tabu_until[:] = 0
-
+    run.search(
+        deadline=start + time_limit if time_limit is not None else float("inf"),
+        iter_cap=iter_cap,
+        stall=stall_iterations if stall_iterations is not None else max(50, 2 * n),
+        perturbation=perturbation or (max(1, n // 20), max(2, n // 8)),
+        restart_from_best=restart_from_best,
+        move_probability=perturb_move_probability,
+    )
     return SearchResult(
-        assignment=best_group,
-        objective=assignment_objective(d, best_group),
-        iterations=iteration,
-        restarts=restarts,
+        assignment=run.best_group,
+        objective=assignment_objective(d, run.best_group),
+        iterations=run.iteration,
+        restarts=run.restarts,
         runtime_s=time.perf_counter() - start,
     )
+
+
+# Entries below this are masked candidates, never real objective changes.
+_VALID = -1.0e280
+# A move of an element to its own group (and so a swap inside one group): a
+# no-op, masked by a value far below any real change but above FORBIDDEN so
+# that masked sums stay finite.
+_OWN = -1.0e290
+
+
+class _TabuRun:
+    """One iterated tabu search: the state, tabu list, buffers and best found."""
+
+    def __init__(
+        self, state: SearchState, rng: np.random.Generator, tenure: tuple[int, int]
+    ) -> None:
+        self.state = state
+        self.rng = rng
+        n, m = state.group.size, state.m
+        self.n, self.m = n, m
+        self.tenures = IntDraws(rng, *tenure)
+        self.tabu_until = np.zeros(n, dtype=np.int64)
+        self.rows = np.arange(n)
+        # Preallocated buffers: large fresh temporaries can be served by mmap
+        # and page-faulted in on every step (about 20 % of the step at n = 240).
+        self.move_gain = np.empty((n, m), dtype=np.float64)
+        self.delta = np.empty((n, n), dtype=np.float64)
+        self.neg2d = -2.0 * state.dist
+        # Moves only matter when some group's size can change at all.
+        self.flexible = bool(np.any(state.lower < state.upper))
+        self.best_group = state.group.copy()
+        self.best_value = state.value
+        self.iteration = 0
+        self.restarts = 0
+
+    def _best_swap(self, tabu: IntArray) -> tuple[int, float, int, int]:
+        """Best admissible swap as (kind 2 or 0, delta, i, j)."""
+        st, mg, delta = self.state, self.move_gain, self.delta
+        np.subtract(st.gain, st.gain[self.rows, st.group][:, None], out=mg)
+        mg[self.rows, st.group] = _OWN
+        half = mg[:, st.group]
+        np.add(half, half.T, out=delta)
+        np.add(delta, self.neg2d, out=delta)
+        kind, best, bi, bj = 0, FORBIDDEN, -1, -1
+        if tabu.size:
+            # delta is symmetric, so the tabu rows hold every swap that
+            # involves a tabu element: check them for aspiration (a new
+            # overall best is taken even if tabu), then mask them.
+            sub = delta[tabu]
+            flat = int(np.argmax(sub))
+            top = float(sub.flat[flat])
+            if top > _VALID and st.value + top > self.best_value + 1e-9:
+                kind, best, bi, bj = 2, top, int(tabu[flat // self.n]), flat % self.n
+            delta[tabu, :] = FORBIDDEN
+            delta[:, tabu] = FORBIDDEN
+        flat = int(np.argmax(delta))
+        top = float(delta.flat[flat])
+        if top > _VALID and top > best:
+            kind, best = 2, top
+            bi, bj = divmod(flat, self.n)
+        return kind, best, bi, bj
+
+    def _best_move(self, tabu: IntArray, best: float) -> tuple[int, float, int, int] | None:
+        """Best admissible move if it beats ``best``, as (1, delta, i, h)."""
+        st = self.state
+        can_leave = (st.sizes > st.lower)[st.group]
+        can_enter = st.sizes < st.upper
+        # move_gain already holds _OWN on every element's own group.
+        mg = np.where(can_leave[:, None] & can_enter[None, :], self.move_gain, FORBIDDEN)
+        flat = int(np.argmax(mg))
+        top = float(mg.flat[flat])
+        if not (top > _VALID and st.value + top > self.best_value + 1e-9):
+            # No aspiration: tabu elements may not move.
+            if tabu.size:
+                mg[tabu, :] = FORBIDDEN
+            flat = int(np.argmax(mg))
+            top = float(mg.flat[flat])
+        if top > _VALID and top > best:
+            i, h = divmod(flat, self.m)
+            return 1, top, i, h
+        return None
+
+    def step(self) -> None:
+        """One tabu iteration: apply the best admissible swap or move."""
+        self.iteration += 1
+        tabu = np.flatnonzero(self.tabu_until >= self.iteration)
+        kind, best, bi, bj = self._best_swap(tabu)
+        if self.flexible:
+            move = self._best_move(tabu, best)
+            if move is not None:
+                kind, best, bi, bj = move
+        if kind == 0:
+            # Every candidate is tabu (tiny n): clear the tabu list.
+            self.tabu_until[:] = 0
+        elif kind == 2:
+            self.state.swap(bi, bj)
+            self.tabu_until[bi] = self.iteration + self.tenures.next()
+            self.tabu_until[bj] = self.iteration + self.tenures.next()
+        else:
+            self.state.move(bi, bj)
+            self.tabu_until[bi] = self.iteration + self.tenures.next()
+
+    def search(
+        self,
+        *,
+        deadline: float,
+        iter_cap: int,
+        stall: int,
+        perturbation: tuple[int, int],
+        restart_from_best: float,
+        move_probability: float,
+    ) -> None:
+        """Tabu phases until a limit; each stalled phase ends in a perturbation."""
+        st = self.state
+        while self.iteration < iter_cap and time.perf_counter() < deadline:
+            phase_best = st.value
+            phase_group = st.group.copy()
+            since = 0
+            while since < stall and self.iteration < iter_cap and time.perf_counter() < deadline:
+                self.step()
+                if st.value > phase_best + 1e-9:
+                    phase_best = st.value
+                    phase_group[:] = st.group
+                    since = 0
+                    if st.value > self.best_value + 1e-9:
+                        self.best_value = st.value
+                        self.best_group = st.group.copy()
+                else:
+                    since += 1
+            if self.iteration >= iter_cap or time.perf_counter() >= deadline:
+                return
+            self.restarts += 1
+            base = self.best_group if self.rng.random() < restart_from_best else phase_group
+            strength = int(self.rng.integers(perturbation[0], perturbation[1] + 1))
+            st.reset(perturb(base, st.lower, st.upper, strength, self.rng, move_probability))
+            self.tabu_until[:] = 0
