@@ -25,6 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from peermatch.availability import DAY_NAMES
 from peermatch.io.ical import natural_key
 from peermatch.metrics import diversity_cost
 from peermatch.model import ProblemData
@@ -67,6 +68,7 @@ class Explanation:
     objective: float
     current: tuple[Violation, ...]
     alternatives: tuple[Alternative, ...]
+    where: str = ""
 
     def as_json(self) -> dict[str, Any]:
         """The JSON form (see the module docstring)."""
@@ -158,7 +160,21 @@ def explain(problem: ProblemData, solution: Solution, participant_id: str) -> Ex
         objective=diversity_cost(problem, solution),
         current=tuple(v for v in base if participant_id in v.people or v.cohort == where),
         alternatives=tuple(alternatives),
+        where=_describe(problem, solution, where),
     )
+
+
+def _describe(problem: ProblemData, solution: Solution, cohort_id: str | None) -> str:
+    """`` (Tuesdays 13:00 Europe/London, with Carmen Ruiz)``: when the cohort meets, and who leads it."""
+    cohort = next((c for c in solution.cohorts if c.id == cohort_id), None)
+    if cohort is None or cohort.slot is None:
+        return ""
+    h, m = divmod(cohort.slot.start_minute, 60)
+    text = f"{DAY_NAMES[cohort.slot.weekday]} {h:02d}:{m:02d} {cohort.slot.zone}"
+    fid = cohort.facilitator_id
+    if fid is not None and fid in problem.facilitator_index:
+        text += f", with {problem.facilitators[problem.facilitator_index[fid]].name}"
+    return f" (meets {text})"
 
 
 def _cost(delta: float) -> str:
@@ -176,7 +192,7 @@ def render_text(e: Explanation) -> str:
     if e.cohort is None:
         lines = [f"{who} is not placed: {e.unassigned_reason or 'no reason recorded'}."]
     else:
-        lines = [f"{who} is in cohort {e.cohort}."]
+        lines = [f"{who} is in cohort {e.cohort}{e.where}."]
         if e.current:
             lines.append("There these rules are broken:")
             lines += [f"  - {rule_title(v.rule)} [{v.rule}]: {v.message}" for v in e.current]

@@ -33,7 +33,11 @@ def run(*args: str) -> tuple[int, str, str]:
 def test_explain_names_the_history_rule_and_the_other_person(out: Path) -> None:
     code, text, _ = run(str(out), "p1")
     assert code == 0
-    assert "p1" in text and "is in cohort A." in text and "Every rule holds there" in text
+    assert (
+        "p1" in text
+        and "is in cohort A (meets Tue 14:00 Europe/London, with Finn <b>One</b>)." in text
+        and "Every rule holds there" in text
+    )
     line = next(line for line in text.splitlines() if "B: kept out by" in line)
     after = text.splitlines()[text.splitlines().index(line) + 1]
     assert "[neutrality]" in after and "p9" in after and "former colleagues" in after

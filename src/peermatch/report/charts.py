@@ -52,14 +52,14 @@ def _draw(fig: Any, mix: Mapping[str, Sequence[tuple[str, int]]], rows: int) -> 
     height_in = fig.get_figheight()
     bottom, top = 0.3 / height_in, 1 - 0.3 / height_in
     for i, (attr, counts) in enumerate(panels):
-        labels = [_shorten(v) for v, _ in counts][::-1]
-        values = [n for _, n in counts][::-1]
+        labels = [_shorten(v) for v, _ in counts]
+        values = [n for _, n in counts]
         label_in = min(0.075 * max(len(x) for x in labels) + 0.15, 0.45 * width * _WIDTH_IN)
         left = i * width + label_in / _WIDTH_IN
         ax = fig.add_axes((left, bottom, (i + 1) * width - left - 0.03, top - bottom))
         ax.barh(range(len(values)), values, color=_COLOURS.get(attr, "#5b7083"), height=0.7)
         ax.set_yticks(range(len(values)), labels)
-        ax.set_ylim(-0.6, rows - 0.4)
+        ax.set_ylim(rows - 0.4, -0.6)  # largest first, at the top; panels aligned at the top
         ax.set_xticks(range(0, max(values, default=0) + 1))
         ax.set_xlim(0, max(max(values, default=1), 1) + 0.3)
         ax.set_title(attr.capitalize(), loc="left", fontsize=10, fontweight="bold")
