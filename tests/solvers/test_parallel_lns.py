@@ -92,3 +92,24 @@ def test_a_step_keeps_every_hard_rule_of_its_people(planted) -> None:  # type: i
         levels = [inst.levels[i] for i in c]
         assert max(levels) - min(levels) <= inst.max_level_gap
     assert inst.cost([list(c) for c in res.cohorts]) <= inst.cost([list(c) for c in first])
+
+
+def test_an_organisation_in_every_cohort_still_solved_in_parallel(planted) -> None:  # type: ignore[no-untyped-def]
+    # One person of every planted cohort joins one organisation: with
+    # max_per_organisation = 1 every cohort must hold exactly one of them, so
+    # neighbourhoods (or parts) that gathered them would make the rule fail.
+    problem = planted.problem
+    assert problem.config.cohort.max_per_organisation == 1
+    firsts = {c.members[0] for c in planted.planted.cohorts}
+    people = tuple(
+        p.model_copy(update={"organisation": "BigCo"}) if p.id in firsts else p
+        for p in problem.participants
+    )
+    tight = problem.model_copy(update={"participants": people})
+    result = solve(tight, time_limit=2, seed=0, workers=2)
+    assert result.status in (Status.FEASIBLE, Status.OPTIMAL)
+    assert result.solution is not None
+    assert list(violations(tight, result.solution)) == []
+    big = [sum(m in firsts for m in c.members) for c in result.solution.cohorts]
+    assert max(big) == 1
+    assert result.stats.lns is not None and result.stats.lns.batch == 2  # the parallel rounds ran
