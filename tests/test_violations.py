@@ -103,7 +103,7 @@ def test_a_sound_solution_has_no_violation() -> None:
 def test_every_label_is_documented() -> None:
     assert set(RULES) == {
         "assignment", "size", "organisation", "neutrality", "level", "similarity",
-        "schedule", "blackout", "availability", "facilitator",
+        "schedule", "blackout", "availability", "facilitator", "lock", "together",
     }  # fmt: skip
     assert str(Violation("size", "2 members", "A")) == "[size] cohort A: 2 members"
 

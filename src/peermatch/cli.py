@@ -49,6 +49,12 @@ def input_options(func: Callable[..., Any]) -> Callable[..., Any]:
             help="cohorts.csv of an earlier wave (repeatable): its cohort-mates count as shared history.",
         ),
         click.option("--config", type=_existing, help="program.toml (every key has a default)."),
+        click.option(
+            "--locks", type=_existing, help="locks.csv: participant_id, cohort_id (hard)."
+        ),
+        click.option(
+            "--pairs", type=_existing, help="pairs.csv: person_a, person_b, rule together|apart."
+        ),
     ]
     for decorator in reversed(decorators):
         func = decorator(func)
@@ -76,6 +82,8 @@ def _read_input(
     facilitators: Path | None,
     previous: tuple[Path, ...],
     config: Path | None,
+    locks: Path | None = None,
+    pairs: Path | None = None,
 ) -> Any:
     """Read the input files; on invalid input list every problem on stderr and exit 1.
 
@@ -96,6 +104,8 @@ def _read_input(
                 facilitators=facilitators,
                 previous=previous,
                 config=config,
+                locks=locks,
+                pairs=pairs,
             )
         except InputError as exc:
             for w in caught:
@@ -119,6 +129,8 @@ def validate(
     facilitators: Path | None,
     previous: tuple[Path, ...],
     config: Path | None,
+    locks: Path | None,
+    pairs: Path | None,
 ) -> None:
     """Check the input files and summarise the population, without solving.
 
@@ -130,7 +142,7 @@ def validate(
     from peermatch.presolve import presolve_checks
     from peermatch.summary import population_summary, render_rich, render_text
 
-    problem = _read_input(participants, history, facilitators, previous, config)
+    problem = _read_input(participants, history, facilitators, previous, config, locks, pairs)
     summary = population_summary(problem)
     if sys.stdout.isatty():
         from rich.console import Console
@@ -237,6 +249,8 @@ def run(
     facilitators: Path | None,
     previous: tuple[Path, ...],
     config: Path | None,
+    locks: Path | None,
+    pairs: Path | None,
     out: Path,
     time_limit: float | None,
     seed: int | None,
@@ -264,7 +278,7 @@ def run(
         check_output_dir(out)
     except OutputError as exc:
         fail(f"{out}: {exc}", EXIT_USAGE)
-    problem = _read_input(participants, history, facilitators, previous, config)
+    problem = _read_input(participants, history, facilitators, previous, config, locks, pairs)
     workers = workers if workers is not None else problem.config.solver.workers
     from peermatch.executor import DaskUnavailableError, check_scheduler
 

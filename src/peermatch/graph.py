@@ -7,7 +7,8 @@ Two people are *linked* (and kept apart) when
 - they report to the same line manager (a team, whether or not that manager
   takes part);
 - history.csv names them (former colleagues, client/supplier, ...), or an
-  earlier cohorts.csv put them in the same cohort.
+  earlier cohorts.csv put them in the same cohort;
+- pairs.csv asks for them to be kept ``apart``.
 
 Facilitators are linked to people only through history.
 """
@@ -59,6 +60,9 @@ def relationship_graph(problem: ProblemData) -> nx.Graph:
                 link(a, b, f"same line manager ({boss})")
     for h in problem.history:
         link(h.a, h.b, h.relation if h.source == "history" else f"{h.relation} ({h.source})")
+    for pair in problem.pairs:
+        if pair.rule == "apart":
+            link(pair.a, pair.b, "asked to be kept apart (pairs)")
 
     graph = nx.Graph()
     graph.add_nodes_from(sorted(problem.index), kind="participant")

@@ -40,6 +40,8 @@ __all__ = [
     "Facilitator",
     "HistoryLink",
     "Issue",
+    "Lock",
+    "PairRequest",
     "Participant",
     "ProblemData",
     "ProblemDataError",
@@ -232,6 +234,42 @@ class HistoryLink(_Frozen):
         return _nonblank(value, "person id")
 
 
+class Lock(_Frozen):
+    """A participant fixed to a cohort id (a row of locks.csv)."""
+
+    participant_id: str
+    cohort_id: str
+
+    @field_validator("participant_id", "cohort_id")
+    @classmethod
+    def _required(cls, value: str, info: Any) -> str:
+        return _nonblank(value, info.field_name)
+
+
+class PairRequest(_Frozen):
+    """A request about two people (a row of pairs.csv), hard like every rule.
+
+    ``apart`` is a history pair; ``together`` puts both in one cohort.
+    """
+
+    a: str
+    b: str
+    rule: Literal["together", "apart"]
+
+    @field_validator("a", "b")
+    @classmethod
+    def _required(cls, value: str) -> str:
+        return _nonblank(value, "person id")
+
+    @field_validator("rule", mode="before")
+    @classmethod
+    def _rule(cls, value: Any) -> Any:
+        text = str(value).strip().lower()
+        if text not in ("together", "apart"):
+            raise ValueError(f"rule '{value}' is neither 'together' nor 'apart'")
+        return text
+
+
 class DateRange(_Frozen):
     """An inclusive range of dates (a single blackout day has ``first == last``)."""
 
@@ -421,7 +459,7 @@ class ProgramConfig(_Frozen):
 class Issue:
     """One problem found when cross-checking a :class:`ProblemData`.
 
-    ``entity`` is ``participant``, ``facilitator``, ``history`` or ``config``;
+    ``entity`` is ``participant``, ``facilitator``, ``history``, ``lock``, ``pair`` or ``config``;
     ``index`` the position in that sequence (``None`` for config); ``field``
     the offending field. The I/O layer maps these to ``file:row:column``.
     """
@@ -476,6 +514,8 @@ def check_references(
     facilitators: Sequence[Facilitator] = (),
     history: Sequence[HistoryLink] = (),
     config: ProgramConfig | None = None,
+    locks: Sequence[Lock] = (),
+    pairs: Sequence[PairRequest] = (),
 ) -> list[Issue]:
     """Cross-check the parts of a problem; return every issue found (empty when sound).
 
@@ -524,6 +564,7 @@ def check_references(
                     f"names '{link.a}' twice (a person cannot share history with themself)",
                 )
             )
+    issues += _request_references(seen, locks, pairs)
     ladder = config.cohort.levels
     if ladder:
         for i, p in enumerate(participants):
@@ -561,6 +602,37 @@ def check_references(
     return issues
 
 
+def _request_references(
+    seen: Mapping[str, int], locks: Sequence[Lock], pairs: Sequence[PairRequest]
+) -> list[Issue]:
+    """Locks and pairs name participants (not facilitators), a pair two different ones."""
+    issues: list[Issue] = []
+    first_lock: dict[str, int] = {}
+    for r, lock in enumerate(locks):
+        if lock.participant_id not in seen:
+            issues.append(
+                Issue("lock", r, "participant_id", f"'{lock.participant_id}' is not a participant")
+            )
+        earlier = first_lock.setdefault(lock.participant_id, r)
+        if earlier != r and locks[earlier].cohort_id != lock.cohort_id:
+            issues.append(
+                Issue(
+                    "lock",
+                    r,
+                    "cohort_id",
+                    f"{lock.participant_id} is locked to cohorts {locks[earlier].cohort_id} "
+                    f"(lock #{earlier + 1}) and {lock.cohort_id}: a person can be in one cohort",
+                )
+            )
+    for r, pair in enumerate(pairs):
+        for fld, pid in (("person_a", pair.a), ("person_b", pair.b)):
+            if pid not in seen:
+                issues.append(Issue("pair", r, fld, f"'{pid}' is not a participant"))
+        if pair.a == pair.b:
+            issues.append(Issue("pair", r, "person_b", f"names '{pair.a}' twice"))
+    return issues
+
+
 def _present_attributes(participants: Sequence[Participant]) -> set[str]:
     present = {"organisation", "timezone", "level"}
     for p in participants:
@@ -585,6 +657,10 @@ class ProblemData(_Frozen):
         Pairs who must never share a cohort (including earlier cohorts).
     config
         The program's rules and settings.
+    locks
+        People fixed to a cohort id (locks.csv).
+    pairs
+        ``together`` / ``apart`` requests (pairs.csv); ``apart`` counts as history.
 
     Raises
     ------
@@ -597,10 +673,19 @@ class ProblemData(_Frozen):
     facilitators: tuple[Facilitator, ...] = ()
     history: tuple[HistoryLink, ...] = ()
     config: ProgramConfig = ProgramConfig()
+    locks: tuple[Lock, ...] = ()
+    pairs: tuple[PairRequest, ...] = ()
 
     @model_validator(mode="after")
     def _cross_check(self) -> ProblemData:
-        issues = check_references(self.participants, self.facilitators, self.history, self.config)
+        issues = check_references(
+            self.participants,
+            self.facilitators,
+            self.history,
+            self.config,
+            self.locks,
+            self.pairs,
+        )
         if issues:
             raise ValueError("; ".join(str(i) for i in issues))
         return self

@@ -29,6 +29,8 @@ class Rule(StrEnum):
     BLACKOUT = "blackout"  #: blackout_dates
     AVAILABILITY = "availability"  #: every member free for every session
     FACILITATOR = "facilitator"  #: one free, neutral, external facilitator within capacity
+    LOCK = "lock"  #: locks.csv: a locked person is in the cohort of that id
+    TOGETHER = "together"  #: pairs.csv: a together pair (or chain) shares a cohort
 
     @property
     def description(self) -> str:
@@ -52,6 +54,8 @@ _DESCRIPTIONS: dict[Rule, str] = {
     Rule.BLACKOUT: "no session on a blackout date",
     Rule.AVAILABILITY: "every member can attend every session on its actual date",
     Rule.FACILITATOR: "exactly one free, neutral, external facilitator within capacity",
+    Rule.LOCK: "every locked person is in the cohort of that id (locks.csv)",
+    Rule.TOGETHER: "both people of a together pair share a cohort (pairs.csv)",
 }
 
 _PHRASES: dict[Rule, str] = {
@@ -65,6 +69,8 @@ _PHRASES: dict[Rule, str] = {
     Rule.BLACKOUT: "the blackout dates ({})",
     Rule.AVAILABILITY: "a common weekly slot, for {}",
     Rule.FACILITATOR: "facilitators ({})",
+    Rule.LOCK: "locked people in their cohort: {}",
+    Rule.TOGETHER: "keeping together groups in one cohort: {}",
 }
 
 

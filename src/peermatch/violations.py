@@ -55,6 +55,34 @@ def violations(problem: ProblemData, solution: Solution) -> Iterator[Violation]:
         yield from _cohort_rules(problem, cohort, members, graph)
         yield from _schedule(problem, cohort, members)
     yield from _facilitators(problem, solution, graph)
+    yield from _requests(problem, solution)
+
+
+def _requests(problem: ProblemData, solution: Solution) -> Iterator[Violation]:
+    """Locks and together pairs (apart pairs are links, checked as neutrality)."""
+    where = solution.cohort_of()
+    for lock in problem.locks:
+        got = where.get(lock.participant_id)
+        if got != lock.cohort_id:
+            yield Violation(
+                Rule.LOCK,
+                f"{lock.participant_id} is locked to cohort {lock.cohort_id} but is "
+                + (f"in {got}" if got else "in no cohort"),
+                got,
+                (lock.participant_id,),
+            )
+    for pair in problem.pairs:
+        if pair.rule != "together":
+            continue
+        a, b = where.get(pair.a), where.get(pair.b)
+        if a != b:
+            yield Violation(
+                Rule.TOGETHER,
+                f"{pair.a} ({a or 'no cohort'}) and {pair.b} ({b or 'no cohort'}) asked to be "
+                "together",
+                a or b,
+                (pair.a, pair.b),
+            )
 
 
 def _assignment(problem: ProblemData, solution: Solution) -> Iterator[Violation]:

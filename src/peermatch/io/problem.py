@@ -20,6 +20,8 @@ from peermatch.io.readers import (
     issue_problems,
     parse_facilitators,
     parse_history,
+    parse_locks,
+    parse_pairs,
     parse_participants,
     parse_previous,
     raise_if,
@@ -27,6 +29,8 @@ from peermatch.io.readers import (
 from peermatch.io.tables import (
     FACILITATORS,
     HISTORY,
+    LOCKS,
+    PAIRS,
     PARTICIPANTS,
     PREVIOUS,
     Source,
@@ -36,6 +40,8 @@ from peermatch.model import (
     Facilitator,
     HistoryLink,
     Issue,
+    Lock,
+    PairRequest,
     ProblemData,
     ProgramConfig,
     check_references,
@@ -90,6 +96,36 @@ def _earlier(
     return links, tables
 
 
+def _request_problems(
+    problem: ProblemData, locks: Parsed[Lock] | None, pairs: Parsed[PairRequest] | None
+) -> list[InputProblem]:
+    """Locks and together pairs that break a hard rule on their own, on their rows."""
+    from peermatch.compat import slot_table
+    from peermatch.requests import group_conflicts
+    from peermatch.rules import Rule
+
+    if not problem.locks and not any(p.rule == "together" for p in problem.pairs):
+        return []
+    # The first week's slots usually suffice; only a group they fail is worth the full table.
+    conflicts = group_conflicts(problem, slot_table(problem, offsets=1).masks)
+    if any(c.rule == Rule.AVAILABILITY for c in conflicts):
+        conflicts = group_conflicts(problem, slot_table(problem).masks)
+    out = []
+    for conflict in conflicts:
+        parsed = locks if conflict.entity == "lock" else pairs
+        assert parsed is not None
+        column = "participant_id" if conflict.entity == "lock" else "person_a"
+        out.append(
+            InputProblem(
+                parsed.table.file,
+                parsed.ref_rows[conflict.index],
+                parsed.table.column(column),
+                str(conflict),
+            )
+        )
+    return out
+
+
 def read_problem(
     participants: Source,
     *,
@@ -97,6 +133,8 @@ def read_problem(
     facilitators: Source | None = None,
     previous: Sequence[Source] = (),
     config: str | Path | None = None,
+    locks: Source | None = None,
+    pairs: Source | None = None,
 ) -> ProblemData:
     """Read every input table of a program into one validated :class:`ProblemData`.
 
@@ -113,6 +151,10 @@ def read_problem(
         become history.
     config
         program.toml; the contract's defaults when ``None``.
+    locks
+        locks.csv (or a DataFrame): people fixed to a cohort id.
+    pairs
+        pairs.csv (or a DataFrame): ``together`` / ``apart`` requests.
 
     Returns
     -------
@@ -150,6 +192,14 @@ def read_problem(
         links = parse_history(load_table(history, HISTORY))
         problems += links.table.problems
         sources["history"] = (links.table, links.ref_rows)
+    fixed = parse_locks(load_table(locks, LOCKS)) if locks is not None else None
+    asked = parse_pairs(load_table(pairs, PAIRS)) if pairs is not None else None
+    if fixed is not None:
+        problems += fixed.table.problems
+        sources["lock"] = (fixed.table, fixed.ref_rows)
+    if asked is not None:
+        problems += asked.table.problems
+        sources["pair"] = (asked.table, asked.ref_rows)
     known = {p.id for p in people.refs} | {f.id for f in (hosts.refs if hosts else [])}
     earlier, tables = _earlier(previous, known)
     problems += [p for t in tables for p in t.problems]
@@ -158,6 +208,8 @@ def read_problem(
         hosts.refs if hosts else (),
         links.refs if links else (),
         conf.program if conf.ok else ProgramConfig(),
+        fixed.refs if fixed else (),
+        asked.refs if asked else (),
     )
     if not (people.table.sound() and (hosts is None or hosts.table.sound())):
         # Without a readable list of people, every reference to them would be
@@ -165,9 +217,13 @@ def read_problem(
         issues = [i for i in issues if not _unknown_reference(i, links, known)]
     problems += issue_problems(issues, sources, str(config) if config else None, conf.text)
     raise_if(problems)
-    return ProblemData(
+    problem = ProblemData(
         participants=tuple(people.items),
         facilitators=tuple(hosts.items) if hosts else (),
         history=tuple(links.items if links else ()) + tuple(earlier),
         config=conf.program,
+        locks=tuple(fixed.items) if fixed else (),
+        pairs=tuple(asked.items) if asked else (),
     )
+    raise_if(_request_problems(problem, fixed, asked))
+    return problem

@@ -27,6 +27,12 @@ Decisions where the contract is silent
   Each pair becomes ``HistoryLink(relation="earlier cohort <cohort_id>",
   source=<file name as given>)``, once per file.
 - facilitators.csv: ``max_cohorts`` blank means 1; ``organisation`` is optional.
+- locks.csv (``participant_id, cohort_id``) and pairs.csv (``person_a, person_b,
+  rule``) name participants only; ``rule`` is ``together`` or ``apart`` in any
+  case. Locking one person twice to one cohort is harmless; to two cohorts,
+  an error. A lock or ``together`` group that breaks a hard rule on its own is
+  an error on the row of its first lock (else its first pair), naming the rule
+  and the people (see :mod:`peermatch.requests`); header-only files add nothing.
 - history.csv and earlier cohorts.csv with a header and no rows are valid
   (an organiser's empty template: nothing to add) with an
   :class:`~peermatch.io.csvfile.InputWarning`; participants.csv and
@@ -52,6 +58,8 @@ from peermatch.io.messages import plain_message
 from peermatch.io.tables import (
     FACILITATORS,
     HISTORY,
+    LOCKS,
+    PAIRS,
     PARTICIPANTS,
     PREVIOUS,
     Source,
@@ -62,6 +70,8 @@ from peermatch.model import (
     Facilitator,
     HistoryLink,
     Issue,
+    Lock,
+    PairRequest,
     Participant,
     check_references,
     normalise_key,
@@ -70,17 +80,23 @@ from peermatch.model import (
 __all__ = [
     "FACILITATOR_COLUMNS",
     "HISTORY_COLUMNS",
+    "LOCK_COLUMNS",
+    "PAIR_COLUMNS",
     "PARTICIPANT_COLUMNS",
     "PREVIOUS_COLUMNS",
     "Parsed",
     "issue_problems",
     "parse_facilitators",
     "parse_history",
+    "parse_locks",
+    "parse_pairs",
     "parse_participants",
     "parse_previous",
     "raise_if",
     "read_facilitators",
     "read_history",
+    "read_locks",
+    "read_pairs",
     "read_participants",
     "read_previous",
 ]
@@ -89,6 +105,8 @@ PARTICIPANT_COLUMNS: tuple[Column, ...] = PARTICIPANTS.columns
 FACILITATOR_COLUMNS: tuple[Column, ...] = FACILITATORS.columns
 HISTORY_COLUMNS: tuple[Column, ...] = HISTORY.columns
 PREVIOUS_COLUMNS: tuple[Column, ...] = PREVIOUS.columns
+LOCK_COLUMNS: tuple[Column, ...] = LOCKS.columns
+PAIR_COLUMNS: tuple[Column, ...] = PAIRS.columns
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -237,6 +255,38 @@ def parse_history(table: CsvTable) -> Parsed[HistoryLink]:
     return out
 
 
+def parse_locks(table: CsvTable) -> Parsed[Lock]:
+    """Check locks rows one by one (see :class:`Parsed`)."""
+    out: Parsed[Lock] = Parsed(table)
+    for row in table.rows:
+        bad = _required_blank(row, table, LOCKS.columns)
+        if bad:
+            continue
+        values = {"participant_id": row.get("participant_id"), "cohort_id": row.get("cohort_id")}
+        lock = _build(Lock, values, row, table, bad)
+        if lock is not None:
+            out.items.append(lock)
+            out.refs.append(lock)
+            out.ref_rows.append(row.number)
+    return out
+
+
+def parse_pairs(table: CsvTable) -> Parsed[PairRequest]:
+    """Check pairs rows one by one (see :class:`Parsed`)."""
+    out: Parsed[PairRequest] = Parsed(table)
+    for row in table.rows:
+        bad = _required_blank(row, table, PAIRS.columns)
+        if bad:
+            continue
+        values = {"a": row.get("person_a"), "b": row.get("person_b"), "rule": row.get("rule")}
+        pair = _build(PairRequest, values, row, table, bad)
+        if pair is not None:
+            out.items.append(pair)
+            out.refs.append(pair)
+            out.ref_rows.append(row.number)
+    return out
+
+
 def parse_previous(table: CsvTable, known: set[str] | None) -> list[HistoryLink]:
     """An earlier cohorts table's cohort-mates (among ``known`` ids, when given) as history."""
     cohorts: dict[str, list[str]] = {}
@@ -379,3 +429,29 @@ def read_previous(path: Source, known_ids: Iterable[str] | None = None) -> tuple
     links = parse_previous(table, set(known_ids) if known_ids is not None else None)
     raise_if(table.problems)
     return tuple(links)
+
+
+def read_locks(path: Source) -> tuple[Lock, ...]:
+    """Read locks.csv on its own; whether its ids exist is checked by ``read_problem``.
+
+    Raises
+    ------
+    InputError
+        Every problem in the file (missing columns, blank cells...).
+    """
+    parsed = parse_locks(load_table(path, LOCKS))
+    raise_if(parsed.table.problems)
+    return tuple(parsed.items)
+
+
+def read_pairs(path: Source) -> tuple[PairRequest, ...]:
+    """Read pairs.csv on its own (rule ``together`` or ``apart``, any case).
+
+    Raises
+    ------
+    InputError
+        Every problem in the file (missing columns, blank cells, unknown rules...).
+    """
+    parsed = parse_pairs(load_table(path, PAIRS))
+    raise_if(parsed.table.problems)
+    return tuple(parsed.items)

@@ -24,6 +24,8 @@ if TYPE_CHECKING:
 __all__ = [
     "FACILITATORS",
     "HISTORY",
+    "LOCKS",
+    "PAIRS",
     "PARTICIPANTS",
     "PREVIOUS",
     "Source",
@@ -107,6 +109,26 @@ PREVIOUS = TableSpec(
     (
         Column("cohort_id", True, ("cohort",)),
         Column("participant_id", True, ("participant", "person id")),
+    ),
+    allow_empty=True,
+)
+
+
+# locks.csv and pairs.csv only add requests: an empty template means "nothing to add".
+LOCKS = TableSpec(
+    "locks",
+    (
+        Column("participant_id", True, ("participant", "person id", "id", "person")),
+        Column("cohort_id", True, ("cohort",)),
+    ),
+    allow_empty=True,
+)
+PAIRS = TableSpec(
+    "pairs",
+    (
+        Column("person_a", True, ("a", "person 1", "participant a", "id a")),
+        Column("person_b", True, ("b", "person 2", "participant b", "id b")),
+        Column("rule", True, ("request", "type", "relation")),
     ),
     allow_empty=True,
 )

@@ -24,6 +24,7 @@ import networkx as nx
 
 from peermatch.compat import mask_members
 from peermatch.model import ScheduleRules
+from peermatch.requests import cohort_names
 from peermatch.schedule import SessionTime, Slot, session_times
 from peermatch.solution import Cohort, FacilitatorPressure, Solution, Unassigned
 from peermatch.solvers.instance import FormationInstance, MeetingOption
@@ -336,7 +337,8 @@ def finish_solution(
     slots = _choose_slots(inst, cohorts, fac)
     rules = inst.problem.config.schedule
     out = []
-    for cid, members, f, slot in zip(cohort_ids(len(cohorts)), cohorts, fac, slots, strict=True):
+    names = cohort_names(inst.problem, [[inst.ids[i] for i in c] for c in cohorts])
+    for cid, members, f, slot in zip(names, cohorts, fac, slots, strict=True):
         out.append(
             Cohort(
                 id=cid,

@@ -28,6 +28,7 @@ from functools import cached_property
 from peermatch.compat import SlotTable, mask_members, positions_mask, slot_table
 from peermatch.graph import relationship_graph
 from peermatch.model import ProblemData
+from peermatch.requests import together_groups
 from peermatch.schedule import SessionTime, Slot, session_times
 
 __all__ = [
@@ -98,6 +99,9 @@ class FormationInstance:
     max_per_org: int = 1
     max_level_gap: int = 1
     program_zone: str = "UTC"
+    #: People who must share a cohort (locks and together pairs), and the id each is locked to.
+    groups: tuple[tuple[int, ...], ...] = ()
+    group_locks: tuple[str | None, ...] = ()
 
     @property
     def max_cohorts(self) -> int:
@@ -221,6 +225,7 @@ class FormationInstance:
                 seen.add((o.zone, m, o.facilitator_mask))
                 options.append(MeetingOption(o.zone, m, o.facilitator_mask, o.slots))
         value_of = tuple(tuple(values[i] for i in people) for values in self.value_of)
+        groups, locks = self._restricted_groups(new, people)
         counts: list[tuple[int, ...]] = []
         for values, full in zip(value_of, self.value_counts, strict=True):
             tally = [0] * len(full)
@@ -242,7 +247,35 @@ class FormationInstance:
             value_counts=tuple(counts),
             facilitator_capacity=tuple(capacity),
             facilitator_conflicts=tuple(frozenset(ks) for ks in led_by),
+            groups=tuple(groups),
+            group_locks=tuple(locks),
         )
+
+    def _restricted_groups(
+        self, new: dict[int, int], people: Sequence[int]
+    ) -> tuple[list[tuple[int, ...]], list[str | None]]:
+        """Groups renumbered, keeping only the members inside the restriction.
+
+        Found from the people's own groups, not by scanning every group: linear in the part.
+        """
+        groups, locks = [], []
+        for g in sorted({self.group_of[i] for i in people if i in self.group_of}):
+            groups.append(tuple(new[i] for i in self.groups[g] if i in new))
+            locks.append(self.group_locks[g])
+        return groups, locks
+
+    @cached_property
+    def group_of(self) -> dict[int, int]:
+        """Person -> the index of their group in :attr:`groups` (only people in one)."""
+        return {i: g for g, members in enumerate(self.groups) for i in members}
+
+    def with_partners(self, people: Sequence[int]) -> list[int]:
+        """``people`` and everyone who must share a cohort with one of them, sorted."""
+        out = set(people)
+        for i in people:
+            if i in self.group_of:
+                out.update(self.groups[self.group_of[i]])
+        return sorted(out)
 
     def cost(self, cohorts: Sequence[Sequence[int]], unassigned: int = 0) -> int:
         """The cost of cohorts given as lists of participant positions."""
@@ -323,6 +356,7 @@ def build_instance(problem: ProblemData, table: SlotTable | None = None) -> Form
     by_org: dict[str, list[int]] = defaultdict(list)
     for i, p in enumerate(people):
         by_org[p.organisation].append(i)
+    found = together_groups(problem)
     fac_conf: list[frozenset[int]] = []
     for f in problem.facilitators:
         # Looked up by organisation: a scan of everyone per facilitator is quadratic in n.
@@ -354,4 +388,6 @@ def build_instance(problem: ProblemData, table: SlotTable | None = None) -> Form
         max_per_org=rules.max_per_organisation,
         max_level_gap=rules.max_level_gap,
         program_zone=problem.config.schedule.timezone,
+        groups=tuple(tuple(index[m] for m in g.members) for g in found),
+        group_locks=tuple(g.lock for g in found),
     )

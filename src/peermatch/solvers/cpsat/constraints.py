@@ -63,6 +63,8 @@ class Constraints:
             (Rule.AVAILABILITY, self.availability),
             (Rule.SCHEDULE, self.anchor_zone),
             (Rule.FACILITATOR, self.facilitators),
+            (Rule.TOGETHER, self.together),
+            (Rule.LOCK, self.locks),
         ]
         for rule, add in families:
             if rule not in self.disabled:
@@ -187,6 +189,43 @@ class Constraints:
                 for k in range(len(v.used)):
                     outside = [v.x[i, k] for i in v.members_of[k] if inst.tz_of[i] != z]
                     self.model.add(sum(outside) >= 1).only_enforce_if(v.opt[k, c])
+
+    def together(self) -> None:
+        """Everyone of a group (a lock or together pairs) is in the cohort of its first member.
+
+        Cohort k only exists for people numbered k or above, so the others of a
+        group can never be in a cohort the first member cannot join.
+        """
+        v = self.v
+        for g, members in enumerate(self.inst.groups):
+            lit = self.lit(Rule.TOGETHER, g)
+            first = members[0]
+            for i in members[1:]:
+                _enforce(self.model.add(v.placed[i] == v.placed[first]), lit)
+                for k in v.cohorts_of[i]:
+                    same = v.x.get((first, k), 0)
+                    _enforce(self.model.add(v.x[i, k] == same), lit)
+
+    def locks(self) -> None:
+        """Locked people are placed, and groups locked to different ids never meet."""
+        inst, v = self.inst, self.v
+        locked = [
+            (g, m[0])
+            for g, (m, lock) in enumerate(zip(inst.groups, inst.group_locks, strict=True))
+            if lock
+        ]
+        for g, first in locked:
+            _enforce(self.model.add(v.placed[first] == 1), self.lit(Rule.LOCK, g))
+        by_id: dict[str, int] = {}
+        for g, first in locked:
+            by_id.setdefault(inst.group_locks[g] or "", first)
+        firsts = sorted(set(by_id.values()))
+        if len(firsts) < 2:
+            return
+        for k in range(len(v.used)):
+            xs = [v.x[i, k] for i in firsts if (i, k) in v.x]
+            if len(xs) > 1:
+                self.model.add(sum(xs) <= 1)
 
     def facilitators(self) -> None:
         """One free, external, neutral facilitator per cohort, within capacity."""

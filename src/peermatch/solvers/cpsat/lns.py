@@ -212,6 +212,10 @@ def improve(
                 _around_cohort(inst, current, rng.randrange(len(current)), rng, size),
                 [],
             )
+        # A left-out person comes with everyone who must share their cohort (locks, together).
+        if inst.groups:
+            out = set(left)
+            extra = [i for i in inst.with_partners(extra) if i in out]
         people = sorted([i for k in chosen for i in current[k]] + extra)
         capacity = list(inst.facilitator_capacity)
         if facs is not None:

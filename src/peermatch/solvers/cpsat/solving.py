@@ -30,7 +30,8 @@ from peermatch.solution import Result, SearchStatistics, Solution, Statistics, S
 from peermatch.solvers.cpsat import interrupt
 from peermatch.solvers.cpsat.model import FormationModel
 from peermatch.solvers.finish import assign_facilitators, facilitator_pressure, finish_solution
-from peermatch.solvers.greedy import greedy_cohorts
+from peermatch.solvers.greedy import GreedyCohorts, greedy_cohorts
+from peermatch.solvers.grouping import respect_groups
 from peermatch.solvers.instance import FormationInstance, build_instance
 from peermatch.violations import violations
 
@@ -205,6 +206,11 @@ def solve(
         )
 
     greedy = greedy_cohorts(inst, seed)
+    if inst.groups:
+        # The constructor knows nothing of locks and together pairs: split groups are
+        # gathered or left out, so that the search starts from what it can only improve.
+        kept, left = respect_groups(inst, greedy.cohorts, greedy.unplaced)
+        greedy = GreedyCohorts(tuple(map(tuple, kept)), tuple(left))
     fac_hint = assign_facilitators(inst, greedy.cohorts) if problem.facilitators else None
     greedy_ok = not greedy.unplaced and (fac_hint is None or None not in fac_hint)
     greedy_time = time.monotonic() - start
@@ -486,6 +492,8 @@ def _name(inst: FormationInstance, rule: Rule, key: object) -> str:
         return inst.ids[key]
     if rule == Rule.SIMILARITY and isinstance(key, int):
         return inst.problem.config.similarity[key]
+    if rule in (Rule.TOGETHER, Rule.LOCK) and isinstance(key, int):
+        return "+".join(inst.ids[i] for i in inst.groups[key])
     if rule == Rule.FACILITATOR and isinstance(key, int):
         return inst.problem.facilitators[key].id
     return str(key)

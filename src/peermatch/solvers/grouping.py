@@ -1,0 +1,80 @@
+"""Make a starting grouping respect locks and together groups.
+
+The greedy constructor places people one by one and knows nothing of
+groups. :func:`respect_groups` turns its result into a start the later
+search can only improve: each group ends up wholly in one cohort or wholly
+left out (a *defect* the neighbourhood search repairs first), groups locked
+to different ids never share a cohort, and a cohort that shrinks below
+``min_size`` on the way is dissolved into the left-out list, so that every
+cohort kept is still sound.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from peermatch.solvers.instance import FormationInstance
+
+__all__ = ["respect_groups"]
+
+
+def _fits(inst: FormationInstance, members: Sequence[int], group: Sequence[int]) -> bool:
+    """Whether ``group`` can join ``members`` without breaking a per-cohort rule."""
+    people = [*members, *group]
+    if len(people) > inst.max_size:
+        return False
+    orgs: dict[int, int] = {}
+    for i in people:
+        orgs[inst.org_of[i]] = orgs.get(inst.org_of[i], 0) + 1
+    if max(orgs.values()) > inst.max_per_org:
+        return False
+    levels = [inst.levels[i] for i in people]
+    if max(levels) - min(levels) > inst.max_level_gap:
+        return False
+    inside = set(members)
+    if any(inst.conflict_sets[i] & inside for i in group):
+        return False
+    for values in inst.similarity:
+        if len({values[i] for i in people}) > 1 or values[people[0]] is None:
+            return False
+    need = 0
+    for i in people:
+        need |= 1 << i
+    return any(o.mask & need == need for o in inst.options)
+
+
+def respect_groups(
+    inst: FormationInstance, cohorts: Sequence[Sequence[int]], unplaced: Sequence[int]
+) -> tuple[list[list[int]], list[int]]:
+    """A copy of ``cohorts``/``unplaced`` in which every group is whole or left out.
+
+    A split group is gathered into the cohort holding most of it when the
+    rest fits there; otherwise the whole group is left out. Cohorts left
+    below ``min_size`` are dissolved (their members left out).
+    """
+    current = [list(c) for c in cohorts]
+    left = set(unplaced)
+    where = {i: k for k, c in enumerate(current) for i in c}
+    lock_at: dict[int, str] = {}
+    for group, lock in zip(inst.groups, inst.group_locks, strict=True):
+        homes = [where[i] for i in group if i in where]
+        best = max(set(homes), key=lambda k: (homes.count(k), -k)) if homes else None
+        for i in group:
+            if i in where:
+                current[where.pop(i)].remove(i)
+            left.add(i)
+        if best is None or (lock and lock_at.get(best, lock) != lock):
+            continue
+        if _fits(inst, current[best], group):
+            current[best].extend(group)
+            where.update({i: best for i in group})
+            left.difference_update(group)
+            if lock:
+                lock_at[best] = lock
+    kept = []
+    for members in current:
+        if len(members) >= inst.min_size:
+            kept.append(sorted(members))
+        else:
+            left.update(members)
+    return kept, sorted(left)
