@@ -449,3 +449,12 @@ def _register_report() -> None:
 
 
 _register_report()
+
+
+def _register_repair() -> None:
+    from peermatch.cli_repair import repair
+
+    main.add_command(repair)
+
+
+_register_repair()

@@ -19,7 +19,8 @@ Identity and re-runs
     session number: ``<program>-<cohort>@peermatch`` and
     ``<program>-<cohort>-session-<n>@peermatch``. Importing a re-run's file
     therefore updates the events instead of duplicating them. ``SEQUENCE`` is
-    always 0; ``DTSTAMP`` is ``SOURCE_DATE_EPOCH`` when that variable is set
+    0 for a run; ``peermatch repair`` raises it above the earlier calendar's
+    for a cohort whose events changed (``sequence=``); ``DTSTAMP`` is ``SOURCE_DATE_EPOCH`` when that variable is set
     (reproducible output), else the time of the run in UTC, so a later run
     still wins over an earlier one in clients that compare DTSTAMP.
 
@@ -47,7 +48,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
@@ -350,11 +351,13 @@ def _people(problem: ProblemData, cohort: Cohort) -> list[Participant]:
     return [problem.participants[problem.index[m]] for m in sorted(cohort.members, key=natural_key)]
 
 
-def _base_event(problem: ProblemData, cohort: Cohort, uid: str, stamp: datetime) -> Event:
+def _base_event(
+    problem: ProblemData, cohort: Cohort, uid: str, stamp: datetime, sequence: int = 0
+) -> Event:
     event = Event()
     event.add("UID", uid)
     event.add("DTSTAMP", stamp)
-    event.add("SEQUENCE", 0)
+    event.add("SEQUENCE", sequence)
     facilitator = _facilitator(problem, cohort)
     if facilitator is not None:
         organizer = _address(facilitator.email, facilitator.name)
@@ -388,7 +391,9 @@ def _check_cohort(cohort: Cohort) -> ZoneInfo:
     return ZoneInfo(cohort.slot.zone)
 
 
-def cohort_events(problem: ProblemData, cohort: Cohort, mode: str, stamp: datetime) -> list[Event]:
+def cohort_events(
+    problem: ProblemData, cohort: Cohort, mode: str, stamp: datetime, sequence: int = 0
+) -> list[Event]:
     """The VEVENTs of one cohort, as :func:`cohort_calendar` and :func:`facilitator_calendar` use them.
 
     Parameters
@@ -400,6 +405,8 @@ def cohort_events(problem: ProblemData, cohort: Cohort, mode: str, stamp: dateti
         order. ``"expanded"``: one VEVENT per session, in session order.
     stamp
         The DTSTAMP of every event (UTC).
+    sequence
+        The events' SEQUENCE: 0, or above the earlier one when a repair changed them.
 
     Returns
     -------
@@ -420,7 +427,8 @@ def cohort_events(problem: ProblemData, cohort: Cohort, mode: str, stamp: dateti
     events: list[Event] = []
     if mode == "expanded":
         for s in sessions:
-            event = _base_event(problem, cohort, session_uid(problem, cohort.id, s.number), stamp)
+            uid = session_uid(problem, cohort.id, s.number)
+            event = _base_event(problem, cohort, uid, stamp, sequence)
             _set_times(event, s, zone)
             _set_texts(event, *_texts(problem, cohort, s))
             events.append(event)
@@ -433,7 +441,7 @@ def cohort_events(problem: ProblemData, cohort: Cohort, mode: str, stamp: dateti
     # Elapsed lengths, through UTC: subtracting two datetimes that share a tzinfo
     # object gives their wall-clock difference, which is wrong across a DST change.
     master_length = _elapsed(first)
-    master = _base_event(problem, cohort, uid, stamp)
+    master = _base_event(problem, cohort, uid, stamp, sequence)
     # The master's DTSTART is the rule's first occurrence, a local wall time by
     # definition (the rule repeats wall times), so it is written with TZID as is.
     master.add("DTSTART", nominal_first)
@@ -456,7 +464,7 @@ def cohort_events(problem: ProblemData, cohort: Cohort, mode: str, stamp: dateti
         )
         if s.moved_from is None and same_length and texts == master_texts:
             continue
-        override = _base_event(problem, cohort, uid, stamp)
+        override = _base_event(problem, cohort, uid, stamp, sequence)
         override.add("RECURRENCE-ID", nominal)
         _set_times(override, s, zone)
         _set_texts(override, *texts)
@@ -493,7 +501,12 @@ def _calendar(name: str, events: Sequence[Event], method: str | None) -> Calenda
 
 
 def cohort_calendar(
-    problem: ProblemData, cohort: Cohort, mode: str = "series", *, stamp: datetime | None = None
+    problem: ProblemData,
+    cohort: Cohort,
+    mode: str = "series",
+    *,
+    stamp: datetime | None = None,
+    sequence: int = 0,
 ) -> Calendar:
     """The calendar of one cohort's sessions, to send to its members.
 
@@ -508,6 +521,9 @@ def cohort_calendar(
         (one event per session).
     stamp
         The DTSTAMP; :func:`dtstamp` when ``None``.
+    sequence
+        The events' SEQUENCE (a repair raises it on a changed cohort, so that
+        calendar clients update the events they hold instead of adding new ones).
 
     Returns
     -------
@@ -520,7 +536,7 @@ def cohort_calendar(
         When the mode is unknown, or the cohort has no slot or sessions, or
         names people who are not in the problem.
     """
-    events = cohort_events(problem, cohort, mode, stamp or dtstamp())
+    events = cohort_events(problem, cohort, mode, stamp or dtstamp(), sequence)
     uids = {str(e["UID"]) for e in events}
     name = f"{problem.config.program.name}: cohort {cohort.id}"
     return _calendar(name, events, "REQUEST" if len(uids) == 1 else None)
@@ -533,6 +549,7 @@ def facilitator_calendar(
     mode: str = "series",
     *,
     stamp: datetime | None = None,
+    sequences: Mapping[str, int] | None = None,
 ) -> Calendar:
     """The calendar of every session a facilitator leads, with the cohorts' own UIDs.
 
@@ -549,6 +566,8 @@ def facilitator_calendar(
         The solution's cohorts.
     mode, stamp
         As for :func:`cohort_calendar`.
+    sequences
+        Cohort id -> SEQUENCE of its events (0 when absent), as in the cohorts' calendars.
 
     Raises
     ------
@@ -565,7 +584,8 @@ def facilitator_calendar(
         # An empty VCALENDAR is not valid RFC 5545 (it needs one component).
         raise ValueError(f"facilitator {facilitator_id} leads no cohort")
     when = stamp or dtstamp()
-    events = [e for c in led for e in cohort_events(problem, c, mode, when)]
+    seq = sequences or {}
+    events = [e for c in led for e in cohort_events(problem, c, mode, when, seq.get(c.id, 0))]
     return _calendar(f"{problem.config.program.name}: {facilitator.name}", events, None)
 
 

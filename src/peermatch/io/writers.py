@@ -53,6 +53,7 @@ __all__ = [
     "SESSION_COLUMNS",
     "UNASSIGNED_COLUMNS",
     "OutputError",
+    "calendar_path",
     "check_output_dir",
     "cohort_rows",
     "render_outputs",
@@ -229,6 +230,15 @@ def _file_stem(identifier: str) -> str:
     return "_" + stem if stem.startswith(".") or not stem else stem
 
 
+def calendar_path(cohort_id: str) -> str:
+    """Where a cohort's calendar is written, relative to the output folder.
+
+    >>> calendar_path("Team A/1")
+    'calendars/Team_A_1.ics'
+    """
+    return f"calendars/{_file_stem(cohort_id)}.ics"
+
+
 def _unique_stems(ids: list[str], what: str) -> dict[str, str]:
     stems: dict[str, str] = {}
     folded: dict[str, str] = {}
@@ -252,6 +262,7 @@ def render_outputs(
     calendar_mode: str | None = None,
     metrics: Mapping[str, Any] | None = None,
     stamp: datetime | None = None,
+    sequences: Mapping[str, int] | None = None,
 ) -> dict[str, bytes]:
     """Every output file's bytes, keyed by its path relative to the output folder.
 
@@ -268,6 +279,8 @@ def render_outputs(
         ``summary.json``'s ``metrics`` unchanged.
     stamp
         The calendars' DTSTAMP; :func:`peermatch.io.ical.dtstamp` when ``None``.
+    sequences
+        Cohort id -> the SEQUENCE of its events (0 when absent; a repair raises it).
 
     Returns
     -------
@@ -303,13 +316,13 @@ def render_outputs(
     stems = _unique_stems([c.id for c in cohorts], "cohort")
     for c in cohorts:
         files[f"calendars/{stems[c.id]}.ics"] = calendar_bytes(
-            cohort_calendar(problem, c, mode, stamp=when)
+            cohort_calendar(problem, c, mode, stamp=when, sequence=(sequences or {}).get(c.id, 0))
         )
     leaders = sorted({c.facilitator_id for c in cohorts if c.facilitator_id}, key=natural_key)
     fstems = _unique_stems(leaders, "facilitator")
     for fid in leaders:
         files[f"calendars/facilitators/{fstems[fid]}.ics"] = calendar_bytes(
-            facilitator_calendar(problem, fid, cohorts, mode, stamp=when)
+            facilitator_calendar(problem, fid, cohorts, mode, stamp=when, sequences=sequences)
         )
     _add_report(files, problem, solution)
     return dict(sorted(files.items()))
@@ -415,6 +428,8 @@ def write_outputs(
     *,
     calendar_mode: str | None = None,
     metrics: Mapping[str, Any] | None = None,
+    sequences: Mapping[str, int] | None = None,
+    extra: Mapping[str, bytes] | None = None,
 ) -> list[Path]:
     """Write every output file into ``out_dir``, whole or not at all.
 
@@ -432,6 +447,11 @@ def write_outputs(
         ``"series"`` or ``"expanded"``; ``None`` uses ``problem.config.calendar.mode``.
     metrics
         JSON-serialisable quality metrics stored in ``summary.json``.
+    sequences
+        As for :func:`render_outputs`.
+    extra
+        Files (relative path -> bytes) added to or replacing the rendered ones:
+        a repair's changes.csv and the calendars it keeps byte for byte.
 
     Returns
     -------
@@ -452,7 +472,10 @@ def write_outputs(
     target = _target(out_dir)
     _check_target(target)
     # Render before touching the disk: most failures happen here and leave no trace.
-    files = render_outputs(problem, result, calendar_mode=calendar_mode, metrics=metrics)
+    files = render_outputs(
+        problem, result, calendar_mode=calendar_mode, metrics=metrics, sequences=sequences
+    )
+    files = dict(sorted({**files, **(extra or {})}.items()))
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = _sibling(target, _TMP_TAG)
     old: Path | None = None

@@ -1,0 +1,277 @@
+"""Repair after drop-outs and late joiners: the solver-free half.
+
+``peermatch repair`` starts from an earlier run's folder and updated
+inputs. This module reads that folder back (:func:`read_previous_run`: each
+cohort's id, members, weekly slot, sessions, facilitator and calendar),
+says what changed (:func:`changes`: who joined, left or moved, and why) and
+decides the calendars (:func:`calendar_plan`: they keep their UIDs, byte
+for byte for unchanged cohorts, ``SEQUENCE`` raised for changed ones). The model that moves the fewest
+people is :mod:`peermatch.solvers.cpsat.repair`.
+
+Decisions where the contract is silent
+--------------------------------------
+- A cohort is *kept* when it keeps its id, weekly slot (hence its dates) and
+  facilitator; its members may change. Its calendar is copied byte for byte
+  when nothing in it changed (members' names and e-mails included), and
+  regenerated with the previous ``SEQUENCE`` + 1 otherwise.
+- A person *moved* is someone of the earlier run who is still a participant
+  and is now in another cohort than before (a cohort that was dissolved
+  moves all its remaining members). People no longer in participants.csv
+  *left*; people who were not in the earlier run *joined*.
+- The earlier run's slot is rebuilt from sessions.csv (first session's local
+  start in the cohort's zone, its nominal date, and the week offset that
+  reproduces every session date); when the program's schedule changed so
+  that no slot reproduces the dates, the cohort must take a new slot.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from peermatch.errors import InputError, InputProblem
+from peermatch.io.writers import calendar_path
+from peermatch.model import ProblemData
+from peermatch.schedule import SessionTime, Slot, session_times
+from peermatch.solution import Solution
+
+__all__ = [
+    "CHANGE_COLUMNS",
+    "Change",
+    "PreviousCohort",
+    "PreviousRun",
+    "calendar_plan",
+    "changes",
+    "changes_csv",
+    "read_previous_run",
+]
+
+#: The columns of changes.csv.
+CHANGE_COLUMNS = ("participant_id", "change", "from_cohort", "to_cohort", "reason")
+
+
+@dataclass(frozen=True)
+class PreviousCohort:
+    """One cohort of the earlier run, as its folder describes it."""
+
+    id: str
+    members: tuple[str, ...]
+    facilitator_id: str | None
+    sessions: tuple[SessionTime, ...]
+    slot: Slot | None
+    calendar: bytes | None
+    sequence: int = 0
+
+
+@dataclass(frozen=True)
+class PreviousRun:
+    """An earlier run's cohorts, in the order of its cohorts.csv."""
+
+    folder: Path
+    cohorts: tuple[PreviousCohort, ...]
+
+    def cohort_of(self) -> dict[str, str]:
+        """Participant id -> earlier cohort id."""
+        return {m: c.id for c in self.cohorts for m in c.members}
+
+
+@dataclass(frozen=True)
+class Change:
+    """One row of changes.csv."""
+
+    participant_id: str
+    change: str  # joined | left | moved
+    from_cohort: str
+    to_cohort: str
+    reason: str
+
+
+def _rows(path: Path, needed: Sequence[str]) -> list[tuple[int, dict[str, str]]]:
+    if not path.is_file():
+        raise InputError(
+            [InputProblem(str(path), None, None, "missing: not an earlier run's folder")]
+        )
+    text = path.read_text(encoding="utf-8-sig")
+    reader = csv.DictReader(io.StringIO(text))
+    missing = [c for c in needed if c not in (reader.fieldnames or [])]
+    if missing:
+        raise InputError(
+            [InputProblem(str(path), 1, c, f"missing required column '{c}'") for c in missing]
+        )
+    return [(n + 2, row) for n, row in enumerate(reader)]
+
+
+def _rebuild_slot(problem: ProblemData, sessions: Sequence[SessionTime], zone: str) -> Slot | None:
+    """The weekly slot that reproduces ``sessions`` under today's schedule, if any."""
+    first = sessions[0]
+    local = first.start.astimezone(ZoneInfo(zone))
+    nominal: date = first.moved_from or local.date()
+    rules = problem.config.schedule
+    for offset in range(rules.cadence_weeks):
+        slot = Slot(
+            zone=zone,
+            weekday=nominal.weekday(),
+            start_minute=local.hour * 60 + local.minute,
+            week_offset=offset,
+        )
+        try:
+            expected = session_times(rules, slot)
+        except ValueError:
+            continue
+        if [(s.start, s.end) for s in expected] == [(s.start, s.end) for s in sessions]:
+            return slot
+    return None
+
+
+def _sequence(calendar: bytes | None) -> int:
+    if calendar is None:
+        return 0
+    found = [int(n) for n in re.findall(rb"^SEQUENCE:(\d+)\r?$", calendar, flags=re.M)]
+    return max(found, default=0)
+
+
+def read_previous_run(folder: str | Path, problem: ProblemData) -> PreviousRun:
+    """Read an earlier run's cohorts.csv, sessions.csv and calendars.
+
+    Raises
+    ------
+    InputError
+        When the folder lacks those files or their columns, as ``file:row:column: message``.
+    """
+    folder = Path(folder)
+    members: dict[str, list[str]] = {}
+    for _, row in _rows(folder / "cohorts.csv", ("cohort_id", "participant_id")):
+        members.setdefault(row["cohort_id"], []).append(row["participant_id"])
+    sessions: dict[str, list[SessionTime]] = {}
+    zones: dict[str, str] = {}
+    leaders: dict[str, str | None] = {}
+    problems = []
+    needed = ("cohort_id", "session", "start", "end", "timezone", "facilitator_id", "moved_from")
+    for number, row in _rows(folder / "sessions.csv", needed):
+        try:
+            moved = row["moved_from"]
+            sessions.setdefault(row["cohort_id"], []).append(
+                SessionTime(
+                    number=int(row["session"]),
+                    start=datetime.fromisoformat(row["start"]),
+                    end=datetime.fromisoformat(row["end"]),
+                    moved_from=date.fromisoformat(moved) if moved else None,
+                )
+            )
+            ZoneInfo(row["timezone"])
+        except (ValueError, KeyError) as exc:
+            problems.append(InputProblem(str(folder / "sessions.csv"), number, None, str(exc)))
+            continue
+        zones[row["cohort_id"]] = row["timezone"]
+        leaders[row["cohort_id"]] = row["facilitator_id"] or None
+    if problems:
+        raise InputError(problems)
+    cohorts = []
+    for cid, ids in members.items():
+        own = tuple(sorted(sessions.get(cid, []), key=lambda s: s.number))
+        path = folder / calendar_path(cid)
+        calendar = path.read_bytes() if path.is_file() else None
+        slot = _rebuild_slot(problem, own, zones[cid]) if own else None
+        cohorts.append(
+            PreviousCohort(
+                cid, tuple(ids), leaders.get(cid), own, slot, calendar, _sequence(calendar)
+            )
+        )
+    return PreviousRun(folder, tuple(cohorts))
+
+
+def changes(
+    problem: ProblemData,
+    previous: PreviousRun,
+    solution: Solution,
+    reasons: Mapping[str, str] | None = None,
+) -> list[Change]:
+    """Who joined, left or moved between ``previous`` and ``solution``, and why.
+
+    ``reasons`` gives the solver's reason for a move (keyed by participant id);
+    a move without one is explained by what happened to the earlier cohort.
+    """
+    before = previous.cohort_of()
+    after = solution.cohort_of()
+    kept = {c.id for c in solution.cohorts}
+    out: list[Change] = []
+    for pid, old in sorted(before.items()):
+        if pid not in problem.index:
+            out.append(Change(pid, "left", old, "", "no longer in participants.csv"))
+    for p in problem.participants:
+        old, new = before.get(p.id, ""), after.get(p.id, "")
+        if not old:
+            why = "joined the program" if new else "joined, but fits no cohort"
+            out.append(Change(p.id, "joined", "", new, why))
+        elif old != new:
+            why = (reasons or {}).get(p.id) or (
+                f"cohort {old} was dissolved (too few members remain or no slot or "
+                "facilitator fits them)"
+                if old not in kept
+                else f"can no longer stay in {old} within the rules"
+            )
+            out.append(Change(p.id, "moved", old, new, why))
+    return out
+
+
+def changes_csv(rows: Sequence[Change]) -> bytes:
+    """changes.csv, cells that a spreadsheet would run as formulas neutralised."""
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(CHANGE_COLUMNS)
+    for c in rows:
+        writer.writerow(
+            [_safe(x) for x in (c.participant_id, c.change, c.from_cohort, c.to_cohort, c.reason)]
+        )
+    return buffer.getvalue().encode("utf-8")
+
+
+def _safe(cell: str) -> str:
+    # Excel and LibreOffice run a cell starting with one of these as a formula.
+    return "'" + cell if cell[:1] in ("=", "+", "-", "@", "\t", "\r") else cell
+
+
+def _without_stamp(data: bytes) -> bytes:
+    return re.sub(rb"^DTSTAMP:[^\r\n]*\r?\n", b"", data, flags=re.M)
+
+
+def calendar_plan(
+    problem: ProblemData, previous: PreviousRun, solution: Solution, mode: str
+) -> tuple[dict[str, int], dict[str, bytes]]:
+    """Each earlier cohort's SEQUENCE, and the calendars kept byte for byte.
+
+    A cohort calendar whose events equal the earlier ones (DTSTAMP aside)
+    is the earlier file, byte for byte; any other calendar of an earlier
+    cohort is regenerated with ``SEQUENCE`` one above the earlier one, so
+    that calendar clients update the events they hold (same UIDs). New
+    cohorts start at 0.
+
+    Returns
+    -------
+    dict, dict
+        Cohort id -> SEQUENCE (for the cohort and facilitator calendars),
+        and relative path -> the earlier bytes of every unchanged calendar.
+    """
+    from peermatch.io.ical import calendar_bytes, cohort_calendar
+    from peermatch.io.writers import calendar_path
+
+    sequences: dict[str, int] = {}
+    kept: dict[str, bytes] = {}
+    earlier = {c.id: c for c in previous.cohorts}
+    for cohort in solution.cohorts:
+        old = earlier.get(cohort.id)
+        if old is None:
+            continue
+        same = calendar_bytes(cohort_calendar(problem, cohort, mode, sequence=old.sequence))
+        if old.calendar is not None and _without_stamp(same) == _without_stamp(old.calendar):
+            sequences[cohort.id] = old.sequence
+            kept[calendar_path(cohort.id)] = old.calendar
+        else:
+            sequences[cohort.id] = old.sequence + 1
+    return sequences, kept

@@ -1,0 +1,100 @@
+"""``repair()``: from an earlier run and updated inputs to a :class:`Result`.
+
+The steps mirror :func:`~peermatch.solvers.cpsat.solving.solve`: the
+pre-solve checks (a repair is possible exactly when a run is, since keeping
+cohorts is a preference, not a rule); the flat instance; the successive
+solves of :mod:`peermatch.solvers.cpsat.repair`; the solution, rechecked by
+:func:`~peermatch.violations.violations`; and, when the rules admit no
+cohorts at all, the run's diagnosis naming the rules and the people.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from peermatch.compat import slot_table
+from peermatch.model import ProblemData
+from peermatch.repair import PreviousRun
+from peermatch.solution import Result, Status
+from peermatch.solvers.cpsat import interrupt
+from peermatch.solvers.cpsat.repair import solve_repair
+from peermatch.solvers.instance import build_instance
+from peermatch.solvers.repair_finish import finish_repair, move_reasons
+from peermatch.violations import violations
+
+__all__ = ["repair"]
+
+
+@interrupt.interruptible
+def repair(
+    problem: ProblemData,
+    previous: PreviousRun,
+    *,
+    time_limit: float | None = None,
+    seed: int | None = None,
+    workers: int | None = None,
+    deterministic: bool = True,
+) -> tuple[Result, dict[str, str]]:
+    """Change ``previous`` as little as the rules allow for ``problem``.
+
+    Returns
+    -------
+    Result, dict
+        The result (``stats`` holds ``repair_moved``, ``repair_cohorts_changed``
+        and whether each level was proven optimal), and why each moved person moved.
+    """
+    from peermatch.presolve import presolve_checks
+    from peermatch.solvers.cpsat.solving import diagnose
+
+    start = time.monotonic()
+    settings = problem.config.solver
+    time_limit = settings.time_limit_seconds if time_limit is None else time_limit
+    seed = settings.seed if seed is None else seed
+    workers = workers or settings.workers or 1
+
+    def result(status: Status, **kw: Any) -> Result:
+        return Result(
+            status=status, runtime=time.monotonic() - start, seed=seed, workers=workers, **kw
+        )
+
+    table = slot_table(problem)
+    found = presolve_checks(problem, table)
+    if found:
+        return result(Status.INFEASIBLE, diagnosis=tuple(str(d) for d in found)), {}
+    inst = build_instance(problem, table)
+    stranded = [inst.ids[i] for i in range(inst.n) if not inst.options_of[i]]
+    if stranded:
+        why = (
+            f"[availability] {len(stranded)} participant(s) share no weekly slot with enough others"
+        )
+        return result(Status.INFEASIBLE, diagnosis=(f"{why}: {', '.join(stranded[:20])}",)), {}
+    kw = {
+        "time_limit": time_limit,
+        "seed": seed,
+        "workers": workers,
+        "deterministic": deterministic,
+    }
+    out = solve_repair(inst, previous, **kw)  # type: ignore[arg-type]
+    if out.status == "infeasible" and inst.n // inst.min_size > int(
+        out.stats["repair_new_cohorts_allowed"]
+    ):
+        # Fewer new cohorts than a run could open were allowed: allow them all before giving up.
+        out = solve_repair(inst, previous, extra_cohorts=inst.n // inst.min_size, **kw)  # type: ignore[arg-type]
+    if out.status == "infeasible":
+        budget = max(1.0, min(30.0, time_limit))
+        return result(Status.INFEASIBLE, diagnosis=tuple(diagnose(inst, budget, seed))), {}
+    if out.status == "unknown":
+        return result(Status.UNKNOWN, stats=out.stats), {}
+    solution = finish_repair(inst, previous, out.cohorts, out.facilitators, out.keep_slot)
+    broken = list(violations(problem, solution))
+    if broken:
+        stats = {**out.stats, "rejected_by_violations": "; ".join(str(v) for v in broken[:10])}
+        return result(Status.UNKNOWN, stats=stats), {}
+    members = [[problem.index[m] for m in c.members] for c in solution.cohorts]
+    objective = float(inst.cost(members))
+    status = Status.OPTIMAL if out.status == "optimal" else Status.FEASIBLE
+    return (
+        result(status, solution=solution, objective=objective, stats=out.stats),
+        move_reasons(inst, previous, solution),
+    )
