@@ -277,5 +277,5 @@ def test_repair_honours_locks_and_rejects_a_breaking_pair(
             )
         ],
     )
-    assert bad.exit_code == 1 and "[history]" in bad.stderr
+    assert bad.exit_code == 1 and "[neutrality]" in bad.stderr
     assert not (tmp_path / "x").exists()

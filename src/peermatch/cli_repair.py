@@ -80,6 +80,7 @@ def repair(
     from peermatch.io.writers import OutputError, check_output_dir, write_outputs
     from peermatch.metrics import cohort_metrics
     from peermatch.repair import calendar_plan, changes, read_previous_run
+    from peermatch.rules import format_diagnoses
     from peermatch.solution import Status
     from peermatch.solvers.cpsat.repairing import repair as solve_repair
 
@@ -103,7 +104,10 @@ def repair(
         deterministic=not wall_clock,
     )
     if result.status == Status.INFEASIBLE:
-        fail("no repair can satisfy every rule:\n" + "\n".join(result.diagnosis), EXIT_INFEASIBLE)
+        fail(
+            "no repair can satisfy every rule:\n" + format_diagnoses(result.diagnosis),
+            EXIT_INFEASIBLE,
+        )
     if result.solution is None:
         fail(
             f"no repair found within the time limit ({result.runtime:.1f}s); "

@@ -16,6 +16,7 @@ from typing import Any
 from peermatch.compat import slot_table
 from peermatch.model import ProblemData
 from peermatch.repair import PreviousRun
+from peermatch.rules import Diagnosis, Rule
 from peermatch.solution import Result, Status
 from peermatch.solvers.cpsat import interrupt
 from peermatch.solvers.cpsat.repair import solve_repair
@@ -61,14 +62,16 @@ def repair(
     table = slot_table(problem)
     found = presolve_checks(problem, table)
     if found:
-        return result(Status.INFEASIBLE, diagnosis=tuple(str(d) for d in found)), {}
+        return result(Status.INFEASIBLE, diagnosis=tuple(found)), {}
     inst = build_instance(problem, table)
-    stranded = [inst.ids[i] for i in range(inst.n) if not inst.options_of[i]]
+    stranded = tuple(inst.ids[i] for i in range(inst.n) if not inst.options_of[i])
     if stranded:
         why = (
-            f"[availability] {len(stranded)} participant(s) share no weekly slot with enough others"
+            f"{len(stranded)} participant(s) share no weekly slot (with a free facilitator, "
+            f"when there are facilitators) with enough others: {', '.join(stranded[:20])}"
         )
-        return result(Status.INFEASIBLE, diagnosis=(f"{why}: {', '.join(stranded[:20])}",)), {}
+        rule = Rule.FACILITATOR if problem.facilitators else Rule.AVAILABILITY
+        return result(Status.INFEASIBLE, diagnosis=(Diagnosis(rule, why, stranded),)), {}
     kw = {
         "time_limit": time_limit,
         "seed": seed,
