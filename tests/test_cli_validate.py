@@ -42,7 +42,9 @@ def test_examples_are_valid(examples_dir: Path) -> None:
 
 
 def test_previous_cohorts_option(write_file: Writer) -> None:
-    people = write_file("p.csv", GOOD)
+    # 16 people: with 8, one cohort holds everyone and no earlier pair could part (proven
+    # infeasible by the later-wave checks).
+    people = write_file("p.csv", [PARTICIPANT_HEADER, *participant_lines(16)])
     wave = write_file("cohorts.csv", ["cohort_id,participant_id", "A,p0", "A,p1", "B,p2", "B,p3"])
     result = validate(people, "--previous", wave, "--previous", wave)
     assert result.exit_code == 0, result.stderr

@@ -55,6 +55,11 @@ def input_options(func: Callable[..., Any]) -> Callable[..., Any]:
         click.option(
             "--pairs", type=_existing, help="pairs.csv: person_a, person_b, rule together|apart."
         ),
+        click.option(
+            "--avoid-previous-organisations",
+            is_flag=True,
+            help="Also keep alumni (--previous) away from their earlier cohort-mates' organisations.",
+        ),
     ]
     for decorator in reversed(decorators):
         func = decorator(func)
@@ -84,6 +89,7 @@ def _read_input(
     config: Path | None,
     locks: Path | None = None,
     pairs: Path | None = None,
+    avoid_previous_organisations: bool = False,
 ) -> Any:
     """Read the input files; on invalid input list every problem on stderr and exit 1.
 
@@ -118,6 +124,10 @@ def _read_input(
     for w in caught:
         if issubclass(w.category, InputWarning):
             click.echo(str(w.message), err=True)
+    if avoid_previous_organisations:
+        from peermatch.waves import avoid_previous_organisations as avoid
+
+        problem = avoid(problem)
     return problem
 
 
@@ -131,6 +141,7 @@ def validate(
     config: Path | None,
     locks: Path | None,
     pairs: Path | None,
+    avoid_previous_organisations: bool,
 ) -> None:
     """Check the input files and summarise the population, without solving.
 
@@ -142,7 +153,16 @@ def validate(
     from peermatch.presolve import presolve_checks
     from peermatch.summary import population_summary, render_rich, render_text
 
-    problem = _read_input(participants, history, facilitators, previous, config, locks, pairs)
+    problem = _read_input(
+        participants,
+        history,
+        facilitators,
+        previous,
+        config,
+        locks,
+        pairs,
+        avoid_previous_organisations,
+    )
     summary = population_summary(problem)
     if sys.stdout.isatty():
         from rich.console import Console
@@ -251,6 +271,7 @@ def run(
     config: Path | None,
     locks: Path | None,
     pairs: Path | None,
+    avoid_previous_organisations: bool,
     out: Path,
     time_limit: float | None,
     seed: int | None,
@@ -278,7 +299,16 @@ def run(
         check_output_dir(out)
     except OutputError as exc:
         fail(f"{out}: {exc}", EXIT_USAGE)
-    problem = _read_input(participants, history, facilitators, previous, config, locks, pairs)
+    problem = _read_input(
+        participants,
+        history,
+        facilitators,
+        previous,
+        config,
+        locks,
+        pairs,
+        avoid_previous_organisations,
+    )
     workers = workers if workers is not None else problem.config.solver.workers
     from peermatch.executor import DaskUnavailableError, check_scheduler
 

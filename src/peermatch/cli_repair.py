@@ -61,6 +61,7 @@ def repair(
     config: Path | None,
     locks: Path | None,
     pairs: Path | None,
+    avoid_previous_organisations: bool,
     out: Path,
     time_limit: float | None,
     seed: int | None,
@@ -90,7 +91,16 @@ def repair(
         check_output_dir(out)
     except OutputError as exc:
         fail(f"{out}: {exc}", EXIT_USAGE)
-    problem = _read_input(participants, history, facilitators, previous, config, locks, pairs)
+    problem = _read_input(
+        participants,
+        history,
+        facilitators,
+        previous,
+        config,
+        locks,
+        pairs,
+        avoid_previous_organisations,
+    )
     try:
         earlier = read_previous_run(previous_run, problem)
     except InputError as exc:

@@ -23,6 +23,12 @@ The checks (by rule, and the setting they come from)
 ``availability``
     A person must share at least one weekly slot (every session of the
     series, on its real dates) with ``min_size - 1`` others.
+``neutrality`` (later waves, ``--previous``)
+    The members of an earlier cohort must all be in different cohorts now:
+    there must be as many cohorts as an earlier cohort has members here; and
+    a cohort holds at most one person of each group of mutually linked people,
+    so when a level's bands hold fewer groups than ``min_size`` nobody at that
+    level can be placed (see :mod:`peermatch.waves`).
 ``facilitator`` (facilitators.csv, ``max_cohorts``)
     With facilitators, ``ceil(n / max_size)`` cohorts are needed and each
     needs one facilitator; their ``max_cohorts`` must add up to that many.
@@ -150,6 +156,13 @@ def _levels(problem: ProblemData) -> list[Diagnosis]:
     return out
 
 
+def _waves(problem: ProblemData) -> list[Diagnosis]:
+    """What earlier waves make impossible (see :mod:`peermatch.waves`)."""
+    from peermatch.waves import wave_checks
+
+    return wave_checks(problem)
+
+
 def _availability(problem: ProblemData, table: SlotTable) -> list[Diagnosis]:
     rules = problem.config
     need = rules.cohort.min_size - 1
@@ -220,7 +233,7 @@ def presolve_checks(problem: ProblemData, table: SlotTable | None = None) -> lis
     Returns
     -------
     list of Diagnosis
-        In a fixed order: size, organisations, levels, facilitators, availability.
+        In a fixed order: size, organisations, levels, later waves, facilitators, availability.
 
     Examples
     --------
@@ -236,6 +249,7 @@ def presolve_checks(problem: ProblemData, table: SlotTable | None = None) -> lis
         return found
     found += _organisations(problem)
     found += _levels(problem)
+    found += _waves(problem)
     found += _facilitators(problem)
     # The slot table quietly drops a series the blackouts swallow, so when they
     # swallow every weekday's series, say so here (availability would only be blamed).
