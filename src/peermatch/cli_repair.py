@@ -17,6 +17,7 @@ from peermatch.cli import (
     EXIT_NO_SOLUTION,
     EXIT_USAGE,
     _read_input,
+    _rejected,
     fail,
     input_options,
 )
@@ -118,6 +119,8 @@ def repair(
             "no repair can satisfy every rule:\n" + format_diagnoses(result.diagnosis),
             EXIT_INFEASIBLE,
         )
+    if result.status == Status.REJECTED:
+        _rejected(result.violations)
     if result.solution is None:
         fail(
             f"no repair found within the time limit ({result.runtime:.1f}s); "
@@ -142,12 +145,13 @@ def repair(
     except (OutputError, OSError, ValueError) as exc:
         fail(f"{out}: could not write the outputs: {exc}", EXIT_USAGE)
     count = {kind: sum(r.change == kind for r in rows) for kind in ("joined", "left", "moved")}
-    stats = result.stats
+    stats = result.stats.previous_run
+    assert stats is not None  # a repair's result always has its levels
     click.echo(
         f"{result.status.value}: {len(result.solution.cohorts)} cohorts; "
         f"{count['left']} left, {count['joined']} joined, {count['moved']} moved"
-        f"{' (fewest possible)' if stats.get('repair_moved_optimal') else ''}; "
-        f"{stats.get('repair_cohorts_changed', 0)} earlier cohorts changed slot or facilitator, "
+        f"{' (fewest possible)' if stats.moved_optimal else ''}; "
+        f"{stats.cohorts_changed or 0} earlier cohorts changed slot or facilitator, "
         f"{len(kept)} calendars unchanged; {result.runtime:.1f}s"
     )
     if not quiet:

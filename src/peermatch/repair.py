@@ -36,6 +36,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from peermatch.errors import InputError, InputProblem
+from peermatch.io.safecsv import restore
 from peermatch.io.writers import calendar_path
 from peermatch.model import ProblemData
 from peermatch.schedule import SessionTime, Slot, session_times
@@ -75,6 +76,7 @@ class PreviousRun:
 
     folder: Path
     cohorts: tuple[PreviousCohort, ...]
+    unassigned: tuple[str, ...] = ()
 
     def cohort_of(self) -> dict[str, str]:
         """Participant id -> earlier cohort id."""
@@ -104,7 +106,11 @@ def _rows(path: Path, needed: Sequence[str]) -> list[tuple[int, dict[str, str]]]
         raise InputError(
             [InputProblem(str(path), 1, c, f"missing required column '{c}'") for c in missing]
         )
-    return [(n + 2, row) for n, row in enumerate(reader)]
+    # Cells were neutralised against formula injection when written: read back the values.
+    return [
+        (n + 2, {k: restore(v or "") for k, v in row.items() if k is not None})
+        for n, row in enumerate(reader)
+    ]
 
 
 def _rebuild_slot(problem: ProblemData, sessions: Sequence[SessionTime], zone: str) -> Slot | None:
@@ -183,7 +189,12 @@ def read_previous_run(folder: str | Path, problem: ProblemData) -> PreviousRun:
                 cid, tuple(ids), leaders.get(cid), own, slot, calendar, _sequence(calendar)
             )
         )
-    return PreviousRun(folder, tuple(cohorts))
+    left_out: tuple[str, ...] = ()
+    if (folder / "unassigned.csv").is_file():
+        left_out = tuple(
+            r["participant_id"] for _, r in _rows(folder / "unassigned.csv", ("participant_id",))
+        )
+    return PreviousRun(folder, tuple(cohorts), left_out)
 
 
 def changes(
@@ -207,7 +218,12 @@ def changes(
     for p in problem.participants:
         old, new = before.get(p.id, ""), after.get(p.id, "")
         if not old:
-            why = "joined the program" if new else "joined, but fits no cohort"
+            if p.id in previous.unassigned:
+                why = "was unassigned in the earlier run" + (
+                    "" if new else " and still fits no cohort"
+                )
+            else:
+                why = "joined the program" if new else "joined, but fits no cohort"
             out.append(Change(p.id, "joined", "", new, why))
         elif old != new:
             why = (reasons or {}).get(p.id) or (
@@ -221,20 +237,13 @@ def changes(
 
 
 def changes_csv(rows: Sequence[Change]) -> bytes:
-    """changes.csv, cells that a spreadsheet would run as formulas neutralised."""
-    buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(CHANGE_COLUMNS)
-    for c in rows:
-        writer.writerow(
-            [_safe(x) for x in (c.participant_id, c.change, c.from_cohort, c.to_cohort, c.reason)]
-        )
-    return buffer.getvalue().encode("utf-8")
+    """changes.csv, every cell neutralised against formula injection (the shared CSV writer)."""
+    from peermatch.io.safecsv import csv_bytes
 
-
-def _safe(cell: str) -> str:
-    # Excel and LibreOffice run a cell starting with one of these as a formula.
-    return "'" + cell if cell[:1] in ("=", "+", "-", "@", "\t", "\r") else cell
+    return csv_bytes(
+        CHANGE_COLUMNS,
+        ([c.participant_id, c.change, c.from_cohort, c.to_cohort, c.reason] for c in rows),
+    )
 
 
 def _without_stamp(data: bytes) -> bytes:
@@ -259,7 +268,6 @@ def calendar_plan(
         and relative path -> the earlier bytes of every unchanged calendar.
     """
     from peermatch.io.ical import calendar_bytes, cohort_calendar
-    from peermatch.io.writers import calendar_path
 
     sequences: dict[str, int] = {}
     kept: dict[str, bytes] = {}

@@ -19,6 +19,7 @@ from peermatch.schedule import SessionTime, Slot
 __all__ = [
     "Cohort",
     "FacilitatorPressure",
+    "RepairStatistics",
     "Result",
     "SearchStatistics",
     "Solution",
@@ -148,6 +149,37 @@ class FacilitatorPressure:
 
 
 @dataclass(frozen=True)
+class RepairStatistics:
+    """What ``peermatch repair``'s successive solves found, level by level.
+
+    ``moved`` people moved (``moved_optimal``: no repair moves fewer), then
+    ``cohorts_changed`` earlier cohorts whose slot or facilitator changed,
+    then ``cost``; ``None`` for a level whose solve found nothing (the
+    previous level's solution is kept). ``new_cohorts_allowed`` is how many
+    new cohorts the model could open.
+    """
+
+    new_cohorts_allowed: int
+    moved: int | None = None
+    moved_optimal: bool = False
+    cohorts_changed: int | None = None
+    cohorts_changed_optimal: bool = False
+    cost: int | None = None
+    cost_optimal: bool = False
+    seconds: tuple[float, ...] = ()
+
+    def as_dict(self) -> dict[str, Any]:
+        """Flat, summary.json form: ``repair_moved``, ``repair_moved_optimal``, ..."""
+        out: dict[str, Any] = {"repair_new_cohorts_allowed": self.new_cohorts_allowed}
+        for name in ("moved", "cohorts_changed", "cost"):
+            if getattr(self, name) is not None:
+                out[f"repair_{name}"] = getattr(self, name)
+                out[f"repair_{name}_optimal"] = getattr(self, f"{name}_optimal")
+        out["repair_seconds"] = list(self.seconds)
+        return out
+
+
+@dataclass(frozen=True)
 class Statistics:
     """The solver's own figures for one solve; every field is ``None`` when it does not apply.
 
@@ -167,6 +199,8 @@ class Statistics:
         people left out.
     rejected_by_violations
         The first broken rules, when the checker rejected the solution.
+    previous_run
+        ``peermatch repair``'s levels (people moved, cohorts changed, cost).
     """
 
     cp_sat_status: str | None = None
@@ -178,6 +212,7 @@ class Statistics:
     cohorts_without_facilitator: int | None = None
     unplaced: int | None = None
     rejected_by_violations: tuple[str, ...] | None = None
+    previous_run: RepairStatistics | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """Flat, sorted, JSON-ready form, as summary.json's ``stats`` (unset figures left out)."""
@@ -188,7 +223,7 @@ class Statistics:
                 continue
             if isinstance(value, SearchStatistics):
                 out.update(value.as_dict("repair_" if f.name == "repair" else ""))
-            elif isinstance(value, FacilitatorPressure):
+            elif isinstance(value, FacilitatorPressure | RepairStatistics):
                 out.update(value.as_dict())
             elif isinstance(value, tuple):
                 out[f.name] = list(value)

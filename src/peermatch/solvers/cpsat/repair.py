@@ -28,6 +28,7 @@ from ortools.sat.python import cp_model
 
 from peermatch.repair import PreviousRun
 from peermatch.schedule import attends
+from peermatch.solution import RepairStatistics
 from peermatch.solvers.cpsat import interrupt
 from peermatch.solvers.cpsat.constraints import Constraints
 from peermatch.solvers.cpsat.objective import Objective
@@ -199,7 +200,7 @@ class RepairOutcome:
     cohorts: list[list[int]]
     facilitators: list[int | None]
     keep_slot: list[bool]
-    stats: dict[str, float | int | str]
+    stats: RepairStatistics
 
 
 def _solver(limit: float, seed: int, workers: int, deterministic: bool) -> cp_model.CpSolver:
@@ -236,7 +237,8 @@ def solve_repair(
         extra_cohorts = min(inst.n // inst.min_size, joined // inst.min_size + 2)
     rm = RepairModel(inst, previous, extra_cohorts)
     rm.hint_previous()
-    stats: dict[str, float | int | str] = {"repair_new_cohorts_allowed": extra_cohorts}
+    found: dict[str, Any] = {}
+    seconds: list[float] = []
     levels: Sequence[tuple[str, Any, float]] = (
         ("moved", rm.moved, 0.5),
         ("cohorts_changed", rm.changes, 0.2),
@@ -252,16 +254,16 @@ def solve_repair(
         solver = _solver(max(0.5, share * time_limit), seed, workers, deterministic)
         started = time.monotonic()
         code = interrupt.run(solver, rm.model)
-        stats[f"repair_{name}_seconds"] = round(time.monotonic() - started, 3)
+        seconds.append(round(time.monotonic() - started, 3))
         if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            if name == "moved":
-                return RepairOutcome(
-                    "infeasible" if code == cp_model.INFEASIBLE else "unknown", [], [], [], stats
-                )
-            break  # keep the previous level's solution (still hinted)
+            if last is None:
+                stats = RepairStatistics(extra_cohorts, seconds=tuple(seconds))
+                why = "infeasible" if code == cp_model.INFEASIBLE else "unknown"
+                return RepairOutcome(why, [], [], [], stats)
+            status = "feasible"
+            break  # keep the previous level's solution
         best = round(solver.objective_value)
-        stats[f"repair_{name}"] = best
-        stats[f"repair_{name}_optimal"] = int(code == cp_model.OPTIMAL)
+        found[name], found[f"{name}_optimal"] = best, code == cp_model.OPTIMAL
         if code != cp_model.OPTIMAL:
             status = "feasible"
         _rehint(rm, solver)
@@ -271,4 +273,5 @@ def solve_repair(
     value = last.boolean_value
     cohorts, facs = rm.groups(value)
     keep = [bool(value(v)) for v in rm.keep_slot]
+    stats = RepairStatistics(extra_cohorts, seconds=tuple(seconds), **found)
     return RepairOutcome(status, cohorts, facs, keep, stats)

@@ -17,7 +17,7 @@ from peermatch.compat import slot_table
 from peermatch.model import ProblemData
 from peermatch.repair import PreviousRun
 from peermatch.rules import Diagnosis, Rule
-from peermatch.solution import Result, Status
+from peermatch.solution import Result, Statistics, Status
 from peermatch.solvers.cpsat import interrupt
 from peermatch.solvers.cpsat.repair import solve_repair
 from peermatch.solvers.instance import build_instance
@@ -79,25 +79,27 @@ def repair(
         "deterministic": deterministic,
     }
     out = solve_repair(inst, previous, **kw)  # type: ignore[arg-type]
-    if out.status == "infeasible" and inst.n // inst.min_size > int(
-        out.stats["repair_new_cohorts_allowed"]
-    ):
+    if out.status == "infeasible" and inst.n // inst.min_size > int(out.stats.new_cohorts_allowed):
         # Fewer new cohorts than a run could open were allowed: allow them all before giving up.
         out = solve_repair(inst, previous, extra_cohorts=inst.n // inst.min_size, **kw)  # type: ignore[arg-type]
     if out.status == "infeasible":
         budget = max(1.0, min(30.0, time_limit))
         return result(Status.INFEASIBLE, diagnosis=tuple(diagnose(inst, budget, seed))), {}
     if out.status == "unknown":
-        return result(Status.UNKNOWN, stats=out.stats), {}
+        return result(Status.UNKNOWN, stats=Statistics(previous_run=out.stats)), {}
     solution = finish_repair(inst, previous, out.cohorts, out.facilitators, out.keep_slot)
     broken = list(violations(problem, solution))
     if broken:
-        stats = {**out.stats, "rejected_by_violations": "; ".join(str(v) for v in broken[:10])}
-        return result(Status.UNKNOWN, stats=stats), {}
+        stats = Statistics(
+            previous_run=out.stats, rejected_by_violations=tuple(str(v) for v in broken[:10])
+        )
+        return result(Status.REJECTED, stats=stats, violations=tuple(broken)), {}
     members = [[problem.index[m] for m in c.members] for c in solution.cohorts]
     objective = float(inst.cost(members))
     status = Status.OPTIMAL if out.status == "optimal" else Status.FEASIBLE
     return (
-        result(status, solution=solution, objective=objective, stats=out.stats),
+        result(
+            status, solution=solution, objective=objective, stats=Statistics(previous_run=out.stats)
+        ),
         move_reasons(inst, previous, solution),
     )
