@@ -475,7 +475,13 @@ def write_outputs(
     files = render_outputs(
         problem, result, calendar_mode=calendar_mode, metrics=metrics, sequences=sequences
     )
-    files = dict(sorted({**files, **(extra or {})}.items()))
+    if extra:
+        from peermatch.report import REPORT_FILE, report_from_files
+
+        files = {**files, **extra}
+        # The report shows a repair's changes: render it again with them in the folder.
+        files[REPORT_FILE] = report_from_files(files)
+    files = dict(sorted(files.items()))
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = _sibling(target, _TMP_TAG)
     old: Path | None = None
