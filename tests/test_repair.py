@@ -126,6 +126,8 @@ def test_repair_moves_fewest_and_keeps_uids(first_run: tuple[Path, Path], tmp_pa
     }
     assert sum(r["change"] == "moved" for r in changes) == moved
     assert all(r["reason"] for r in changes)
+    # The report shows the repair's changes too.
+    assert "joined the program" in (out / "report.html").read_text(encoding="utf-8")
     before, after = _cohorts(first), _cohorts(out)
     # Moved, counted independently: earlier members now in another cohort of the same id.
     assert (
