@@ -255,3 +255,12 @@ def test_import_peermatch_stays_light() -> None:
     code = "import sys, peermatch; print(sorted(m for m in ('jinja2', 'matplotlib') if m in sys.modules))"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_very_many_cohorts_get_cards_for_the_first_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("peermatch.report.context.MAX_CARDS", 1)
+    problem, result = sample_result()
+    assert result.solution is not None
+    raw = render_report(RunFolder(problem, result.solution, {"status": "feasible"})).decode()
+    assert 'data-cohort="A"' in raw and 'data-cohort="B"' not in raw
+    assert "The first 1 of 2 cohorts have a card here" in raw

@@ -22,7 +22,18 @@ from peermatch.rules import Rule
 from peermatch.solution import Cohort
 from peermatch.violations import Violation, violations
 
-__all__ = ["CohortCard", "Member", "ReportContext", "RuleCheck", "build_context", "rule_title"]
+__all__ = [
+    "MAX_CARDS",
+    "CohortCard",
+    "Member",
+    "ReportContext",
+    "RuleCheck",
+    "build_context",
+    "rule_title",
+]
+
+#: Cohorts shown as cards; a page of thousands of cards helps nobody and takes long to write.
+MAX_CARDS = 500
 
 _TITLES = {
     "assignment": "Everyone placed exactly once",
@@ -282,8 +293,18 @@ def build_context(folder: RunFolder) -> ReportContext:
         interrupted=bool(summary.get("interrupted")),
         figures=_figures(folder),
         rules=_rule_checks(problem, found) if solution is not None else [],
-        cohorts=[_card(problem, c) for c in cohorts],
+        cohorts=[_card(problem, c) for c in cohorts[:MAX_CARDS]],
         unassigned=[(u.participant_id, names.get(u.participant_id, ""), u.reason) for u in left],
         diagnosis=list(folder.diagnosis),
         changes=list(folder.changes),
+        notes=_card_note(len(cohorts)),
     )
+
+
+def _card_note(count: int) -> list[str]:
+    if count <= MAX_CARDS:
+        return []
+    return [
+        f"The first {MAX_CARDS} of {count} cohorts have a card here; every cohort is in "
+        "cohorts.csv and sessions.csv, and the rules above are checked on all of them."
+    ]
