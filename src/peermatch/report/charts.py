@@ -20,7 +20,7 @@ __all__ = ["MAX_CHARTS", "mix_chart"]
 
 #: Above this many cohorts the report draws no charts (their counts stay as tables):
 #: a chart costs tens of milliseconds, and a run's time limit covers writing the report.
-MAX_CHARTS = 120
+MAX_CHARTS = 60
 
 _RC: dict[str, Any] = {
     "svg.hashsalt": "peermatch",
@@ -46,26 +46,27 @@ def _shorten(label: str, width: int = 28) -> str:
 
 
 def _draw(fig: Any, mix: Mapping[str, Sequence[tuple[str, int]]], rows: int) -> None:
-    # Axes placed by hand (no constrained layout: it doubles the drawing time).
+    # Axes placed by hand and labelled directly (values at the bar ends, no tick
+    # machinery): a third of the drawing time of ticks and constrained layout.
     panels = list(mix.items())
     width = 1 / len(panels)
     height_in = fig.get_figheight()
-    bottom, top = 0.3 / height_in, 1 - 0.3 / height_in
+    bottom, top = 0.08 / height_in, 1 - 0.32 / height_in
     for i, (attr, counts) in enumerate(panels):
         labels = [_shorten(v) for v, _ in counts]
         values = [n for _, n in counts]
         label_in = min(0.075 * max(len(x) for x in labels) + 0.15, 0.45 * width * _WIDTH_IN)
         left = i * width + label_in / _WIDTH_IN
         ax = fig.add_axes((left, bottom, (i + 1) * width - left - 0.03, top - bottom))
-        ax.barh(range(len(values)), values, color=_COLOURS.get(attr, "#5b7083"), height=0.7)
-        ax.set_yticks(range(len(values)), labels)
-        ax.set_ylim(rows - 0.4, -0.6)  # largest first, at the top; panels aligned at the top
-        ax.set_xticks(range(0, max(values, default=0) + 1))
-        ax.set_xlim(0, max(max(values, default=1), 1) + 0.3)
-        ax.set_title(attr.capitalize(), loc="left", fontsize=10, fontweight="bold")
-        ax.tick_params(axis="y", length=0)
-        ax.grid(axis="x", color="#e4e7eb", linewidth=0.8)
-        ax.set_axisbelow(True)
+        ax.set_axis_off()
+        ax.barh(range(len(values)), values, color=_COLOURS.get(attr, "#5b7083"), height=0.72)
+        most = max(values, default=1)
+        ax.set_xlim(0, most * 1.12 + 0.2)
+        ax.set_ylim(rows - 0.5, -0.5)  # largest first, at the top; panels aligned at the top
+        for y, (label, n) in enumerate(zip(labels, values, strict=True)):
+            ax.text(-0.02 * most, y, label, ha="right", va="center", color="#1f2933")
+            ax.text(n + 0.03 * most, y, str(n), ha="left", va="center", color="#52606d")
+        ax.text(0, -0.62, attr.capitalize(), ha="left", va="bottom", fontsize=10, fontweight="bold")
 
 
 def mix_chart(mix: Mapping[str, Sequence[tuple[str, int]]], prefix: str) -> str:
@@ -90,7 +91,7 @@ def mix_chart(mix: Mapping[str, Sequence[tuple[str, int]]], prefix: str) -> str:
 
     rows = max(len(v) for v in mix.values())
     with matplotlib.rc_context(_RC):  # type: ignore[arg-type]
-        fig = Figure(figsize=(_WIDTH_IN, 0.7 + 0.2 * rows))
+        fig = Figure(figsize=(_WIDTH_IN, 0.45 + 0.2 * rows))
         _draw(fig, mix, rows)
         buffer = io.StringIO()
         fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
