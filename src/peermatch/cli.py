@@ -239,8 +239,9 @@ class _ProgressDisplay:
 @click.option(
     "--workers",
     type=click.IntRange(min=0, max=64),
-    help="CP-SAT workers (default: the config's, 1); 0 means one per core. Above "
-    "100 participants, that many disjoint neighbourhoods are solved at once.",
+    help="CP-SAT workers (default: the config's, else one per core, at most 8; 0 the "
+    "same). Above 100 participants, that many disjoint neighbourhoods are solved at once. "
+    "Deterministic runs (no --wall-clock) reproduce for a given worker count.",
 )
 @click.option(
     "--scheduler",

@@ -301,7 +301,8 @@ def default_config(
                 DateRange.parse("2027-12-20..2028-01-03"),
             )
         ),
-        solver=SolverSettings(),
+        # Pinned like the example's: a generated program reproduces on any machine.
+        solver=SolverSettings(workers=1),
     )
 
 
@@ -954,7 +955,11 @@ def program_toml(config: ProgramConfig) -> str:
         ),
         (
             "solver",
-            {"time_limit_seconds": v.time_limit_seconds, "seed": v.seed, "workers": v.workers},
+            {
+                "time_limit_seconds": v.time_limit_seconds,
+                "seed": v.seed,
+                **({"workers": v.workers} if v.workers is not None else {}),
+            },
         ),
         ("calendar", {"mode": config.calendar.mode}),
     ]

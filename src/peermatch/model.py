@@ -395,7 +395,9 @@ class SolverSettings(_Frozen):
 
     time_limit_seconds: float = Field(default=60.0, gt=0)
     seed: int = Field(default=0, ge=0, le=2**31 - 1)  # CP-SAT's seed is a 32-bit integer
-    workers: int = Field(default=1, ge=0)  # 0: one per core, capped at 8
+    # None (unset) or 0: one per core, at most 8. Deterministic runs reproduce for a given
+    # worker count, so a program that must reproduce anywhere pins it (the example: 1).
+    workers: int | None = Field(default=None, ge=0)
 
 
 class ProgramInfo(_Frozen):

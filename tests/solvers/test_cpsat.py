@@ -283,6 +283,24 @@ def test_config_defaults_are_used(monkeypatch: pytest.MonkeyPatch) -> None:
     check_result(problem, result)
 
 
+def test_workers_default_to_the_cores_when_unset(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Neither the caller nor [solver] workers sets it: one per core, capped at 8.
+    assert ProgramConfig(cohort=CohortRules()).solver.workers is None
+    for cores, expected in ((1, 1), (2, 2), (64, 8), (None, 1)):
+        monkeypatch.setattr(solving.os, "cpu_count", lambda cores=cores: cores)
+        assert solving._workers(None) == expected
+        assert solving._workers(0) == expected
+    assert solving._workers(3) == 3
+
+
+def test_the_example_config_pins_one_worker() -> None:
+    # The README's example must reproduce on any machine, whatever its cores.
+    from peermatch.io.config import read_config
+
+    example = Path(__file__).parents[2] / "data" / "examples" / "program.toml"
+    assert read_config(example).solver.workers == 1
+
+
 def test_regression_a_program_without_facilitators_is_solved() -> None:
     # Regression: the model reports "no facilitator" (None) for every cohort of a
     # program that has no facilitators at all, and solve() took that for cohorts

@@ -130,7 +130,9 @@ def solve(
     seed
         Random seed; default ``problem.config.solver.seed``.
     workers
-        CP-SAT workers; default the config's, else one per core (at most 8).
+        CP-SAT workers; default the config's, else (unset or 0) one per core,
+        at most 8. A deterministic run reproduces for a given worker count, so
+        pass it (or set ``[solver] workers``) where results must be compared.
     allow_unassigned
         Place as many as possible instead of failing; the rest are listed
         with a reason in ``solution.unassigned``.
