@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
+from peermatch._cli_errors import ErrorReportingGroup
+
 if TYPE_CHECKING:
     from peermatch.rules import Violation
 
@@ -72,9 +74,13 @@ def fail(message: str, code: int) -> NoReturn:
     sys.exit(code)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(
+    cls=ErrorReportingGroup,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
 @click.version_option(package_name="peermatch")
-def main() -> None:
+@click.option("--debug", is_flag=True, help="Show the traceback of an error (for bug reports).")
+def main(debug: bool) -> None:
     """Form peer-coaching cohorts and schedule their sessions."""
 
 
@@ -91,14 +97,15 @@ def _read_input(
     pairs: Path | None = None,
     avoid_previous_organisations: bool = False,
 ) -> Any:
-    """Read the input files; on invalid input list every problem on stderr and exit 1.
+    """Read the input files; an :class:`~peermatch.errors.InputError` propagates.
 
-    Warnings (an Excel Windows-1252 export, say) go to stderr as
-    ``file:row:column: warning: ...`` and do not change the exit status.
+    The command group prints its problems and exits 1 (see
+    :mod:`peermatch._cli_errors`). Warnings (an Excel Windows-1252 export, an
+    empty optional file) go to stderr first as ``file:row:column: warning: ...``
+    and do not change the exit status.
     """
     import warnings
 
-    from peermatch.errors import InputError
     from peermatch.io import InputWarning, read_problem
 
     with warnings.catch_warnings(record=True) as caught:
@@ -113,17 +120,10 @@ def _read_input(
                 locks=locks,
                 pairs=pairs,
             )
-        except InputError as exc:
+        finally:
             for w in caught:
-                click.echo(str(w.message), err=True)
-            fail(
-                "\n".join(str(p) for p in exc.problems)
-                + f"\n{len(exc.problems)} problem(s) found; nothing was changed.",
-                EXIT_INVALID,
-            )
-    for w in caught:
-        if issubclass(w.category, InputWarning):
-            click.echo(str(w.message), err=True)
+                if issubclass(w.category, InputWarning):
+                    click.echo(str(w.message), err=True)
     if avoid_previous_organisations:
         from peermatch.waves import avoid_previous_organisations as avoid
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import ClassVar
 
 __all__ = ["InputError", "InputProblem", "PeermatchError"]
 
@@ -18,8 +19,12 @@ __all__ = ["InputError", "InputProblem", "PeermatchError"]
 class PeermatchError(Exception):
     """Base of every error caused by the caller's input or settings, not by a bug.
 
-    ``str(error)`` is the message the command line prints for it.
+    ``str(error)`` is the message the command line prints for it, and
+    ``exit_code`` the command line's exit status (the contract's: 1 invalid
+    input, 2 usage error).
     """
+
+    exit_code: ClassVar[int] = 1
 
 
 @dataclass(frozen=True)
@@ -64,6 +69,8 @@ class InputError(PeermatchError):
     problems
         The problems, sorted by file and row, without repeats.
     """
+
+    exit_code: ClassVar[int] = 1
 
     def __init__(self, problems: Iterable[InputProblem]):
         self.problems = sorted(set(problems), key=InputProblem.sort_key)

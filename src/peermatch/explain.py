@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from peermatch.availability import DAY_NAMES
+from peermatch.errors import PeermatchError
 from peermatch.io.ical import natural_key
 from peermatch.metrics import diversity_cost
 from peermatch.model import ProblemData
@@ -38,7 +39,7 @@ __all__ = ["Alternative", "Explanation", "UnknownParticipant", "explain", "rende
 SCHEMA_VERSION = 1
 
 
-class UnknownParticipant(LookupError):
+class UnknownParticipant(PeermatchError, LookupError):
     """The id is not a participant of the run."""
 
 

@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from peermatch.errors import PeermatchError
 from peermatch.io.ical import (
     calendar_bytes,
     cohort_calendar,
@@ -83,8 +84,10 @@ _TMP_TAG = "peermatch-tmp"
 _OLD_TAG = "peermatch-old"
 
 
-class OutputError(Exception):
+class OutputError(PeermatchError):
     """The output folder cannot be used (not a folder, or holds unrelated files)."""
+
+    exit_code = 2  # the contract's usage error
 
 
 # -- rendering ----------------------------------------------------------------------------------

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from peermatch.errors import PeermatchError
 from peermatch.model import ProblemData
 from peermatch.solution import Solution
 
@@ -52,7 +53,7 @@ _VERSION = 1
 _READ = ("summary.json", RUN_FILE, CHANGES_FILE)
 
 
-class FolderError(Exception):
+class FolderError(PeermatchError):
     """The folder is not a complete peermatch output (a file missing or unreadable)."""
 
 
