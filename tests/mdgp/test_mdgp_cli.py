@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
 
@@ -83,3 +84,22 @@ def test_missing_file(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert str(path) in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_search_option_chooses_the_primal_search(tmp_path: Path) -> None:
+    # n = 40 > CPSAT_MAX_N, so the chosen search alone gives the groups.
+    rng = np.random.default_rng(0)
+    n = 40
+    lines = [f"{n} 4 ds 8 12 8 12 8 12 8 12"]
+    lines += [f"{i} {j} {rng.integers(0, 50)}" for i in range(n) for j in range(i + 1, n)]
+    path = tmp_path / "Made_up_n040.txt"
+    path.write_text("\n".join(lines) + "\n")
+    inst = read_mdgp(path)
+    for search in ("memetic", "tabu"):
+        args = [str(path), "--time-limit", "0.5", "--search", search, "--json"]
+        result = CliRunner().invoke(mdgp, args)
+        assert result.exit_code == 0, result.output
+        data = json.loads(result.output)
+        assert mdgp_objective(inst, data["groups"]) == pytest.approx(data["objective"])
+    bad = CliRunner().invoke(mdgp, [str(path), "--search", "annealing"])
+    assert bad.exit_code == 2 and "annealing" in bad.output

@@ -14,7 +14,7 @@ import click
 
 from peermatch.mdgp.bks import BksRecord, load_bks
 from peermatch.mdgp.instance import read_mdgp
-from peermatch.mdgp.solve import solve_mdgp
+from peermatch.mdgp.solve import SEARCH_METHODS, solve_mdgp
 
 __all__ = ["DEFAULT_TIME_LIMIT_S", "mdgp"]
 
@@ -46,8 +46,17 @@ def _bks_record(name: str) -> BksRecord | None:
     show_default=True,
     help="CP-SAT workers (used on small instances).",
 )
+@click.option(
+    "--search",
+    type=click.Choice(SEARCH_METHODS),
+    default="memetic",
+    show_default=True,
+    help="Primal search on instances too large for CP-SAT (n > 30).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON object with the groups.")
-def mdgp(file: Path, time_limit: float | None, seed: int, workers: int, as_json: bool) -> None:
+def mdgp(
+    file: Path, time_limit: float | None, seed: int, workers: int, search: str, as_json: bool
+) -> None:
     """Solve the maximally diverse grouping problem instance FILE (MDGPLIB format)."""
     try:
         instance = read_mdgp(file)
@@ -66,6 +75,7 @@ def mdgp(file: Path, time_limit: float | None, seed: int, workers: int, as_json:
         seed=seed,
         workers=workers,
         best_known=record.bks if record is not None else None,
+        search=search,
     )
     if as_json:
         payload = {
