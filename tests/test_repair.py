@@ -281,3 +281,38 @@ def test_repair_honours_locks_and_rejects_a_breaking_pair(
     )
     assert bad.exit_code == 1 and "[neutrality]" in bad.stderr
     assert not (tmp_path / "x").exists()
+
+
+def test_a_repair_the_rules_forbid_names_the_rule_and_people(
+    first_run: tuple[Path, Path], tmp_path: Path
+) -> None:
+    examples, first = first_run
+    rows = _rows(examples / "participants.csv")
+    people = tmp_path / "participants.csv"
+    # Everyone at level 5 stays, with only two people at level 4 left to sit with.
+    seniors = [r for r in rows if r["level"] in ("5", "Vice President")]
+    kept = seniors[:4] + [r for r in rows if r["level"] in ("1", "Team Lead")][:10]
+    with people.open("w", newline="", encoding="utf-8") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(dict(r, manager_id="") for r in kept)
+    config = examples / "program.toml"
+    result = CliRunner().invoke(
+        main,
+        [
+            str(a)
+            for a in (
+                "repair",
+                "--previous-run",
+                first,
+                people,
+                "--config",
+                config,
+                "--out",
+                tmp_path / "x",
+            )
+        ],
+    )
+    assert result.exit_code == 3, result.output
+    assert "[level]" in result.stderr and seniors[0]["id"] in result.stderr
+    assert not (tmp_path / "x").exists()
