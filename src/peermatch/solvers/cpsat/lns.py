@@ -13,8 +13,10 @@ The reported bound is the instance's combinatorial lower bound (balanced
 spread of every attribute over the best number of cohorts), valid for the
 whole program.
 
-This decomposition is also where parallelism will go: disjoint
-neighbourhoods can be solved on separate processes.
+One step (build the sub-instance, solve it, map it back; the facilitator
+checks across the cut) is :mod:`peermatch.solvers.cpsat.neighbourhood`'s,
+shared with the parallel search (:mod:`peermatch.solvers.cpsat.parallel_lns`),
+which solves disjoint neighbourhoods on separate processes.
 """
 
 from __future__ import annotations
@@ -23,12 +25,15 @@ import random
 import time
 from collections.abc import Callable, Sequence
 
-from ortools.sat.python import cp_model
-
 from peermatch.solution import SearchStatistics
 from peermatch.solvers.cpsat import interrupt
-from peermatch.solvers.cpsat.model import FormationModel
-from peermatch.solvers.finish import assign_facilitators, stagger
+from peermatch.solvers.cpsat.neighbourhood import (
+    facilitators_ok,
+    make_step,
+    replace_cohorts,
+    solve_step,
+)
+from peermatch.solvers.finish import assign_facilitators
 from peermatch.solvers.instance import FormationInstance
 
 __all__ = ["improve"]
@@ -174,7 +179,7 @@ def improve(
     stops as soon as nothing is left to repair (a repair phase before the
     whole-program model).
     """
-    from peermatch.solvers.cpsat.solving import Progress, _params
+    from peermatch.solvers.cpsat.solving import Progress
 
     rng = random.Random(seed)
     current = [list(c) for c in cohorts if c]
@@ -216,61 +221,39 @@ def improve(
         if inst.groups:
             out = set(left)
             extra = [i for i in inst.with_partners(extra) if i in out]
-        people = sorted([i for k in chosen for i in current[k]] + extra)
-        capacity = list(inst.facilitator_capacity)
-        if facs is not None:
-            for k, f in enumerate(facs):
-                if f is not None and k not in chosen:
-                    capacity[f] -= 1
-        sub = inst.restrict(people, capacity)
-        may_leave = allow_unassigned or bool(extra)
-        fm = FormationModel(sub, sub.max_cohorts, allow_unassigned=may_leave)
-        local = {old: k for k, old in enumerate(people)}
-        old_cohorts = [[local[i] for i in current[k]] for k in chosen]
-        old_facs = [facs[k] for k in chosen] if facs is not None else None
-        fm.add_hint(old_cohorts, old_facs)
-        fm.complete_hint(seed)
-        solver = _params(
-            min(STEP_LIMIT, max(0.1, time_limit - spent)), seed + iterations, workers, deterministic
-        )
-        code = interrupt.run(solver, fm.model)
+        step = make_step(
+            inst, current, facs, chosen, extra=extra, seed=seed + iterations,
+            limit=min(STEP_LIMIT, max(0.1, time_limit - spent)), deterministic=deterministic,
+            may_leave=allow_unassigned or bool(extra), workers=workers, hint_seed=seed,
+        )  # fmt: skip
+        res = solve_step(inst, step)
         # Building a sub-model costs Python time that deterministic time does not see;
         # charge a fixed amount per step so the budget stays reproducible and honest.
-        spent += (solver.deterministic_time + STEP_OVERHEAD) if deterministic else solver.wall_time
-        if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        spent += (res.deterministic_time + STEP_OVERHEAD) if deterministic else res.wall_time
+        if not res.found:
             stale, size = _stalled(stale, size)
             continue
-        sub_cohorts, sub_facs, sub_unplaced = fm.extract(solver.boolean_value)
+        old_facs = step.facilitators
         old_defects = len(extra) + (sum(f is None for f in old_facs) if old_facs is not None else 0)
-        new_defects = len(sub_unplaced)
-        before = sub.cost(old_cohorts, len(extra))
-        after = sub.cost(sub_cohorts, len(sub_unplaced))
+        new_defects = len(res.unplaced)
+        before = inst.cost([current[k] for k in chosen], len(extra))
+        after = inst.cost([list(c) for c in res.cohorts], len(res.unplaced))
         if (new_defects, after) > (old_defects, before):
             stale, size = _stalled(stale, size)
             continue
-        if sub_facs and facs is not None:
-            # The sub-model cannot see the sessions of cohorts outside it: check the
-            # facilitators it used against everything they lead.
-            outside = [k for k in range(len(current)) if k not in set(chosen)]
-            proposal = [current[k] for k in outside] + [[people[i] for i in c] for c in sub_cohorts]
-            leaders = [facs[k] for k in outside] + list(sub_facs)
-            if any(
-                stagger(inst, [c for c, g in zip(proposal, leaders, strict=True) if g == f], f)
-                is None
-                for f in {f for f in sub_facs if f is not None}
-            ):
-                stale, size = _stalled(stale, size)
-                continue
+        proposal, leaders = replace_cohorts(current, facs, chosen, res)
+        if leaders is not None and not facilitators_ok(
+            inst, proposal, leaders, res.facilitators or ()
+        ):
+            stale, size = _stalled(stale, size)
+            continue
         better = (new_defects, after) < (old_defects, before)
         accepted += better
         # An equal-cost step is kept (it moves the search) but is no progress.
         stale, size = (0, size) if better else _stalled(stale, size)
-        keep = [k for k in range(len(current)) if k not in set(chosen)]
-        current = [current[k] for k in keep] + [[people[i] for i in c] for c in sub_cohorts]
-        if facs is not None and sub_facs is not None:
-            facs = [facs[k] for k in keep] + list(sub_facs)
-        in_sub = set(people)
-        left = sorted([i for i in left if i not in in_sub] + [people[i] for i in sub_unplaced])
+        current, facs = proposal, leaders
+        in_sub = set(step.people)
+        left = sorted([i for i in left if i not in in_sub] + list(res.unplaced))
         cost = inst.cost(current, len(left))
         if complete_at is None and not defects():
             complete_at = time.monotonic() - start

@@ -13,15 +13,17 @@ not on the machine, its load or which worker ran it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
 from peermatch.solvers.cpsat import interrupt
 from peermatch.solvers.cpsat.model import FormationModel
+from peermatch.solvers.finish import stagger
 from peermatch.solvers.instance import FormationInstance
 
-__all__ = ["Step", "StepResult", "solve_step"]
+__all__ = ["Step", "StepResult", "facilitators_ok", "make_step", "replace_cohorts", "solve_step"]
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,10 @@ class Step:
     seed: int
     time_limit: float
     deterministic: bool = True
+    #: CP-SAT workers for this one step (the sequential search may use several).
+    workers: int = 1
+    #: Seed that completes the hint (the sequential search keeps its run's seed).
+    hint_seed: int | None = None
 
 
 @dataclass(frozen=True)
@@ -60,16 +66,10 @@ def solve_step(inst: FormationInstance, step: Step) -> StepResult:
         [[local[i] for i in c] for c in step.cohorts],
         list(step.facilitators) if step.facilitators is not None else None,
     )
-    fm.complete_hint(step.seed)
-    solver = cp_model.CpSolver()
-    p = solver.parameters
-    p.random_seed = step.seed
-    p.num_workers = 1
-    if step.deterministic:
-        p.max_deterministic_time = step.time_limit
-        p.max_time_in_seconds = 3 * step.time_limit + 10
-    else:
-        p.max_time_in_seconds = step.time_limit
+    fm.complete_hint(step.seed if step.hint_seed is None else step.hint_seed)
+    from peermatch.solvers.cpsat.solving import _params
+
+    solver = _params(step.time_limit, step.seed, step.workers, step.deterministic)
     code = interrupt.run(solver, fm.model)
     if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return StepResult(
@@ -84,3 +84,75 @@ def solve_step(inst: FormationInstance, step: Step) -> StepResult:
         deterministic_time=solver.deterministic_time,
         wall_time=solver.wall_time,
     )
+
+
+def make_step(
+    inst: FormationInstance,
+    current: Sequence[Sequence[int]],
+    facs: Sequence[int | None] | None,
+    chosen: Sequence[int],
+    *,
+    extra: Sequence[int] = (),
+    seed: int,
+    limit: float,
+    deterministic: bool,
+    may_leave: bool,
+    workers: int = 1,
+    hint_seed: int | None = None,
+) -> Step:
+    """The step that re-forms cohorts ``chosen`` of ``current`` (and takes in ``extra``).
+
+    Facilitator capacity is what the cohorts outside the step leave, so the
+    sub-model cannot over-book a facilitator on its own.
+    """
+    capacity = list(inst.facilitator_capacity)
+    if facs is not None:
+        for k, f in enumerate(facs):
+            if f is not None and k not in chosen:
+                capacity[f] -= 1
+    return Step(
+        people=tuple(sorted([i for k in chosen for i in current[k]] + list(extra))),
+        capacity=tuple(capacity),
+        cohorts=tuple(tuple(current[k]) for k in chosen),
+        facilitators=tuple(facs[k] for k in chosen) if facs is not None else None,
+        may_leave=may_leave,
+        seed=seed,
+        time_limit=limit,
+        deterministic=deterministic,
+        workers=workers,
+        hint_seed=hint_seed,
+    )
+
+
+def facilitators_ok(
+    inst: FormationInstance,
+    cohorts: Sequence[Sequence[int]],
+    facs: Sequence[int | None],
+    new: Sequence[int | None],
+) -> bool:
+    """Capacity and non-overlapping sessions of every facilitator in ``new``, over all they lead.
+
+    A sub-model cannot see the sessions of the cohorts outside it, and two
+    parallel steps can each give one facilitator another cohort.
+    """
+    for f in {f for f in new if f is not None}:
+        led = [list(c) for c, g in zip(cohorts, facs, strict=True) if g == f]
+        if len(led) > inst.facilitator_capacity[f] or stagger(inst, led, f) is None:
+            return False
+    return True
+
+
+def replace_cohorts(
+    current: Sequence[Sequence[int]],
+    facs: Sequence[int | None] | None,
+    chosen: Sequence[int],
+    res: StepResult,
+) -> tuple[list[list[int]], list[int | None] | None]:
+    """The grouping with cohorts ``chosen`` replaced by the step's (the others keep their order)."""
+    out = set(chosen)
+    keep = [k for k in range(len(current)) if k not in out]
+    cohorts = [list(current[k]) for k in keep] + [list(c) for c in res.cohorts]
+    if facs is None:
+        return cohorts, None
+    new = list(res.facilitators) if res.facilitators is not None else [None] * len(res.cohorts)
+    return cohorts, [facs[k] for k in keep] + new

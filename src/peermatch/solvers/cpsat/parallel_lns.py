@@ -40,19 +40,21 @@ from peermatch.solvers.cpsat.lns import (
     STALE_STEPS,
     STEP_LIMIT,
     STEP_OVERHEAD,
+    _mean_level,
     improve,
 )
-from peermatch.solvers.cpsat.neighbourhood import Step, StepResult, solve_step
-from peermatch.solvers.finish import stagger
+from peermatch.solvers.cpsat.neighbourhood import (
+    StepResult,
+    facilitators_ok,
+    make_step,
+    replace_cohorts,
+    solve_step,
+)
 from peermatch.solvers.instance import FormationInstance
 
 __all__ = ["improve_parallel"]
 
 Grouping = tuple[list[list[int]], list[int | None] | None, list[int], SearchStatistics]
-
-
-def _mean_level(inst: FormationInstance, members: Sequence[int]) -> float:
-    return sum(inst.levels[i] for i in members) / len(members)
 
 
 def _disjoint(
@@ -74,47 +76,6 @@ def _disjoint(
     return out
 
 
-def _step(
-    inst: FormationInstance,
-    current: list[list[int]],
-    facs: list[int | None] | None,
-    chosen: list[int],
-    seed: int,
-    limit: float,
-    deterministic: bool,
-    may_leave: bool,
-) -> Step:
-    capacity = list(inst.facilitator_capacity)
-    if facs is not None:
-        for k, f in enumerate(facs):
-            if f is not None and k not in chosen:
-                capacity[f] -= 1
-    return Step(
-        people=tuple(sorted(i for k in chosen for i in current[k])),
-        capacity=tuple(capacity),
-        cohorts=tuple(tuple(current[k]) for k in chosen),
-        facilitators=tuple(facs[k] for k in chosen) if facs is not None else None,
-        may_leave=may_leave,
-        seed=seed,
-        time_limit=limit,
-        deterministic=deterministic,
-    )
-
-
-def _facilitators_ok(
-    inst: FormationInstance,
-    cohorts: list[list[int]],
-    facs: list[int | None],
-    new: Sequence[int | None],
-) -> bool:
-    """Capacity and non-overlapping sessions of every facilitator the step uses."""
-    for f in {f for f in new if f is not None}:
-        led = [c for c, g in zip(cohorts, facs, strict=True) if g == f]
-        if len(led) > inst.facilitator_capacity[f] or stagger(inst, led, f) is None:
-            return False
-    return True
-
-
 def _merge(
     inst: FormationInstance,
     current: list[list[int]],
@@ -125,17 +86,13 @@ def _merge(
     """The grouping with ``chosen`` replaced by the step's answer, or ``None`` (rejected)."""
     if not res.found or res.unplaced:
         return None
-    before = inst.cost([current[k] for k in chosen])
-    after = inst.cost([list(c) for c in res.cohorts])
-    if after >= before:
+    if inst.cost([list(c) for c in res.cohorts]) >= inst.cost([current[k] for k in chosen]):
         return None
-    keep = [k for k in range(len(current)) if k not in set(chosen)]
-    cohorts = [current[k] for k in keep] + [list(c) for c in res.cohorts]
-    if facs is None:
+    cohorts, leaders = replace_cohorts(current, facs, chosen, res)
+    if leaders is None:
         return cohorts, None
-    new = list(res.facilitators or [None] * len(res.cohorts))
-    leaders = [facs[k] for k in keep] + new
-    if None in new or not _facilitators_ok(inst, cohorts, leaders, new):
+    new = leaders[len(leaders) - len(res.cohorts) :]
+    if None in new or not facilitators_ok(inst, cohorts, leaders, new):
         return None
     return cohorts, leaders
 
@@ -201,7 +158,8 @@ def improve_parallel(
         hood_counts.append(len(hoods))
         limit = min(STEP_LIMIT, max(0.1, time_limit - spent))
         steps = [
-            _step(inst, current, facs, c, seed + 1000 * rounds + j, limit, deterministic, allow_unassigned)
+            make_step(inst, current, facs, c, seed=seed + 1000 * rounds + j, limit=limit,
+                      deterministic=deterministic, may_leave=allow_unassigned)
             for j, c in enumerate(hoods)
         ]  # fmt: skip
         results = executor.map(solve_step, steps, shared=shared)
