@@ -207,7 +207,16 @@ def solve(
             ),
         )
 
-    greedy = greedy_cohorts(inst, seed)
+    from peermatch.solvers.cpsat import decompose
+
+    parts_time = 0.0
+    if inst.n > decompose.DECOMPOSE.threshold:
+        greedy, parts_time = decompose.decomposed_start(
+            inst, seed=seed, time_limit=time_limit, deterministic=deterministic,
+            allow_unassigned=allow_unassigned, workers=workers, scheduler=scheduler,
+        )  # fmt: skip
+    else:
+        greedy = greedy_cohorts(inst, seed)
     if inst.groups:
         # The constructor knows nothing of locks and together pairs: split groups are
         # gathered or left out, so that the search starts from what it can only improve.
@@ -232,6 +241,8 @@ def solve(
     # (or how busy it was), or the same input and seed would not give the same cohorts:
     # the search then gets the whole limit; wall-clock mode deducts the set-up.
     remaining = time_limit if deterministic else max(0.5, time_limit - (time.monotonic() - start))
+    if deterministic:  # a decomposed start spent part of the budget on the parts
+        remaining = max(0.5, remaining - parts_time)
 
     def finish(
         cohorts: Sequence[Sequence[int]],

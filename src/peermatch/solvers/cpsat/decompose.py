@@ -1,0 +1,158 @@
+"""Large programs solved in parts, in parallel, then improved across parts.
+
+Above :attr:`DecomposeParams.threshold` participants, :func:`decomposed_start`
+splits the program into level-band / time-zone parts with organisations
+balanced (:mod:`peermatch.solvers.partition`: a part never holds more of an
+organisation than ``max_per_organisation`` times the fewest cohorts it can
+form), gives each part a share of every facilitator's capacity, and solves
+each part -- greedy start, then its own neighbourhood search -- as one task
+on an :class:`~peermatch.executor.Executor` (local processes or Dask). The
+parts' cohorts are concatenated into the start of the whole-program
+neighbourhood search, which sees everyone: it re-assigns facilitators over
+all cohorts, repairs anyone a part left out, and then moves people across
+part boundaries. Every hard rule is therefore enforced on the whole program
+(and the final grouping is rechecked by ``violations()``).
+
+The bound. The parts are a *restriction* (people may only share a cohort
+with their own part), so the sum of the parts' lower bounds bounds the best
+*decomposed* grouping, not the best grouping of the whole, and is not
+reported. The gap is taken against the whole instance's relaxation bound
+(``solving._bound``: balanced spread and the level-aware aggregate bound),
+which bounds every complete grouping of the whole program, decomposed or not.
+
+Determinism: each part has a deterministic-time budget and its own seed, the
+executor returns results in part order, and the time charged is the largest
+part's, so a deterministic run does not depend on where the parts ran.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from peermatch.solvers.cpsat.lns import improve
+from peermatch.solvers.greedy import GreedyCohorts, greedy_cohorts
+from peermatch.solvers.grouping import respect_groups
+from peermatch.solvers.instance import FormationInstance
+from peermatch.solvers.partition import split_parts
+
+__all__ = ["DECOMPOSE", "DecomposeParams", "PartResult", "PartTask", "decomposed_start"]
+
+
+@dataclass(frozen=True)
+class DecomposeParams:
+    """When and how a large program is solved in parts."""
+
+    #: Above this many participants the program is solved in parts first.
+    threshold: int = 3000
+    #: People per part (about).
+    part_size: int = 1200
+    #: Share of the time limit the parts get (the rest improves the whole).
+    share: float = 0.4
+
+
+#: The parameters :func:`peermatch.solvers.cpsat.solve` uses.
+DECOMPOSE = DecomposeParams()
+
+
+@dataclass(frozen=True)
+class PartTask:
+    """One part to solve; positions are the whole program's."""
+
+    people: tuple[int, ...]
+    capacity: tuple[int, ...]
+    seed: int
+    time_limit: float
+    deterministic: bool
+    allow_unassigned: bool
+
+
+@dataclass(frozen=True)
+class PartResult:
+    """A part's cohorts and left-out people (whole-program positions), and its solver time."""
+
+    cohorts: tuple[tuple[int, ...], ...]
+    unplaced: tuple[int, ...]
+    solver_time: float
+
+
+def solve_part(inst: FormationInstance, task: PartTask) -> PartResult:
+    """Greedy start and neighbourhood search on one part (run on a worker)."""
+    people = list(task.people)
+    sub = inst.restrict(people, task.capacity)
+    start = greedy_cohorts(sub, task.seed)
+    cohorts, left = [list(c) for c in start.cohorts], list(start.unplaced)
+    if sub.groups:
+        cohorts, left = respect_groups(sub, cohorts, left)
+    cohorts, _, left, stats = improve(
+        sub, cohorts, left, time_limit=task.time_limit, seed=task.seed, workers=1,
+        deterministic=task.deterministic, allow_unassigned=task.allow_unassigned,
+        progress=None, start=time.monotonic(),
+    )  # fmt: skip
+    return PartResult(
+        cohorts=tuple(tuple(sorted(people[i] for i in c)) for c in cohorts),
+        unplaced=tuple(sorted(people[i] for i in left)),
+        solver_time=stats.solver_time,
+    )
+
+
+def _capacities(inst: FormationInstance, parts: int) -> list[tuple[int, ...]]:
+    """Each facilitator's capacity dealt over the parts (the whole search re-assigns them)."""
+    out: list[list[int]] = [[] for _ in range(parts)]
+    for f, cap in enumerate(inst.facilitator_capacity):
+        q, r = divmod(cap, parts)
+        for p in range(parts):
+            out[p].append(q + (1 if (f + p) % parts < r else 0))
+    return [tuple(c) for c in out]
+
+
+def decomposed_start(
+    inst: FormationInstance,
+    *,
+    seed: int,
+    time_limit: float,
+    deterministic: bool,
+    allow_unassigned: bool,
+    workers: int,
+    scheduler: Any = None,
+    params: DecomposeParams | None = None,
+) -> tuple[GreedyCohorts, float]:
+    """The parts' cohorts concatenated, and the time charged for them.
+
+    Parameters
+    ----------
+    inst
+        The whole program.
+    seed, deterministic, allow_unassigned
+        As for ``solve()``; part ``p`` uses seed ``seed + p``.
+    time_limit
+        The whole run's limit; the parts get ``params.share`` of it.
+    workers, scheduler
+        The executor the parts run on (:func:`peermatch.executor.make_executor`).
+    params
+        Default :data:`DECOMPOSE`.
+
+    Returns
+    -------
+    tuple
+        The start for the whole-program search, and the seconds charged: the
+        largest part's solver time (deterministic), else the wall time taken.
+    """
+    from peermatch.executor import make_executor
+
+    params = params or DECOMPOSE
+    began = time.monotonic()
+    parts = split_parts(inst, max(2, -(-inst.n // params.part_size)))
+    capacity = _capacities(inst, len(parts))
+    budget = max(0.5, params.share * time_limit)
+    tasks = [
+        PartTask(tuple(p), capacity[k], seed + k, budget, deterministic, allow_unassigned)
+        for k, p in enumerate(parts)
+    ]
+    with make_executor(max(1, workers), scheduler) as executor:
+        results = executor.map(solve_part, tasks, shared=executor.share(inst))
+    cohorts = tuple(c for r in results for c in r.cohorts)
+    unplaced = tuple(sorted(i for r in results for i in r.unplaced))
+    spent = max(r.solver_time for r in results) if deterministic else time.monotonic() - began
+    return GreedyCohorts(cohorts, unplaced), spent

@@ -1,0 +1,106 @@
+"""Large programs solved in parts (forced on a few hundred people by a low threshold)."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+from peermatch.generate import generate_population
+from peermatch.metrics import diversity_cost
+from peermatch.model import Participant, ProblemData
+from peermatch.solution import Status
+from peermatch.solvers import partition
+from peermatch.solvers.cpsat import decompose, solve
+from peermatch.solvers.instance import build_instance
+from peermatch.violations import violations
+
+SMALL = decompose.DecomposeParams(threshold=150, part_size=100, share=0.4)
+
+
+def test_all_is_the_public_api() -> None:
+    assert decompose.__all__ == [
+        "DECOMPOSE", "DecomposeParams", "PartResult", "PartTask", "decomposed_start",
+    ]  # fmt: skip
+    assert partition.__all__ == ["balance_organisations", "fewest_cohorts", "split_parts"]
+
+
+@pytest.fixture
+def counted(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Forces decomposition above 150 people and counts the parts solved."""
+    monkeypatch.setattr(decompose, "DECOMPOSE", SMALL)
+    calls: list[int] = []
+    real = decompose.solve_part
+
+    def spy(inst, task):  # type: ignore[no-untyped-def]
+        calls.append(len(task.people))
+        return real(inst, task)
+
+    monkeypatch.setattr(decompose, "solve_part", spy)
+    return calls
+
+
+def test_decomposed_solve_of_a_planted_population_breaks_no_rule(counted: list[int]) -> None:
+    population = generate_population(240, 0, planted=True)
+    problem, planted = population.problem, population.planted
+    assert planted is not None and problem.facilitators
+    result = solve(problem, time_limit=4, seed=0, workers=1)
+    assert len(counted) >= 2 and sum(counted) == 240  # the parts ran, everyone in one
+    assert result.status in (Status.FEASIBLE, Status.OPTIMAL)
+    assert result.solution is not None and result.solution.unassigned == ()
+    assert [str(v) for v in violations(problem, result.solution)] == []
+    # The bound is the whole program's: it stays below the planted (feasible) cost.
+    assert result.best_bound is not None and result.objective is not None
+    assert result.best_bound <= diversity_cost(problem, planted)
+    assert result.best_bound <= result.objective
+
+
+def _concentrated() -> ProblemData:
+    # 240 people at levels 1 and 2; "Big" has 20 people, all junior and first in order,
+    # so a plain level-band split puts all of them into one part of 80 people, which
+    # can form at most 11 cohorts: with max_per_organisation = 1 that part is unsolvable.
+    people = []
+    for i in range(240):
+        org = "Big" if i < 20 else f"Org {i % 60}"
+        people.append(
+            Participant(
+                id=f"p{i:03d}",
+                name=f"P {i}",
+                email=f"p{i}@x.org",
+                organisation=org,
+                level=1 if i < 120 else 2,
+                industry=f"I{i % 7}",
+                function=f"F{i % 5}",
+            )
+        )
+    return ProblemData(participants=tuple(people))
+
+
+def test_split_balances_an_organisation_concentrated_in_one_band() -> None:
+    problem = _concentrated()
+    inst = build_instance(problem)
+    big = inst.org_of[problem.index["p000"]]
+    parts = partition.split_parts(inst, 3)
+    assert sorted(i for p in parts for i in p) == list(range(inst.n))
+    for p in parts:
+        seats = inst.max_per_org * partition.fewest_cohorts(inst, len(p))
+        assert max(Counter(inst.org_of[i] for i in p).values()) <= seats
+    # Without the balancing the first band would hold all 20 of "Big".
+    first = sorted(range(inst.n), key=lambda i: (inst.levels[i], inst.tz_of[i], i))[:80]
+    assert sum(inst.org_of[i] == big for i in first) == 20
+    assert partition.fewest_cohorts(inst, 80) < 20
+
+
+def test_concentrated_organisation_is_still_solved(counted: list[int]) -> None:
+    problem = _concentrated()
+    result = solve(problem, time_limit=3, seed=0, workers=1)
+    assert len(counted) >= 2
+    assert result.status in (Status.FEASIBLE, Status.OPTIMAL)
+    assert result.solution is not None and result.solution.unassigned == ()
+    assert [str(v) for v in violations(problem, result.solution)] == []
+    big = [
+        c
+        for c in result.solution.cohorts
+        if any(m in {f"p{i:03d}" for i in range(20)} for m in c.members)
+    ]
+    assert len(big) == 20  # one of "Big" per cohort
