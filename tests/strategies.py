@@ -458,7 +458,7 @@ HEADER_WORDS = (
     "id", "name", "email", "organisation", "level", "industry", "function", "manager_id",
     "timezone", "availability", "person_a", "person_b", "relation", "cohort_id",
     "participant_id", "max_cohorts", "E-Mail", "Organization", "tz", "grade", "ID", "",
-    " ", "id ", "Name", "emial", "level_", "availabilities", "cohort",
+    " ", "id ", "Name", "emial", "level_", "availabilities", "cohort", "rule", "request",
 )  # fmt: skip
 
 #: Bytes that break CSV files in interesting ways.
@@ -489,7 +489,23 @@ availability_fuzz = st.one_of(
 
 _any_cell = st.one_of(
     st.text(max_size=15),
-    st.sampled_from(["", "p0", "p1", "f0", "Europe/London", "Mars/Olympus", "UTC", "1", "x@y.org"]),
+    st.sampled_from(
+        [
+            "",
+            "p0",
+            "p1",
+            "f0",
+            "Europe/London",
+            "Mars/Olympus",
+            "UTC",
+            "1",
+            "x@y.org",
+            "together",
+            "apart",
+            "Together",
+            "C1",
+        ]
+    ),
     level_texts,
     availability_fuzz,
 )

@@ -101,3 +101,19 @@ def test_validate_and_run_print_the_warning_and_succeed(write_file: Writer, tmp_
     assert result.exit_code == 0, result.output
     assert f"{history}::: warning" in result.stderr
     assert (out / "cohorts.csv").read_text().count("\n") == 9
+
+
+@pytest.mark.parametrize(
+    ("table", "header"),
+    [("locks", "participant_id,cohort_id"), ("pairs", "person_a,person_b,rule")],
+)
+def test_header_only_locks_and_pairs_add_nothing(
+    write_file: Writer, table: str, header: str
+) -> None:
+    people = write_file("p.csv", GOOD)
+    path = write_file(f"{table}.csv", [header])
+    with pytest.warns(
+        InputWarning, match=rf"{table}\.csv::: warning: has a header but no data rows"
+    ):
+        problem = read_problem(people, **{table: path})  # type: ignore[arg-type]
+    assert problem.locks == () and problem.pairs == ()

@@ -54,6 +54,8 @@ SEEDS = {
     "facilitators": b"id,name,email,organisation,timezone,availability,max_cohorts\n"
     b"f0,Fran,f0@c.org,Coach Co,Europe/Paris,Mon-Fri 08:30-18:00,2\n",
     "previous": b"cohort_id,participant_id,name\nC1,p0,A\nC1,p1,B\nC2,p2,C\n",
+    "locks": b"participant_id,cohort_id\np0,A\np1,A\np2,B\n",
+    "pairs": b"person_a,person_b,rule\np0,p1,together\np2,p3,apart\n",
 }
 
 
@@ -207,7 +209,9 @@ _objects = st.one_of(
     st.floats(allow_nan=True, allow_infinity=True),
     st.booleans(),
     st.text(max_size=10),
-    st.sampled_from(["p0", "p1", "x@y.org", "Manager", "Mon-Fri 09:00-17:00", "UTC", "f0"]),
+    st.sampled_from(
+        ["p0", "p1", "x@y.org", "Manager", "Mon-Fri 09:00-17:00", "UTC", "f0", "together"]
+    ),
     st.just(date(2027, 1, 11)),
     st.just(datetime(2027, 1, 11, 9, 30)),
     st.just(pd.Timestamp("2027-01-11")),
@@ -216,7 +220,9 @@ _objects = st.one_of(
 
 @FUZZ
 @given(
-    table=st.sampled_from(["participants", "history", "facilitators", "previous"]),
+    table=st.sampled_from(
+        ["participants", "history", "facilitators", "previous", "locks", "pairs"]
+    ),
     columns=st.lists(st.sampled_from(HEADER_WORDS) | st.integers(0, 3), min_size=0, max_size=8),
     st_data=st.data(),
 )
