@@ -111,6 +111,7 @@ class ReportContext:
     status: str
     status_text: str
     interrupted: bool
+    interrupted_by: str
     figures: list[tuple[str, str]]
     rules: list[RuleCheck]
     cohorts: list[CohortCard]
@@ -291,6 +292,7 @@ def build_context(folder: RunFolder) -> ReportContext:
         status=status,
         status_text=_STATUS_TEXT.get(status, status),
         interrupted=bool(summary.get("interrupted")),
+        interrupted_by=str(summary.get("interrupted_by") or ""),
         figures=_figures(folder),
         rules=_rule_checks(problem, found) if solution is not None else [],
         cohorts=[_card(problem, c) for c in cohorts[:MAX_CARDS]],

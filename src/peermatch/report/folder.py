@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from peermatch.errors import PeermatchError
+from peermatch.io.safecsv import restore
 from peermatch.model import ProblemData
 from peermatch.solution import Solution
 
@@ -125,7 +126,12 @@ def parse_folder(files: Mapping[str, bytes]) -> RunFolder:
     changes: tuple[Mapping[str, str], ...] = ()
     if CHANGES_FILE in files:
         text = files[CHANGES_FILE].decode("utf-8-sig", errors="replace")
-        changes = tuple(csv.DictReader(io.StringIO(text, newline="")))
+        # Cells were neutralised against spreadsheet formulas; the page shows what was meant
+        # (HTML-escaped, where a formula is just text).
+        changes = tuple(
+            {k: restore(v or "") for k, v in row.items() if k is not None}
+            for row in csv.DictReader(io.StringIO(text, newline=""))
+        )
     diagnosis = summary.get("diagnosis") if isinstance(summary, dict) else None
     return RunFolder(
         problem=problem,
