@@ -201,6 +201,8 @@ class Statistics:
         The first broken rules, when the checker rejected the solution.
     previous_run
         ``peermatch repair``'s levels (people moved, cohorts changed, cost).
+    budget_notes
+        What the wall-clock limit cut short (a partial greedy start, a skipped bound).
     """
 
     cp_sat_status: str | None = None
@@ -213,6 +215,7 @@ class Statistics:
     unplaced: int | None = None
     rejected_by_violations: tuple[str, ...] | None = None
     previous_run: RepairStatistics | None = None
+    budget_notes: tuple[str, ...] | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """Flat, sorted, JSON-ready form, as summary.json's ``stats`` (unset figures left out)."""

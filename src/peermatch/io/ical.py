@@ -590,5 +590,34 @@ def facilitator_calendar(
 
 
 def calendar_bytes(cal: Calendar) -> bytes:
-    """Serialise a calendar: CRLF line ends, lines folded at 75 octets, UTF-8."""
-    return cal.to_ical()
+    """Serialise a calendar: CRLF line ends, lines folded at 75 octets, UTF-8.
+
+    The same bytes as ``cal.to_ical()``, but a line shorter than the fold
+    limit skips icalendar's character-by-character folding, which was half
+    the writing time of a large program (issue 11).
+    """
+    parts = []
+    for line in cal.content_lines():
+        if line:
+            raw = line.encode("utf-8")
+            parts.append(raw if len(raw) < 75 else _fold(raw))
+    return b"\r\n".join(parts) + b"\r\n"
+
+
+def _fold(raw: bytes) -> bytes:
+    """icalendar's folding of one UTF-8 line, by slices instead of character by character.
+
+    Each line takes the longest run of whole characters within 74 octets; an escape
+    character (backslash or caret) that would end a line moves to the next one.
+    """
+    out, start = [], 0
+    while len(raw) - start > 74:
+        end = start + 74
+        while raw[end] & 0xC0 == 0x80:  # never split a character's continuation bytes
+            end -= 1
+        if raw[end - 1] in b"\\^":
+            end -= 1
+        out.append(raw[start:end])
+        start = end
+    out.append(raw[start:])
+    return b"\r\n ".join(out)

@@ -17,6 +17,7 @@ import random
 from collections import Counter
 from dataclasses import dataclass, field
 
+from peermatch.deadline import Deadline
 from peermatch.model import ProblemData
 from peermatch.rules import Rule
 from peermatch.solution import Solution
@@ -178,7 +179,13 @@ def _plan(inst: FormationInstance) -> list[float]:
     return planned
 
 
-def greedy_cohorts(inst: FormationInstance, seed: int = 0, attempts: int = 3) -> GreedyCohorts:
+def greedy_cohorts(
+    inst: FormationInstance,
+    seed: int = 0,
+    attempts: int = 3,
+    deadline: Deadline | None = None,
+    margin: float = 0.0,
+) -> GreedyCohorts:
     """Build cohorts greedily; see the module docstring.
 
     Parameters
@@ -190,11 +197,17 @@ def greedy_cohorts(inst: FormationInstance, seed: int = 0, attempts: int = 3) ->
     attempts
         Starts tried (seeds ``seed``, ``seed+1``, ...) while people are left out;
         the one leaving out fewest, then cheapest, is kept.
+    deadline, margin
+        Stop when fewer than ``margin`` seconds are left before ``deadline``:
+        no further attempt is started and the parts not yet built are left
+        out (listed as unplaced), so the caller gets what there is in time.
     """
     if inst.n > PART_SIZE:
-        return _by_parts(inst, seed, attempts)
+        return _by_parts(inst, seed, attempts, deadline, margin)
     best: GreedyCohorts | None = None
     for attempt in range(max(1, attempts)):
+        if best is not None and deadline is not None and deadline.expired(margin):
+            break
         found = _greedy_once(inst, seed + attempt)
         key = (len(found.unplaced), inst.cost(found.cohorts, len(found.unplaced)))
         if best is None or key < (len(best.unplaced), inst.cost(best.cohorts, len(best.unplaced))):
@@ -205,7 +218,9 @@ def greedy_cohorts(inst: FormationInstance, seed: int = 0, attempts: int = 3) ->
     return best
 
 
-def _by_parts(inst: FormationInstance, seed: int, attempts: int) -> GreedyCohorts:
+def _by_parts(
+    inst: FormationInstance, seed: int, attempts: int, deadline: Deadline | None, margin: float
+) -> GreedyCohorts:
     """Split a large program into parts that each mirror the whole, and build each alone.
 
     People sorted by level, zone and organisation are dealt round-robin into
@@ -220,7 +235,10 @@ def _by_parts(inst: FormationInstance, seed: int, attempts: int) -> GreedyCohort
     unplaced: list[int] = []
     for p in range(parts):
         people = order[p::parts]
-        found = greedy_cohorts(inst.restrict(people), seed + p, attempts)
+        if deadline is not None and deadline.expired(margin):
+            unplaced += people  # out of time: this part is left for the search to repair
+            continue
+        found = greedy_cohorts(inst.restrict(people), seed + p, attempts, deadline, margin)
         cohorts += [tuple(sorted(people[i] for i in c)) for c in found.cohorts]
         unplaced += [people[i] for i in found.unplaced]
     return GreedyCohorts(tuple(cohorts), tuple(sorted(unplaced)))

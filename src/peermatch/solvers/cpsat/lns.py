@@ -221,9 +221,10 @@ def improve(
         if inst.groups:
             out = set(left)
             extra = [i for i in inst.with_partners(extra) if i in out]
+        used = spent if deterministic else time.monotonic() - start
         step = make_step(
             inst, current, facs, chosen, extra=extra, seed=seed + iterations,
-            limit=min(STEP_LIMIT, max(0.1, time_limit - spent)), deterministic=deterministic,
+            limit=min(STEP_LIMIT, max(0.1, time_limit - used)), deterministic=deterministic,
             may_leave=allow_unassigned or bool(extra), workers=workers, hint_seed=seed,
         )  # fmt: skip
         res = solve_step(inst, step)

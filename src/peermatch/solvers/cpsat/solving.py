@@ -10,7 +10,9 @@ literals name the rules and people in conflict.
 Determinism: by default the time limit is CP-SAT's *deterministic* time
 (close to seconds on a current machine), so the same input, seed and
 worker count give the same cohorts on any machine; a generous wall-clock
-cap still applies. ``deterministic=False`` uses wall-clock seconds instead.
+cap still applies. ``deterministic=False`` (the command line's default)
+makes it wall-clock seconds for the whole run instead, measured by a
+:class:`peermatch.deadline.Deadline` that every phase shares.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from typing import Any
 from ortools.sat.python import cp_model
 
 from peermatch.compat import slot_table
+from peermatch.deadline import Deadline
 from peermatch.model import ProblemData
 from peermatch.rules import Diagnosis, Rule
 from peermatch.solution import Result, SearchStatistics, Solution, Statistics, Status
@@ -39,6 +42,11 @@ __all__ = ["Progress", "solve"]
 
 #: Above this many participants the whole-model solve is followed by neighbourhood search.
 LNS_THRESHOLD = 100
+#: Wall-clock mode: the greedy start stops when fewer seconds than this (plus the
+#: writing reserve) are left, so the search gets a moment to repair what it left.
+SEARCH_MIN = 1.0
+#: Wall-clock mode: the aggregate bound is skipped when fewer seconds are left.
+BOUND_MIN = 2.0
 
 
 @dataclass(frozen=True)
@@ -117,6 +125,7 @@ def solve(
     progress: ProgressFn | None = None,
     log: bool = False,
     scheduler: Any = None,
+    deadline: Deadline | None = None,
 ) -> Result:
     """Form cohorts for ``problem``.
 
@@ -137,7 +146,9 @@ def solve(
         Place as many as possible instead of failing; the rest are listed
         with a reason in ``solution.unassigned``.
     deterministic
-        Measure the limit in deterministic time so runs reproduce.
+        Measure the limit in CP-SAT's deterministic time, set-up not deducted,
+        so runs reproduce. Otherwise the limit is wall-clock seconds for the
+        whole run (see :mod:`peermatch.deadline`).
     progress
         Called with a :class:`Progress` on every improvement.
     log
@@ -149,6 +160,10 @@ def solve(
         many disjoint neighbourhoods at once, one CP-SAT worker each
         (:mod:`peermatch.solvers.cpsat.parallel_lns`); the whole-program model
         uses ``workers`` CP-SAT workers.
+    deadline
+        Wall-clock mode only: the run's deadline, created by the caller when
+        the run began (the command line creates it before reading the files);
+        its limit defaults to ``time_limit``. Default: one starting now.
 
     Returns
     -------
@@ -158,13 +173,21 @@ def solve(
     """
     from peermatch.presolve import presolve_checks
 
-    start = time.monotonic()
     settings = problem.config.solver
     time_limit = settings.time_limit_seconds if time_limit is None else time_limit
     seed = settings.seed if seed is None else seed
     workers = _workers(workers if workers is not None else settings.workers)
+    clock: Deadline | None = None
+    if not deterministic:
+        clock = deadline if deadline is not None else Deadline()
+        if clock.limit is None:
+            clock.limit = time_limit
+    start = clock.start if clock is not None else time.monotonic()
+    notes: list[str] = []
 
     def result(status: Status, **kw: Any) -> Result:
+        if notes:
+            kw["stats"] = replace(kw.get("stats") or Statistics(), budget_notes=tuple(notes))
         return Result(
             status=status, runtime=time.monotonic() - start, seed=seed, workers=workers, **kw
         )
@@ -207,6 +230,7 @@ def solve(
             ),
         )
 
+    reserve = clock.reserve(inst.n) if clock is not None else 0.0
     from peermatch.solvers.cpsat import decompose
 
     parts_time = 0.0
@@ -216,7 +240,12 @@ def solve(
             allow_unassigned=allow_unassigned, workers=workers, scheduler=scheduler,
         )  # fmt: skip
     else:
-        greedy = greedy_cohorts(inst, seed)
+        greedy = greedy_cohorts(inst, seed, deadline=clock, margin=reserve + SEARCH_MIN)
+    if clock is not None and clock.expired(reserve + SEARCH_MIN):
+        notes.append(
+            f"the greedy start stopped at the time limit with {len(greedy.unplaced)} people "
+            "not yet placed; the search repairs what it can in the time left"
+        )
     if inst.groups:
         # The constructor knows nothing of locks and together pairs: split groups are
         # gathered or left out, so that the search starts from what it can only improve.
@@ -236,11 +265,12 @@ def solve(
             )
         )
 
-    bound = _bound(inst, seed)
+    bound = _budgeted_bound(inst, seed, clock, reserve, notes)
     # Deterministic time must not depend on how long the set-up took on this machine
     # (or how busy it was), or the same input and seed would not give the same cohorts:
-    # the search then gets the whole limit; wall-clock mode deducts the set-up.
-    remaining = time_limit if deterministic else max(0.5, time_limit - (time.monotonic() - start))
+    # the search then gets the whole limit; wall-clock mode deducts the set-up and
+    # keeps back the time for finishing, checking and writing.
+    remaining = time_limit if clock is None else max(0.1, clock.remaining() - reserve)
     if deterministic:  # a decomposed start spent part of the budget on the parts
         remaining = max(0.5, remaining - parts_time)
 
@@ -270,9 +300,11 @@ def solve(
     ) -> tuple[list[list[int]], list[int | None] | None, list[int], SearchStatistics]:
         from peermatch.solvers.cpsat.lns import improve
 
+        # In wall-clock mode the search measures its limit from the run's start.
+        limit = budget if clock is None else clock.elapsed() + budget
         if not until_complete and (workers > 1 or scheduler is not None):
             return _parallel_search(
-                inst, greedy.cohorts, greedy.unplaced, budget, seed, workers, scheduler,
+                inst, greedy.cohorts, greedy.unplaced, limit, seed, workers, scheduler,
                 deterministic=deterministic, allow_unassigned=allow_unassigned,
                 progress=progress, start=start, bound=bound,
             )  # fmt: skip
@@ -280,7 +312,7 @@ def solve(
             inst,
             greedy.cohorts,
             greedy.unplaced,
-            time_limit=budget,
+            time_limit=limit,
             seed=seed,
             workers=workers,
             deterministic=deterministic,
@@ -331,7 +363,7 @@ def solve(
             greedy_time if greedy_ok else tracker.first_time,
         )
     if code == cp_model.INFEASIBLE:
-        budget = max(1.0, min(30.0, time_limit))
+        budget = max(1.0, min(30.0, time_limit, remaining))
         return result(Status.INFEASIBLE, diagnosis=tuple(diagnose(inst, budget, seed)), stats=stats)
     if greedy_ok:
         return finish(start_cohorts, start_facs, [], False, stats, greedy_time)
@@ -366,7 +398,7 @@ def _parallel_search(
         )  # fmt: skip
 
 
-def _bound(inst: FormationInstance, seed: int) -> float | None:
+def _bound(inst: FormationInstance, seed: int, time_limit: float = 5.0) -> float | None:
     """The best cheap lower bound: balanced spread, and the level-aware aggregate relaxation.
 
     Both bound every *complete* solution; a solution that leaves someone out
@@ -374,8 +406,26 @@ def _bound(inst: FormationInstance, seed: int) -> float | None:
     """
     from peermatch.solvers.cpsat.bound import aggregate_bound
 
-    bounds = [b for b in (inst.lower_bound(), aggregate_bound(inst, seed=seed)) if b is not None]
+    found = aggregate_bound(inst, time_limit=time_limit, seed=seed)
+    bounds = [b for b in (inst.lower_bound(), found) if b is not None]
     return float(max(bounds)) if bounds else None
+
+
+def _budgeted_bound(
+    inst: FormationInstance, seed: int, clock: Deadline | None, reserve: float, notes: list[str]
+) -> float | None:
+    """:func:`_bound` within the wall-clock budget: a tenth of what is left, or skipped."""
+    if clock is None:
+        return _bound(inst, seed)
+    left = clock.remaining() - reserve
+    if left < BOUND_MIN:
+        notes.append(
+            f"the aggregate bound was skipped ({left:.1f}s left before the time limit); "
+            "the balanced-spread bound is reported"
+        )
+        simple = inst.lower_bound()
+        return None if simple is None else float(simple)
+    return _bound(inst, seed, time_limit=min(5.0, left / 10))
 
 
 def _finish(
