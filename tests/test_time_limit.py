@@ -95,3 +95,40 @@ def test_deadline_reserve_grows_with_people_and_stays_within_the_limit() -> None
     assert Deadline().reserve(10_000) == 0.0
     assert Deadline().remaining() == float("inf")
     assert Deadline(limit=1.0, start=time.monotonic() - 5).expired()
+
+
+PHASES = ("reading", "slot table", "checking", "warm start", "bound", "search", "writing")
+
+
+def test_the_progress_display_names_every_phase(tmp_path: Path) -> None:
+    # Not a terminal (captured): plain lines, one per phase at least.
+    result = CliRunner().invoke(
+        main, ["run", *_args(EXAMPLES), "--out", str(tmp_path / "out"), "--time-limit", "3"]
+    )
+    assert result.exit_code == 0, result.output
+    starts = [line.split("  ")[0].strip() for line in result.stderr.splitlines()]
+    for phase in PHASES:
+        assert any(s.startswith(phase) for s in starts), (phase, result.stderr)
+    assert "of 3s" in result.stderr  # elapsed against the wall-clock limit
+    quiet = CliRunner().invoke(
+        main, ["run", *_args(EXAMPLES), "--out", str(tmp_path / "q"), "--time-limit", "2", "-q"]
+    )
+    assert quiet.exit_code == 0 and quiet.stderr == ""
+
+
+def test_library_callers_get_the_same_phases() -> None:
+    from peermatch.io import read_problem
+    from peermatch.solvers.cpsat import solve
+
+    problem = read_problem(
+        EXAMPLES / "participants.csv",
+        history=EXAMPLES / "history.csv",
+        facilitators=EXAMPLES / "facilitators.csv",
+        config=EXAMPLES / "program.toml",
+    )
+    events: list = []  # type: ignore[type-arg]
+    result = solve(problem, time_limit=2, deterministic=False, progress=events.append)
+    assert result.solution is not None
+    seen = [e.phase for e in events]
+    assert [p for p in PHASES[1:-1] if p in seen] == list(PHASES[1:-1])
+    assert all(e.limit == 2 for e in events if e.objective is None)  # each phase opening

@@ -182,41 +182,6 @@ def validate(
 # --- run (issue 3) -------------------------------------------------------------
 
 
-class _ProgressDisplay:
-    """Progress on stderr: a live line on a terminal, a line every few seconds otherwise."""
-
-    def __init__(self, quiet: bool) -> None:
-        self.quiet = quiet
-        self.last = -1e9
-        self.status: Any = None
-        if not quiet and sys.stderr.isatty():
-            from rich.console import Console
-
-            self.status = Console(stderr=True).status("solving...")
-
-    def __enter__(self) -> _ProgressDisplay:
-        if self.status is not None:
-            self.status.__enter__()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self.status is not None:
-            self.status.__exit__(*exc)
-
-    def __call__(self, event: Any) -> None:
-        if self.quiet:
-            return
-        bound = "" if event.bound is None else f", bound {event.bound:,.0f}"
-        text = f"{event.elapsed:6.1f}s  cost {event.objective:,.0f}{bound}"
-        if event.message:
-            text += f" ({event.message})"
-        if self.status is not None:
-            self.status.update(f"solving... {text}")
-        elif event.elapsed - self.last >= 5:
-            self.last = event.elapsed
-            click.echo(text, err=True)
-
-
 @main.command()
 @input_options
 @click.option(
@@ -296,6 +261,10 @@ def run(
 
     # The limit counts from here: reading, checking, solving and writing all share it.
     deadline = Deadline(time_limit)
+    from peermatch.cli_progress import ProgressDisplay
+
+    display = ProgressDisplay(quiet, deadline, wall_clock=not deterministic or wall_clock)
+    display.phase("reading")
     from peermatch.io.writers import OutputError, check_output_dir, write_outputs
     from peermatch.metrics import cohort_metrics
     from peermatch.rules import format_diagnoses
@@ -322,7 +291,7 @@ def run(
 
     try:
         check_scheduler(scheduler)
-        with _ProgressDisplay(quiet) as display:
+        with display:
             result = solve(
                 problem,
                 time_limit=time_limit,
@@ -354,6 +323,7 @@ def run(
     broken = tuple(violations(problem, result.solution))
     if broken:
         _rejected(broken)
+    display.phase("writing")
     try:
         written = write_outputs(
             out,
@@ -380,6 +350,7 @@ def run(
             f"{pressure.people_without_a_free_facilitator} people meet others only where no facilitator is free, "
             f"{pressure.cohorts_with_a_single_possible_facilitator} cohorts have a single possible facilitator"
         )
+    display.close()
     click.echo(f"wrote {len(written)} files to {out}")
 
 

@@ -51,12 +51,20 @@ BOUND_MIN = 2.0
 
 @dataclass(frozen=True)
 class Progress:
-    """A progress event: seconds since the start, best cost so far, best bound."""
+    """A progress event: seconds since the start, best cost so far, best bound, and the phase.
+
+    ``phase`` is one of ``slot table``, ``checking``, ``warm start``, ``bound``
+    and ``search`` (the command line adds ``reading`` and ``writing``); a
+    phase's first event has no cost yet. ``limit`` is the wall-clock limit
+    of the whole run, ``None`` in deterministic mode.
+    """
 
     elapsed: float
     objective: float | None
     bound: float | None
     message: str = ""
+    phase: str = "search"
+    limit: float | None = None
 
 
 ProgressFn = Callable[[Progress], None]
@@ -185,6 +193,11 @@ def solve(
     start = clock.start if clock is not None else time.monotonic()
     notes: list[str] = []
 
+    def phase(name: str) -> None:
+        if progress:
+            limit = clock.limit if clock is not None else None
+            progress(Progress(time.monotonic() - start, None, None, phase=name, limit=limit))
+
     def result(status: Status, **kw: Any) -> Result:
         if notes:
             kw["stats"] = replace(kw.get("stats") or Statistics(), budget_notes=tuple(notes))
@@ -192,7 +205,9 @@ def solve(
             status=status, runtime=time.monotonic() - start, seed=seed, workers=workers, **kw
         )
 
+    phase("slot table")
     table = slot_table(problem)
+    phase("checking")
     if not allow_unassigned:
         diagnoses = presolve_checks(problem, table)
         if diagnoses:
@@ -231,6 +246,7 @@ def solve(
         )
 
     reserve = clock.reserve(inst.n) if clock is not None else 0.0
+    phase("warm start")
     from peermatch.solvers.cpsat import decompose
 
     parts_time = 0.0
@@ -262,10 +278,13 @@ def solve(
                 float(inst.cost(greedy.cohorts, len(greedy.unplaced))),
                 None,
                 "greedy start",
+                phase="warm start",
             )
         )
 
+    phase("bound")
     bound = _budgeted_bound(inst, seed, clock, reserve, notes)
+    phase("search")
     # Deterministic time must not depend on how long the set-up took on this machine
     # (or how busy it was), or the same input and seed would not give the same cohorts:
     # the search then gets the whole limit; wall-clock mode deducts the set-up and
