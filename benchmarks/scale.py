@@ -98,7 +98,7 @@ def measure(
 ) -> dict[str, Any]:
     """Generate and solve one population in this process; return its figures."""
     from peermatch.generate import generate_population
-    from peermatch.solvers.cpsat import solve, solving
+    from peermatch.solvers.cpsat import solve
     from peermatch.violations import violations
 
     started = time.monotonic()
@@ -131,7 +131,7 @@ def measure(
         "unassigned": len(sol.unassigned) if sol else None,
         "cohorts": len(sol.cohorts) if sol else None,
         "facilitators": len(problem.facilitators),
-        "path": "lns" if size > solving.LNS_THRESHOLD else "whole model",
+        "path": "lns" if size > problem.config.solver.lns_threshold else "whole model",
         "diagnosis": " ".join(" ".join(str(d) for d in result.diagnosis).split())[:200],
         "stats": json.dumps(
             {

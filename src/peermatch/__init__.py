@@ -20,10 +20,11 @@ from peermatch.model import (
     ScheduleRules,
     SolverSettings,
 )
+from peermatch.params import GreedyParams, NeighbourhoodParams, ParameterError, SolveParams
 from peermatch.rules import Diagnosis, Rule, format_diagnoses
 from peermatch.schedule import SessionTime, Slot, session_times
 from peermatch.solution import Cohort, Result, Solution, Statistics, Status, Unassigned
-from peermatch.solvers.cpsat import solve
+from peermatch.solvers import solve
 from peermatch.violations import Violation, violations
 
 __all__ = [
@@ -32,9 +33,12 @@ __all__ = [
     "Diagnosis",
     "Facilitator",
     "Frames",
+    "GreedyParams",
     "HistoryLink",
     "InputError",
     "InputProblem",
+    "NeighbourhoodParams",
+    "ParameterError",
     "Participant",
     "PeermatchError",
     "ProblemData",
@@ -45,6 +49,7 @@ __all__ = [
     "SessionTime",
     "Slot",
     "Solution",
+    "SolveParams",
     "SolverSettings",
     "Statistics",
     "Status",

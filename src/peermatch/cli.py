@@ -8,16 +8,27 @@ the solver found a solution that the independent checker rejected (a bug).
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING
 
 import click
 
 from peermatch._cli_errors import ErrorReportingGroup
+from peermatch.cli_common import (
+    EXIT_INFEASIBLE,
+    EXIT_INVALID,
+    EXIT_NO_SOLUTION,
+    EXIT_OK,
+    EXIT_REJECTED,
+    EXIT_USAGE,
+    fail,
+    input_options,
+    read_input,
+    rejected,
+)
 
 if TYPE_CHECKING:
-    from peermatch.rules import Violation
+    pass
 
 __all__ = [
     "EXIT_INFEASIBLE",
@@ -28,50 +39,6 @@ __all__ = [
     "EXIT_USAGE",
     "main",
 ]
-
-EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_INFEASIBLE, EXIT_NO_SOLUTION = 0, 1, 2, 3, 4
-#: A solution was found but the independent checker rejected it (a solver bug).
-EXIT_REJECTED = 5
-
-_existing = click.Path(exists=True, dir_okay=False, path_type=Path)
-
-
-def input_options(func: Callable[..., Any]) -> Callable[..., Any]:
-    """The contract's input options, shared by ``run`` and ``validate``."""
-    decorators = [
-        click.argument("participants", type=_existing),
-        click.option(
-            "--history", type=_existing, help="history.csv: pairs who must never share a cohort."
-        ),
-        click.option("--facilitators", type=_existing, help="facilitators.csv."),
-        click.option(
-            "--previous",
-            type=_existing,
-            multiple=True,
-            help="cohorts.csv of an earlier wave (repeatable): its cohort-mates count as shared history.",
-        ),
-        click.option("--config", type=_existing, help="program.toml (every key has a default)."),
-        click.option(
-            "--locks", type=_existing, help="locks.csv: participant_id, cohort_id (hard)."
-        ),
-        click.option(
-            "--pairs", type=_existing, help="pairs.csv: person_a, person_b, rule together|apart."
-        ),
-        click.option(
-            "--avoid-previous-organisations",
-            is_flag=True,
-            help="Also keep alumni (--previous) away from their earlier cohort-mates' organisations.",
-        ),
-    ]
-    for decorator in reversed(decorators):
-        func = decorator(func)
-    return func
-
-
-def fail(message: str, code: int) -> NoReturn:
-    """Print ``message`` on stderr and exit with ``code``; never a traceback."""
-    click.echo(message, err=True)
-    sys.exit(code)
 
 
 @click.group(
@@ -85,50 +52,6 @@ def main(debug: bool) -> None:
 
 
 # --- validate (issue 2) -------------------------------------------------------
-
-
-def _read_input(
-    participants: Path,
-    history: Path | None,
-    facilitators: Path | None,
-    previous: tuple[Path, ...],
-    config: Path | None,
-    locks: Path | None = None,
-    pairs: Path | None = None,
-    avoid_previous_organisations: bool = False,
-) -> Any:
-    """Read the input files; an :class:`~peermatch.errors.InputError` propagates.
-
-    The command group prints its problems and exits 1 (see
-    :mod:`peermatch._cli_errors`). Warnings (an Excel Windows-1252 export, an
-    empty optional file) go to stderr first as ``file:row:column: warning: ...``
-    and do not change the exit status.
-    """
-    import warnings
-
-    from peermatch.io import InputWarning, read_problem
-
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", InputWarning)
-        try:
-            problem = read_problem(
-                participants,
-                history=history,
-                facilitators=facilitators,
-                previous=previous,
-                config=config,
-                locks=locks,
-                pairs=pairs,
-            )
-        finally:
-            for w in caught:
-                if issubclass(w.category, InputWarning):
-                    click.echo(str(w.message), err=True)
-    if avoid_previous_organisations:
-        from peermatch.waves import avoid_previous_organisations as avoid
-
-        problem = avoid(problem)
-    return problem
 
 
 @main.command()
@@ -153,7 +76,7 @@ def validate(
     from peermatch.presolve import presolve_checks
     from peermatch.summary import population_summary, render_rich, render_text
 
-    problem = _read_input(
+    problem = read_input(
         participants,
         history,
         facilitators,
@@ -267,6 +190,7 @@ def run(
     display.phase("reading")
     from peermatch.io.writers import OutputError, check_output_dir, write_outputs
     from peermatch.metrics import cohort_metrics
+    from peermatch.params import ParameterError
     from peermatch.rules import format_diagnoses
     from peermatch.solution import Status
     from peermatch.solvers.cpsat import solve
@@ -276,7 +200,7 @@ def run(
         check_output_dir(out)
     except OutputError as exc:
         fail(f"{out}: {exc}", EXIT_USAGE)
-    problem = _read_input(
+    problem = read_input(
         participants,
         history,
         facilitators,
@@ -307,13 +231,15 @@ def run(
         fail(f"--scheduler: {exc}", EXIT_USAGE)
     except KeyboardInterrupt:
         fail("interrupted before any solution was found; nothing was written", EXIT_NO_SOLUTION)
+    except ParameterError as exc:
+        fail(f"{config or 'program.toml'}: {exc}", EXIT_INVALID)
     if result.status == Status.INFEASIBLE:
         fail(
             "no cohorts can satisfy every rule:\n" + format_diagnoses(result.diagnosis),
             EXIT_INFEASIBLE,
         )
     if result.status == Status.REJECTED:
-        _rejected(result.violations)
+        rejected(result.violations)
     if result.solution is None:
         fail(
             f"no solution found within the time limit ({result.runtime:.1f}s); "
@@ -322,7 +248,7 @@ def run(
         )
     broken = tuple(violations(problem, result.solution))
     if broken:
-        _rejected(broken)
+        rejected(broken)
     display.phase("writing")
     try:
         written = write_outputs(
@@ -352,18 +278,6 @@ def run(
         )
     display.close()
     click.echo(f"wrote {len(written)} files to {out}")
-
-
-def _rejected(broken: Sequence[Violation]) -> NoReturn:
-    """A solution the independent checker rejects is a solver bug: say so, write nothing."""
-    fail(
-        "internal error: the solver found a solution that breaks rules it must keep "
-        "(please report this):\n" + "\n".join(str(v) for v in broken) + "\nnothing was written",
-        EXIT_REJECTED,
-    )
-
-
-# --- generate (issue 5) ---------------------------------------------------------
 
 
 @main.command()

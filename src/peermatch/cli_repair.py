@@ -11,15 +11,15 @@ from pathlib import Path
 
 import click
 
-from peermatch.cli import (
+from peermatch.cli_common import (
     EXIT_INFEASIBLE,
     EXIT_INVALID,
     EXIT_NO_SOLUTION,
     EXIT_USAGE,
-    _read_input,
-    _rejected,
     fail,
     input_options,
+    read_input,
+    rejected,
 )
 
 __all__ = ["repair"]
@@ -92,7 +92,7 @@ def repair(
         check_output_dir(out)
     except OutputError as exc:
         fail(f"{out}: {exc}", EXIT_USAGE)
-    problem = _read_input(
+    problem = read_input(
         participants,
         history,
         facilitators,
@@ -120,7 +120,7 @@ def repair(
             EXIT_INFEASIBLE,
         )
     if result.status == Status.REJECTED:
-        _rejected(result.violations)
+        rejected(result.violations)
     if result.solution is None:
         fail(
             f"no repair found within the time limit ({result.runtime:.1f}s); "

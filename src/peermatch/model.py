@@ -31,6 +31,7 @@ import networkx as nx
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from peermatch.availability import Window, merge_windows, parse_availability
+from peermatch.params import GreedyParams, NeighbourhoodParams, SolveParams
 
 __all__ = [
     "BUILTIN_ATTRIBUTES",
@@ -391,13 +392,34 @@ class ScheduleRules(_Frozen):
 
 
 class SolverSettings(_Frozen):
-    """The ``[solver]`` table."""
+    """The ``[solver]`` table, with ``[solver.neighbourhood]``, ``[solver.greedy]``, ``[solver.cpsat]``.
+
+    :meth:`params` turns it into the :class:`~peermatch.params.SolveParams`
+    that ``solve()`` uses when given none.
+    """
 
     time_limit_seconds: float = Field(default=60.0, gt=0)
     seed: int = Field(default=0, ge=0, le=2**31 - 1)  # CP-SAT's seed is a 32-bit integer
     # None (unset) or 0: one per core, at most 8. Deterministic runs reproduce for a given
     # worker count, so a program that must reproduce anywhere pins it (the example: 1).
     workers: int | None = Field(default=None, ge=0)
+    lns_threshold: int = Field(default=100, ge=0)
+    neighbourhood: NeighbourhoodParams = Field(default_factory=NeighbourhoodParams)
+    greedy: GreedyParams = Field(default_factory=GreedyParams)
+    #: CP-SAT parameters passed through verbatim (checked by the CP-SAT back end).
+    cpsat: dict[str, Any] = Field(default_factory=dict)
+
+    def params(self, **overrides: Any) -> SolveParams:
+        """The search settings of this table; ``overrides`` (``None`` ignored) win."""
+        return SolveParams(
+            time_limit=self.time_limit_seconds,
+            seed=self.seed,
+            workers=0 if self.workers is None else self.workers,
+            lns_threshold=self.lns_threshold,
+            neighbourhood=self.neighbourhood,
+            greedy=self.greedy,
+            cpsat=self.cpsat,
+        ).replace(**overrides)
 
 
 class ProgramInfo(_Frozen):

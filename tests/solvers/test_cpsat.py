@@ -29,6 +29,7 @@ from peermatch.model import (
     ProblemData,
     ProgramConfig,
 )
+from peermatch.params import SolveParams
 from peermatch.rules import Rule, format_diagnoses
 from peermatch.solution import Result, Solution, Status
 from peermatch.solvers.cpsat import diagnose, solve
@@ -241,13 +242,13 @@ def test_cli_runs_are_byte_identical(tmp_path: Path) -> None:
 # --- (e) large-neighbourhood search ------------------------------------------------------
 
 
-def test_lns_path_gives_sound_solutions_with_facilitators(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(solving, "LNS_THRESHOLD", 20)
+def test_lns_path_gives_sound_solutions_with_facilitators() -> None:
     population = generate_population(64, 21, planted=True)
     problem = population.problem
     assert problem.facilitators
     events = []
-    result = solve(problem, time_limit=3.0, seed=1, workers=1, progress=events.append)
+    params = SolveParams(time_limit=3.0, seed=1, workers=1, lns_threshold=20)
+    result = solve(problem, params, progress=events.append)
     assert result.stats.lns is not None and result.stats.lns.iterations  # the LNS path ran
     check_result(problem, result, population.planted)
     assert result.solution is not None
@@ -257,14 +258,14 @@ def test_lns_path_gives_sound_solutions_with_facilitators(monkeypatch: pytest.Mo
     assert costed and costed[0].message == "greedy start"
 
 
-def test_lns_with_allow_unassigned(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(solving, "LNS_THRESHOLD", 20)
+def test_lns_with_allow_unassigned() -> None:
     crowd = (
         *(_p(i, level=2 + i % 2) for i in range(28)),
         *(_p(i, organisation="Acme") for i in range(28, 33)),
     )
     problem = ProblemData(participants=crowd)
-    result = solve(problem, time_limit=2.0, seed=0, workers=1, allow_unassigned=True)
+    params = SolveParams(time_limit=2.0, workers=1, allow_unassigned=True, lns_threshold=20)
+    result = solve(problem, params)
     check_result(problem, result)
     assert result.solution is not None
     assert result.stats.lns is not None
@@ -324,7 +325,7 @@ def test_regression_deterministic_budget_ignores_set_up_wall_time(
     # on the slot table and greedy start, so on a loaded machine the same input and
     # seed got less deterministic time (different cohorts, or none: status unknown).
     budgets: list[float] = []
-    real_params, real_greedy, real_time = solving._params, solving.greedy_cohorts, solving.time
+    real_params, real_greedy, real_time = solving.cp_solver, solving.greedy_cohorts, solving.time
     delay = [0.0]
 
     class LoadedClock:
@@ -340,7 +341,7 @@ def test_regression_deterministic_budget_ignores_set_up_wall_time(
         delay[0] += 30.0  # the set-up took 30 s of wall clock on a busy machine
         return real_greedy(*args, **kw)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(solving, "_params", spy)
+    monkeypatch.setattr(solving, "cp_solver", spy)
     monkeypatch.setattr(solving, "greedy_cohorts", slow_greedy)
     monkeypatch.setattr(solving, "time", LoadedClock)
     problem = ProblemData(participants=tuple(_p(i, level=1 + i % 2) for i in range(16)))

@@ -5,13 +5,13 @@ from __future__ import annotations
 import pytest
 
 from peermatch.generate import generate_population
+from peermatch.params import SolveParams
 from peermatch.solution import Result, Status
 from peermatch.solvers.cpsat import parallel_lns, solve
 from peermatch.solvers.cpsat.neighbourhood import Step, solve_step
-from peermatch.solvers.cpsat.solving import LNS_THRESHOLD
 from peermatch.violations import violations
 
-N = 110  # above LNS_THRESHOLD: the neighbourhood search path
+N = 110  # above the default lns_threshold: the neighbourhood search path
 
 
 def _cohorts(result: Result) -> list[tuple[tuple[str, ...], str | None, object]]:
@@ -27,7 +27,7 @@ def test_all_is_the_public_api() -> None:
 
 @pytest.fixture(scope="module")
 def planted():  # type: ignore[no-untyped-def]
-    assert N > LNS_THRESHOLD
+    assert SolveParams().lns_threshold < N
     return generate_population(N, 2, planted=True)
 
 

@@ -19,24 +19,17 @@ from dataclasses import dataclass, field
 
 from peermatch.deadline import Deadline
 from peermatch.model import ProblemData
+from peermatch.params import GreedyParams
 from peermatch.rules import Rule
 from peermatch.solution import Solution
 from peermatch.solvers.instance import SIZE_WEIGHT, FormationInstance
 
 __all__ = ["GreedyCohorts", "greedy_cohorts", "greedy_solution"]
 
-#: Larger programs are built in parts of at most this many people.
-PART_SIZE = 1200
-#: Up to this many people, the insertion order is re-evaluated after every step.
-DYNAMIC_ORDER_LIMIT = 800
-#: Cost of placing someone one level away from a cohort's planned level.
-LEVEL_WEIGHT = 1500
-#: Reward for placing someone in a cohort still below min_size (cohorts left small are dissolved).
-FILL_BONUS = 3000
-#: Cost per person a cohort can no longer admit after a placement (keeps restricted people together).
-REACH_WEIGHT = 200
-#: Seats planned per member of the largest organisation.
-ORG_SLACK = 1
+#: Larger programs are built in parts by default (``GreedyParams.part_size``).
+PART_SIZE = GreedyParams().part_size
+
+# The tuning constants live in peermatch.params.GreedyParams ([solver.greedy]).
 
 
 @dataclass
@@ -162,14 +155,14 @@ class _State:
         return total
 
 
-def _plan(inst: FormationInstance) -> list[float]:
+def _plan(inst: FormationInstance, org_slack: int) -> list[float]:
     counts = [c for c in inst.cohort_counts() if c > 0]
     if not counts:
         return []
     k = min(counts, key=lambda c: (abs(inst.n - c * inst.target_size), -c))
     # An organisation needs a seat in ceil(size / max_per_org) cohorts.
     largest = max(Counter(inst.org_of).values())
-    k = max(k, min(counts[-1], -(-largest * ORG_SLACK // inst.max_per_org)))
+    k = max(k, min(counts[-1], -(-largest * org_slack // inst.max_per_org)))
     order = sorted(range(inst.n), key=lambda i: inst.levels[i])
     planned = []
     for j in range(k):
@@ -185,6 +178,8 @@ def greedy_cohorts(
     attempts: int = 3,
     deadline: Deadline | None = None,
     margin: float = 0.0,
+    *,
+    params: GreedyParams | None = None,
 ) -> GreedyCohorts:
     """Build cohorts greedily; see the module docstring.
 
@@ -201,14 +196,17 @@ def greedy_cohorts(
         Stop when fewer than ``margin`` seconds are left before ``deadline``:
         no further attempt is started and the parts not yet built are left
         out (listed as unplaced), so the caller gets what there is in time.
+    params
+        The tuning weights and sizes (default :class:`~peermatch.params.GreedyParams`).
     """
-    if inst.n > PART_SIZE:
-        return _by_parts(inst, seed, attempts, deadline, margin)
+    params = params if params is not None else GreedyParams()
+    if inst.n > params.part_size:
+        return _by_parts(inst, seed, attempts, params, deadline, margin)
     best: GreedyCohorts | None = None
     for attempt in range(max(1, attempts)):
         if best is not None and deadline is not None and deadline.expired(margin):
             break
-        found = _greedy_once(inst, seed + attempt)
+        found = _greedy_once(inst, seed + attempt, params)
         key = (len(found.unplaced), inst.cost(found.cohorts, len(found.unplaced)))
         if best is None or key < (len(best.unplaced), inst.cost(best.cohorts, len(best.unplaced))):
             best = found
@@ -219,7 +217,12 @@ def greedy_cohorts(
 
 
 def _by_parts(
-    inst: FormationInstance, seed: int, attempts: int, deadline: Deadline | None, margin: float
+    inst: FormationInstance,
+    seed: int,
+    attempts: int,
+    params: GreedyParams,
+    deadline: Deadline | None,
+    margin: float,
 ) -> GreedyCohorts:
     """Split a large program into parts that each mirror the whole, and build each alone.
 
@@ -229,7 +232,7 @@ def _by_parts(
     parts, which keeps each part at the size the dynamic greedy handles
     well; the parts are independent and could be built in parallel.
     """
-    parts = -(-inst.n // PART_SIZE)
+    parts = -(-inst.n // params.part_size)
     order = sorted(range(inst.n), key=lambda i: (inst.levels[i], inst.tz_of[i], inst.org_of[i], i))
     cohorts: list[tuple[int, ...]] = []
     unplaced: list[int] = []
@@ -238,15 +241,17 @@ def _by_parts(
         if deadline is not None and deadline.expired(margin):
             unplaced += people  # out of time: this part is left for the search to repair
             continue
-        found = greedy_cohorts(inst.restrict(people), seed + p, attempts, deadline, margin)
+        found = greedy_cohorts(
+            inst.restrict(people), seed + p, attempts, deadline, margin, params=params
+        )
         cohorts += [tuple(sorted(people[i] for i in c)) for c in found.cohorts]
         unplaced += [people[i] for i in found.unplaced]
     return GreedyCohorts(tuple(cohorts), tuple(sorted(unplaced)))
 
 
-def _greedy_once(inst: FormationInstance, seed: int) -> GreedyCohorts:
+def _greedy_once(inst: FormationInstance, seed: int, params: GreedyParams) -> GreedyCohorts:
     rng = random.Random(seed)
-    state = _State(inst, _plan(inst))
+    state = _State(inst, _plan(inst, params.org_slack))
     if not state.cohorts:
         return GreedyCohorts((), tuple(range(inst.n)))
     tiebreak = list(range(inst.n))
@@ -274,16 +279,16 @@ def _greedy_once(inst: FormationInstance, seed: int) -> GreedyCohorts:
         shared = state.option_mask(k)
         lost = state.reach(shared) - state.reach(shared & state.person_options[i])
         return (
-            REACH_WEIGHT * lost
+            params.reach_weight * lost
             + state.pair_delta(i, k)
-            + LEVEL_WEIGHT * abs(c.planned_level - inst.levels[i])
+            + params.level_weight * abs(c.planned_level - inst.levels[i])
             + SIZE_WEIGHT * max(0, size + 1 - inst.target_size)
-            - (FILL_BONUS if size < inst.min_size else 0)
+            - (params.fill_bonus if size < inst.min_size else 0)
             + 10 * size
         )
 
     unplaced: list[int] = []
-    if inst.n <= DYNAMIC_ORDER_LIMIT:
+    if inst.n <= params.dynamic_order_limit:
         # Most-constrained first, re-evaluated as cohorts fill (as DSatur does for colouring):
         # adding someone to cohort k can only close k to others, so only k is rechecked.
         open_to = {i: {k for k in range(len(state.cohorts)) if state.fits(i, k)} for i in order}

@@ -1,4 +1,11 @@
-"""Make a starting grouping respect locks and together groups.
+"""Groupings of a flat instance's people, and making a start respect locks and together groups.
+
+:class:`Grouping` (cohorts, their facilitators, the people left out) is the
+one type every solver step (greedy start, model extraction, neighbourhood
+search, finishing) hands on, instead of an anonymous
+``(cohorts, facilitators, unplaced)`` tuple. People and facilitators are
+instance indices; :func:`peermatch.solvers.finish.finish_solution` turns a
+grouping into a :class:`~peermatch.solution.Solution`.
 
 The greedy constructor places people one by one and knows nothing of
 groups. :func:`respect_groups` turns its result into a start the later
@@ -12,10 +19,52 @@ cohort kept is still sound.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 from peermatch.solvers.instance import FormationInstance
 
-__all__ = ["respect_groups"]
+__all__ = ["Grouping", "respect_groups"]
+
+
+@dataclass(frozen=True)
+class Grouping:
+    """Cohorts as member lists, a facilitator per cohort, and the people left out.
+
+    Attributes
+    ----------
+    cohorts
+        Member (instance) indices per cohort.
+    facilitators
+        The facilitator index of each cohort (``None`` for a cohort nobody
+        leads yet); ``None`` as a whole for a program without facilitators.
+    unplaced
+        People in no cohort.
+    """
+
+    cohorts: list[list[int]]
+    facilitators: list[int | None] | None = None
+    unplaced: list[int] = field(default_factory=list)
+
+    @classmethod
+    def of(
+        cls,
+        cohorts: Sequence[Sequence[int]],
+        facilitators: Sequence[int | None] | None = None,
+        unplaced: Sequence[int] = (),
+    ) -> Grouping:
+        """A grouping holding fresh copies of the given lists."""
+        facs = list(facilitators) if facilitators is not None else None
+        return cls([list(c) for c in cohorts], facs, list(unplaced))
+
+    @property
+    def leaderless(self) -> int:
+        """Cohorts without a facilitator (0 for a program without facilitators)."""
+        return 0 if self.facilitators is None else sum(f is None for f in self.facilitators)
+
+    @property
+    def complete(self) -> bool:
+        """Nobody is left out and every cohort is led."""
+        return not self.unplaced and not self.leaderless
 
 
 def _fits(inst: FormationInstance, members: Sequence[int], group: Sequence[int]) -> bool:

@@ -28,12 +28,13 @@ part's, so a deterministic run does not depend on where the parts ran.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from peermatch.solvers.cpsat.lns import improve
+from peermatch.params import GreedyParams, NeighbourhoodParams, SolveParams
+from peermatch.solvers.cpsat.lns import Search, improve
 from peermatch.solvers.greedy import GreedyCohorts, greedy_cohorts
-from peermatch.solvers.grouping import respect_groups
+from peermatch.solvers.grouping import Grouping, respect_groups
 from peermatch.solvers.instance import FormationInstance
 from peermatch.solvers.partition import split_parts
 
@@ -66,6 +67,11 @@ class PartTask:
     time_limit: float
     deterministic: bool
     allow_unassigned: bool
+    #: The run's search settings (not its ``SolveParams``: the CP-SAT pass-through
+    #: mapping is read-only and does not pickle, so it travels as pairs).
+    neighbourhood: NeighbourhoodParams = field(default_factory=NeighbourhoodParams)
+    greedy: GreedyParams = field(default_factory=GreedyParams)
+    cpsat: tuple[tuple[str, Any], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -81,18 +87,20 @@ def solve_part(inst: FormationInstance, task: PartTask) -> PartResult:
     """Greedy start and neighbourhood search on one part (run on a worker)."""
     people = list(task.people)
     sub = inst.restrict(people, task.capacity)
-    start = greedy_cohorts(sub, task.seed)
+    start = greedy_cohorts(sub, task.seed, params=task.greedy)
     cohorts, left = [list(c) for c in start.cohorts], list(start.unplaced)
     if sub.groups:
         cohorts, left = respect_groups(sub, cohorts, left)
-    cohorts, _, left, stats = improve(
-        sub, cohorts, left, time_limit=task.time_limit, seed=task.seed, workers=1,
-        deterministic=task.deterministic, allow_unassigned=task.allow_unassigned,
-        progress=None, start=time.monotonic(),
+    params = SolveParams(
+        time_limit=task.time_limit, deterministic=task.deterministic, seed=task.seed, workers=1,
+        allow_unassigned=task.allow_unassigned, neighbourhood=task.neighbourhood,
+        greedy=task.greedy, cpsat=dict(task.cpsat),
     )  # fmt: skip
+    search = Search(params, 1, task.time_limit, time.monotonic())
+    found, stats = improve(sub, Grouping(cohorts, None, left), search)
     return PartResult(
-        cohorts=tuple(tuple(sorted(people[i] for i in c)) for c in cohorts),
-        unplaced=tuple(sorted(people[i] for i in left)),
+        cohorts=tuple(tuple(sorted(people[i] for i in c)) for c in found.cohorts),
+        unplaced=tuple(sorted(people[i] for i in found.unplaced)),
         solver_time=stats.solver_time,
     )
 
@@ -109,11 +117,8 @@ def _capacities(inst: FormationInstance, parts: int) -> list[tuple[int, ...]]:
 
 def decomposed_start(
     inst: FormationInstance,
+    solve_params: SolveParams,
     *,
-    seed: int,
-    time_limit: float,
-    deterministic: bool,
-    allow_unassigned: bool,
     workers: int,
     scheduler: Any = None,
     params: DecomposeParams | None = None,
@@ -124,10 +129,9 @@ def decomposed_start(
     ----------
     inst
         The whole program.
-    seed, deterministic, allow_unassigned
-        As for ``solve()``; part ``p`` uses seed ``seed + p``.
-    time_limit
-        The whole run's limit; the parts get ``params.share`` of it.
+    solve_params
+        The run's parameters; part ``p`` uses seed ``seed + p``, and the parts
+        get ``params.share`` of the time limit.
     workers, scheduler
         The executor the parts run on (:func:`peermatch.executor.make_executor`).
     params
@@ -145,9 +149,21 @@ def decomposed_start(
     began = time.monotonic()
     parts = split_parts(inst, max(2, -(-inst.n // params.part_size)))
     capacity = _capacities(inst, len(parts))
-    budget = max(0.5, params.share * time_limit)
+    sp, deterministic = solve_params, solve_params.deterministic
+    budget = max(0.5, params.share * sp.time_limit)
+    cpsat = tuple(sorted(sp.cpsat.items()))
     tasks = [
-        PartTask(tuple(p), capacity[k], seed + k, budget, deterministic, allow_unassigned)
+        PartTask(
+            tuple(p),
+            capacity[k],
+            sp.seed + k,
+            budget,
+            deterministic,
+            sp.allow_unassigned,
+            sp.neighbourhood,
+            sp.greedy,
+            cpsat,
+        )
         for k, p in enumerate(parts)
     ]
     with make_executor(max(1, workers), scheduler) as executor:

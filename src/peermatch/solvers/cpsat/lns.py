@@ -23,8 +23,10 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
+from dataclasses import dataclass
 
+from peermatch.params import NeighbourhoodParams, SolveParams
 from peermatch.solution import SearchStatistics
 from peermatch.solvers.cpsat import interrupt
 from peermatch.solvers.cpsat.neighbourhood import (
@@ -34,24 +36,11 @@ from peermatch.solvers.cpsat.neighbourhood import (
     solve_step,
 )
 from peermatch.solvers.finish import assign_facilitators
+from peermatch.solvers.grouping import Grouping
 from peermatch.solvers.instance import FormationInstance
+from peermatch.solvers.progress import Progress, ProgressFn
 
-__all__ = ["improve"]
-
-#: Deterministic seconds charged per neighbourhood for building its model.
-STEP_OVERHEAD = 0.08
-#: Deterministic seconds per neighbourhood solve.
-STEP_LIMIT = 1.0
-#: Cohorts per neighbourhood: it grows by one after every STALE_STEPS steps without progress.
-MIN_NEIGHBOURHOOD, MAX_NEIGHBOURHOOD, STALE_STEPS = 6, 16, 15
-#: People left out that one neighbourhood tries to take in.
-MAX_EXTRA = 8
-
-
-def _stalled(stale: int, size: int) -> tuple[int, int]:
-    """One more step without progress; every STALE_STEPS of them widen the neighbourhood."""
-    stale += 1
-    return stale, min(MAX_NEIGHBOURHOOD, size + 1) if stale % STALE_STEPS == 0 else size
+__all__ = ["Search", "improve"]
 
 
 def _mean_level(inst: FormationInstance, members: Sequence[int]) -> float:
@@ -106,6 +95,7 @@ def _around_person(
     left: list[int],
     rng: random.Random,
     size: int,
+    max_extra: int,
 ) -> tuple[list[int], list[int]]:
     """Cohorts that could take a left-out person but for one or two members, and that person.
 
@@ -146,125 +136,190 @@ def _around_person(
     extra = [
         u,
         *[i for i in left if i != u and abs(inst.levels[i] - lv) <= inst.max_level_gap][
-            : MAX_EXTRA - 1
+            : max_extra - 1
         ],
     ]
     return sorted(chosen), extra
 
 
+@dataclass(frozen=True)
+class Search:
+    """One neighbourhood search: its settings, budget and where it reports.
+
+    Attributes
+    ----------
+    params
+        The solve's parameters (seed, determinism, neighbourhood settings,
+        pass-through CP-SAT parameters).
+    workers
+        CP-SAT workers per neighbourhood (resolved: never 0).
+    time_limit
+        Seconds for this search (deterministic seconds when ``params.deterministic``).
+    started
+        ``time.monotonic()`` at the start of the solve (progress and
+        ``first_complete_time`` count from there).
+    bound
+        A lower bound on the cost: the search stops when it reaches it.
+    until_complete
+        Stop as soon as nothing is left to repair (a repair phase before the
+        whole-program model).
+    progress
+        Called with a :class:`Progress` on every improvement.
+    """
+
+    params: SolveParams
+    workers: int
+    time_limit: float
+    started: float
+    bound: float | None = None
+    until_complete: bool = False
+    progress: ProgressFn | None = None
+
+
+class _Walk:
+    """The search's current grouping and its counters."""
+
+    def __init__(self, inst: FormationInstance, start: Grouping, nb: NeighbourhoodParams):
+        self.inst, self.nb = inst, nb
+        self.current = [list(c) for c in start.cohorts if c]
+        self.facs: list[int | None] | None = None
+        if inst.problem.facilitators:
+            self.facs = (
+                list(start.facilitators)
+                if start.facilitators is not None
+                else assign_facilitators(inst, self.current)
+            )
+        self.left = list(start.unplaced)
+        self.cost = inst.cost(self.current, len(self.left))
+        self.spent, self.iterations, self.accepted, self.stale = 0.0, 0, 0, 0
+        self.size = nb.min_cohorts
+
+    def defects(self) -> int:
+        """People left out plus cohorts without a facilitator."""
+        return len(self.left) + (sum(f is None for f in self.facs) if self.facs is not None else 0)
+
+    def stalled(self) -> None:
+        """One more step without progress; every ``stale_steps`` of them widen the neighbourhood."""
+        self.stale += 1
+        if self.stale % self.nb.stale_steps == 0:
+            self.size = min(self.nb.max_cohorts, self.size + 1)
+
+    def choose(self, rng: random.Random) -> tuple[list[int], list[int]]:
+        """The cohorts to free, and the people left out to take in: defects first."""
+        inst, current, size = self.inst, self.current, self.size
+        extra: list[int] = []
+        if self.left:
+            chosen, extra = _around_person(inst, current, self.left, rng, size, self.nb.max_extra)
+        elif broken := [k for k, f in enumerate(self.facs or []) if f is None]:
+            assert self.facs is not None
+            pivot = broken[rng.randrange(len(broken))]
+            chosen = _around_leaderless(inst, current, self.facs, pivot, rng, size)
+        else:
+            chosen = _around_cohort(inst, current, rng.randrange(len(current)), rng, size)
+        # A left-out person comes with everyone who must share their cohort (locks, together).
+        if inst.groups:
+            out = set(self.left)
+            extra = [i for i in inst.with_partners(extra) if i in out]
+        return chosen, extra
+
+    def accept(
+        self,
+        cohorts: list[list[int]],
+        facs: list[int | None] | None,
+        freed: Sequence[int],
+        unplaced: Sequence[int],
+    ) -> None:
+        """Take a step's grouping; of the people it freed, ``unplaced`` are left out."""
+        self.current, self.facs = cohorts, facs
+        in_sub = set(freed)
+        self.left = sorted([i for i in self.left if i not in in_sub] + list(unplaced))
+        self.cost = self.inst.cost(self.current, len(self.left))
+
+
 def improve(
-    inst: FormationInstance,
-    cohorts: Sequence[Sequence[int]],
-    unplaced: Sequence[int],
-    *,
-    time_limit: float,
-    seed: int,
-    workers: int,
-    deterministic: bool,
-    allow_unassigned: bool,
-    progress: Callable[..., None] | None,
-    start: float,
-    bound: float | None = None,
-    until_complete: bool = False,
-) -> tuple[list[list[int]], list[int | None] | None, list[int], SearchStatistics]:
+    inst: FormationInstance, start: Grouping, search: Search
+) -> tuple[Grouping, SearchStatistics]:
     """Improve a grouping by re-solving a few cohorts at a time.
 
     The start may be incomplete: people left out and cohorts without a
     facilitator are *defects*, repaired first (neighbourhoods are built
     around them and sub-models may leave people out at a prohibitive cost).
     A step is kept when it has fewer defects, or as many and no higher cost.
+    Without facilitators in ``start``, they are assigned here.
 
-    Returns the cohorts, their facilitators (``None`` without facilitators),
-    the people still left out, and statistics. With ``until_complete`` it
-    stops as soon as nothing is left to repair (a repair phase before the
-    whole-program model).
+    Returns the improved grouping (facilitators ``None`` without
+    facilitators) and what the search did.
     """
-    from peermatch.solvers.cpsat.solving import Progress
-
-    rng = random.Random(seed)
-    current = [list(c) for c in cohorts if c]
-    facs: list[int | None] | None = (
-        assign_facilitators(inst, current) if inst.problem.facilitators else None
-    )
-    left = list(unplaced)
-
-    def defects() -> int:
-        return len(left) + (sum(f is None for f in facs) if facs is not None else 0)
-
-    cost = inst.cost(current, len(left))
-    complete_at = time.monotonic() - start if not defects() else None
-    spent, iterations, accepted, stale = 0.0, 0, 0, 0
-    size = MIN_NEIGHBOURHOOD
-    wall_cap = 3 * time_limit + 10
-    while current:
-        elapsed = time.monotonic() - start
-        if (spent if deterministic else elapsed) >= time_limit or elapsed > wall_cap:
+    params = search.params
+    rng = random.Random(params.seed)
+    walk = _Walk(inst, start, params.neighbourhood)
+    complete_at = time.monotonic() - search.started if not walk.defects() else None
+    wall_cap = 3 * search.time_limit + 10
+    while walk.current:
+        elapsed = time.monotonic() - search.started
+        if (walk.spent if params.deterministic else elapsed) >= search.time_limit:
             break
-        if not defects() and (until_complete or (bound is not None and cost <= bound)):
+        if elapsed > wall_cap or interrupt.requested():  # Ctrl-C: keep what we have
             break
-        if interrupt.requested():  # Ctrl-C: keep what we have
-            break
-        iterations += 1
-        broken = [k for k, f in enumerate(facs or []) if f is None]
-        if left:
-            chosen, extra = _around_person(inst, current, left, rng, size)
-        elif broken:
-            assert facs is not None
-            pivot = broken[rng.randrange(len(broken))]
-            chosen, extra = _around_leaderless(inst, current, facs, pivot, rng, size), []
-        else:
-            chosen, extra = (
-                _around_cohort(inst, current, rng.randrange(len(current)), rng, size),
-                [],
-            )
-        # A left-out person comes with everyone who must share their cohort (locks, together).
-        if inst.groups:
-            out = set(left)
-            extra = [i for i in inst.with_partners(extra) if i in out]
-        used = spent if deterministic else time.monotonic() - start
-        step = make_step(
-            inst, current, facs, chosen, extra=extra, seed=seed + iterations,
-            limit=min(STEP_LIMIT, max(0.1, time_limit - used)), deterministic=deterministic,
-            may_leave=allow_unassigned or bool(extra), workers=workers, hint_seed=seed,
-        )  # fmt: skip
-        res = solve_step(inst, step)
-        # Building a sub-model costs Python time that deterministic time does not see;
-        # charge a fixed amount per step so the budget stays reproducible and honest.
-        spent += (res.deterministic_time + STEP_OVERHEAD) if deterministic else res.wall_time
-        if not res.found:
-            stale, size = _stalled(stale, size)
-            continue
-        old_facs = step.facilitators
-        old_defects = len(extra) + (sum(f is None for f in old_facs) if old_facs is not None else 0)
-        new_defects = len(res.unplaced)
-        before = inst.cost([current[k] for k in chosen], len(extra))
-        after = inst.cost([list(c) for c in res.cohorts], len(res.unplaced))
-        if (new_defects, after) > (old_defects, before):
-            stale, size = _stalled(stale, size)
-            continue
-        proposal, leaders = replace_cohorts(current, facs, chosen, res)
-        if leaders is not None and not facilitators_ok(
-            inst, proposal, leaders, res.facilitators or ()
+        if not walk.defects() and (
+            search.until_complete or (search.bound is not None and walk.cost <= search.bound)
         ):
-            stale, size = _stalled(stale, size)
-            continue
-        better = (new_defects, after) < (old_defects, before)
-        accepted += better
-        # An equal-cost step is kept (it moves the search) but is no progress.
-        stale, size = (0, size) if better else _stalled(stale, size)
-        current, facs = proposal, leaders
-        in_sub = set(step.people)
-        left = sorted([i for i in left if i not in in_sub] + list(res.unplaced))
-        cost = inst.cost(current, len(left))
-        if complete_at is None and not defects():
-            complete_at = time.monotonic() - start
-        if progress and better:
-            progress(Progress(time.monotonic() - start, float(cost), bound))
+            break
+        walk.iterations += 1
+        better = _step(inst, walk, rng, search)
+        if better is None or not better:
+            walk.stalled()
+        if better:
+            walk.accepted += 1
+            walk.stale = 0
+        if complete_at is None and not walk.defects():
+            complete_at = time.monotonic() - search.started
+        if search.progress and better:
+            search.progress(
+                Progress(time.monotonic() - search.started, float(walk.cost), search.bound)
+            )
     stats = SearchStatistics(
-        iterations=iterations,
-        improvements=accepted,
-        solver_time=round(spent, 3),
-        final_neighbourhood=size,
+        iterations=walk.iterations,
+        improvements=walk.accepted,
+        solver_time=round(walk.spent, 3),
+        final_neighbourhood=walk.size,
         first_complete_time=complete_at,
     )
-    return current, facs, left, stats
+    return Grouping(walk.current, walk.facs, walk.left), stats
+
+
+def _step(inst: FormationInstance, walk: _Walk, rng: random.Random, search: Search) -> bool | None:
+    """Re-form one neighbourhood; ``True`` when it improved, ``False`` when an equal step
+    was kept (it moves the search, but is no progress), ``None`` when it was rejected."""
+    params, nb = search.params, search.params.neighbourhood
+    chosen, extra = walk.choose(rng)
+    current, facs = walk.current, walk.facs
+    # Wall-clock mode: the limit counts from the run's start (``search.started``).
+    used = walk.spent if params.deterministic else time.monotonic() - search.started
+    step = make_step(
+        inst, current, facs, chosen, extra=extra, seed=params.seed + walk.iterations,
+        limit=min(nb.step_limit, max(0.1, search.time_limit - used)),
+        deterministic=params.deterministic, may_leave=params.allow_unassigned or bool(extra),
+        workers=search.workers, hint_seed=params.seed, cpsat=params.cpsat,
+    )  # fmt: skip
+    res = solve_step(inst, step)
+    # Building a sub-model costs Python time that deterministic time does not see;
+    # charge a fixed amount per step so the budget stays reproducible and honest.
+    walk.spent += (
+        (res.deterministic_time + nb.step_overhead) if params.deterministic else res.wall_time
+    )
+    if not res.found:
+        return None
+    old_facs = step.facilitators
+    old_defects = len(extra) + (sum(f is None for f in old_facs) if old_facs is not None else 0)
+    new_defects = len(res.unplaced)
+    before = inst.cost([current[k] for k in chosen], len(extra))
+    after = inst.cost([list(c) for c in res.cohorts], len(res.unplaced))
+    if (new_defects, after) > (old_defects, before):
+        return None
+    proposal, leaders = replace_cohorts(current, facs, chosen, res)
+    # The sub-model cannot see the sessions of the cohorts outside it.
+    if leaders is not None and not facilitators_ok(inst, proposal, leaders, res.facilitators or ()):
+        return None
+    walk.accept(proposal, leaders, step.people, res.unplaced)
+    return (new_defects, after) < (old_defects, before)

@@ -11,6 +11,7 @@ from peermatch.solvers.cpsat import interrupt
 from peermatch.solvers.cpsat.constraints import Constraints, Literal
 from peermatch.solvers.cpsat.objective import Objective
 from peermatch.solvers.cpsat.variables import Variables
+from peermatch.solvers.grouping import Grouping
 from peermatch.solvers.instance import FormationInstance
 
 __all__ = ["FormationModel"]
@@ -120,10 +121,8 @@ class FormationModel:
                 return c
         return None
 
-    def extract(
-        self, value: Callable[[cp_model.IntVar], int]
-    ) -> tuple[list[list[int]], list[int | None] | None, list[int]]:
-        """Cohorts (member lists), their facilitators and the unplaced, from variable values.
+    def extract(self, value: Callable[[cp_model.IntVar], int]) -> Grouping:
+        """The grouping (member lists, their facilitators, the unplaced) from variable values.
 
         The facilitators are ``None`` for a program without facilitators (rather
         than a ``None`` per cohort, which would read as "nobody leads it").
@@ -141,7 +140,7 @@ class FormationModel:
         placed = {i for c in cohorts for i in c}
         unplaced = [i for i in range(self.inst.n) if i not in placed]
         leaders = [facs[k] for k in keep] if self.inst.problem.facilitators else None
-        return [cohorts[k] for k in keep], leaders, unplaced
+        return Grouping([cohorts[k] for k in keep], leaders, unplaced)
 
 
 def _no_literal(rule: Rule, key: object) -> Literal:

@@ -13,13 +13,15 @@ not on the machine, its load or which worker ran it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from ortools.sat.python import cp_model
 
 from peermatch.solvers.cpsat import interrupt
 from peermatch.solvers.cpsat.model import FormationModel
+from peermatch.solvers.cpsat.parameters import cp_solver
 from peermatch.solvers.finish import stagger
 from peermatch.solvers.instance import FormationInstance
 
@@ -42,6 +44,8 @@ class Step:
     workers: int = 1
     #: Seed that completes the hint (the sequential search keeps its run's seed).
     hint_seed: int | None = None
+    #: CP-SAT parameters passed through (``SolveParams.cpsat``), as pairs so a step pickles.
+    cpsat: tuple[tuple[str, Any], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -67,20 +71,20 @@ def solve_step(inst: FormationInstance, step: Step) -> StepResult:
         list(step.facilitators) if step.facilitators is not None else None,
     )
     fm.complete_hint(step.seed if step.hint_seed is None else step.hint_seed)
-    from peermatch.solvers.cpsat.solving import _params
-
-    solver = _params(step.time_limit, step.seed, step.workers, step.deterministic)
+    solver = cp_solver(
+        step.time_limit, step.seed, step.workers, step.deterministic, cpsat=dict(step.cpsat)
+    )
     code = interrupt.run(solver, fm.model)
     if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return StepResult(
             False, deterministic_time=solver.deterministic_time, wall_time=solver.wall_time
         )
-    cohorts, facs, unplaced = fm.extract(solver.boolean_value)
+    found = fm.extract(solver.boolean_value)
     return StepResult(
         True,
-        cohorts=tuple(tuple(people[i] for i in c) for c in cohorts),
-        facilitators=tuple(facs) if facs is not None else None,
-        unplaced=tuple(people[i] for i in unplaced),
+        cohorts=tuple(tuple(people[i] for i in c) for c in found.cohorts),
+        facilitators=tuple(found.facilitators) if found.facilitators is not None else None,
+        unplaced=tuple(people[i] for i in found.unplaced),
         deterministic_time=solver.deterministic_time,
         wall_time=solver.wall_time,
     )
@@ -99,6 +103,7 @@ def make_step(
     may_leave: bool,
     workers: int = 1,
     hint_seed: int | None = None,
+    cpsat: Mapping[str, Any] | None = None,
 ) -> Step:
     """The step that re-forms cohorts ``chosen`` of ``current`` (and takes in ``extra``).
 
@@ -121,6 +126,7 @@ def make_step(
         deterministic=deterministic,
         workers=workers,
         hint_seed=hint_seed,
+        cpsat=tuple(sorted((cpsat or {}).items())),
     )
 
 

@@ -28,21 +28,12 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 from peermatch.executor import Executor
 from peermatch.solution import SearchStatistics
 from peermatch.solvers.cpsat import interrupt
-from peermatch.solvers.cpsat.lns import (
-    MAX_NEIGHBOURHOOD,
-    MIN_NEIGHBOURHOOD,
-    STALE_STEPS,
-    STEP_LIMIT,
-    STEP_OVERHEAD,
-    _mean_level,
-    improve,
-)
+from peermatch.solvers.cpsat.lns import Search, _mean_level, improve
 from peermatch.solvers.cpsat.neighbourhood import (
     StepResult,
     facilitators_ok,
@@ -50,11 +41,11 @@ from peermatch.solvers.cpsat.neighbourhood import (
     replace_cohorts,
     solve_step,
 )
+from peermatch.solvers.grouping import Grouping
 from peermatch.solvers.instance import FormationInstance
+from peermatch.solvers.progress import Progress
 
 __all__ = ["improve_parallel"]
-
-Grouping = tuple[list[list[int]], list[int | None] | None, list[int], SearchStatistics]
 
 
 def _disjoint(
@@ -99,54 +90,53 @@ def _merge(
 
 def improve_parallel(
     inst: FormationInstance,
-    cohorts: Sequence[Sequence[int]],
-    unplaced: Sequence[int],
+    start: Grouping,
+    search: Search,
     *,
     executor: Executor,
     batch: int,
-    time_limit: float,
-    seed: int,
-    deterministic: bool,
-    allow_unassigned: bool,
-    progress: Callable[..., None] | None,
-    start: float,
-    bound: float | None = None,
-) -> Grouping:
+) -> tuple[Grouping, SearchStatistics]:
     """Like :func:`~peermatch.solvers.cpsat.lns.improve`, ``batch`` neighbourhoods per round."""
-    from peermatch.solvers.cpsat.solving import Progress
-
-    common = dict(
-        seed=seed, deterministic=deterministic, allow_unassigned=allow_unassigned,
-        progress=progress, start=start, bound=bound,
-    )  # fmt: skip
-    current, facs, left, stats = improve(
-        inst, cohorts, unplaced, time_limit=time_limit, workers=1, until_complete=True,
-        **common,  # type: ignore[arg-type]
-    )  # fmt: skip
+    time_limit = search.time_limit
+    sequential = replace(search, workers=1)
+    first, stats = improve(inst, start, replace(sequential, until_complete=True))
     spent = stats.solver_time
-    if left or (facs is not None and None in facs):
-        rest = improve(
-            inst, current, left, time_limit=max(0.5, time_limit - spent), workers=1,
-            **common,  # type: ignore[arg-type]
-        )  # fmt: skip
-        more = rest[3]
-        return (
-            rest[0],
-            rest[1],
-            rest[2],
-            replace(
-                more,
-                iterations=stats.iterations + more.iterations,
-                improvements=stats.improvements + more.improvements,
-                solver_time=round(spent + more.solver_time, 3),
-            ),
+    if not first.complete:
+        rest = replace(sequential, time_limit=max(0.5, time_limit - spent), until_complete=False)
+        found, more = improve(inst, replace(first, facilitators=None), rest)
+        return found, replace(
+            more,
+            iterations=stats.iterations + more.iterations,
+            improvements=stats.improvements + more.improvements,
+            solver_time=round(spent + more.solver_time, 3),
         )
+    return _rounds(inst, first, search, stats, executor, batch)
+
+
+def _rounds(
+    inst: FormationInstance,
+    first: Grouping,
+    search: Search,
+    stats: SearchStatistics,
+    executor: Executor,
+    batch: int,
+) -> tuple[Grouping, SearchStatistics]:
+    """Rounds of ``batch`` disjoint neighbourhoods from a complete grouping."""
+    params, time_limit, start, bound = (
+        search.params,
+        search.time_limit,
+        search.started,
+        search.bound,
+    )
+    nb, seed, deterministic = params.neighbourhood, params.seed, params.deterministic
+    current, facs, left = first.cohorts, first.facilitators, first.unplaced
+    spent = stats.solver_time
     rng = random.Random(seed)
     shared = executor.share(inst)
     cost = inst.cost(current)
     rounds = accepted = stale = 0
     hood_counts: list[int] = []
-    size = MIN_NEIGHBOURHOOD
+    size = nb.min_cohorts
     wall_cap = 3 * time_limit + 10  # as in lns.improve: a safety net on a starved machine
     while current and (spent if deterministic else time.monotonic() - start) < time_limit:
         if (bound is not None and cost <= bound) or interrupt.requested():
@@ -156,15 +146,16 @@ def improve_parallel(
         rounds += 1
         hoods = _disjoint(inst, current, batch, size, rng)
         hood_counts.append(len(hoods))
-        limit = min(STEP_LIMIT, max(0.1, time_limit - spent))
+        limit = min(nb.step_limit, max(0.1, time_limit - spent))
+        may_leave = params.allow_unassigned
         steps = [
             make_step(inst, current, facs, c, seed=seed + 1000 * rounds + j, limit=limit,
-                      deterministic=deterministic, may_leave=allow_unassigned)
+                      deterministic=deterministic, may_leave=may_leave, cpsat=params.cpsat)
             for j, c in enumerate(hoods)
         ]  # fmt: skip
         results = executor.map(solve_step, steps, shared=shared)
         worst = max(r.deterministic_time if deterministic else r.wall_time for r in results)
-        spent += worst + STEP_OVERHEAD
+        spent += worst + nb.step_overhead
         # Merge in pick order; earlier merges shift indices, so find cohorts by content
         # (the neighbourhoods are disjoint, so a later one's cohorts are all still there).
         picked = [[tuple(current[k]) for k in c] for c in hoods]
@@ -179,24 +170,19 @@ def improve_parallel(
         cost = inst.cost(current)
         if improved:
             stale = 0
-            if progress:
-                progress(Progress(time.monotonic() - start, float(cost), bound))
+            if search.progress:
+                search.progress(Progress(time.monotonic() - start, float(cost), bound))
         else:
             stale += 1
-            if stale % max(1, STALE_STEPS // batch) == 0:
-                size = min(MAX_NEIGHBOURHOOD, size + 1)
+            if stale % max(1, nb.stale_steps // batch) == 0:
+                size = min(nb.max_cohorts, size + 1)
     solved = stats.iterations + sum(hood_counts)
-    return (
-        current,
-        facs,
-        left,
-        replace(
-            stats,
-            iterations=solved,
-            improvements=stats.improvements + accepted,
-            solver_time=round(spent, 3),
-            final_neighbourhood=size,
-            rounds=rounds,
-            batch=batch,
-        ),
+    return Grouping(current, facs, left), replace(
+        stats,
+        iterations=solved,
+        improvements=stats.improvements + accepted,
+        solver_time=round(spent, 3),
+        final_neighbourhood=size,
+        rounds=rounds,
+        batch=batch,
     )

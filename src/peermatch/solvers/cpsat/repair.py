@@ -32,6 +32,7 @@ from peermatch.solution import RepairStatistics
 from peermatch.solvers.cpsat import interrupt
 from peermatch.solvers.cpsat.constraints import Constraints
 from peermatch.solvers.cpsat.objective import Objective
+from peermatch.solvers.cpsat.parameters import cp_solver
 from peermatch.solvers.cpsat.variables import Variables
 from peermatch.solvers.instance import FormationInstance
 
@@ -204,9 +205,7 @@ class RepairOutcome:
 
 
 def _solver(limit: float, seed: int, workers: int, deterministic: bool) -> cp_model.CpSolver:
-    from peermatch.solvers.cpsat.solving import _params
-
-    return _params(limit, seed, workers, deterministic)
+    return cp_solver(limit, seed, workers, deterministic)
 
 
 def _rehint(rm: RepairModel, solver: cp_model.CpSolver) -> None:
