@@ -49,7 +49,7 @@ def test_slot_table_equals_attends_for_every_slot_and_person(problem: ProblemDat
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(schedule_problems())
-def test_maximal_classes_are_maximal_and_cover_every_slot(problem: ProblemData) -> None:
+def test_classes_cover_every_slot_once(problem: ProblemData) -> None:
     table = slot_table(problem)
     classes = table.classes
     masks = [c.mask for c in classes]
@@ -61,13 +61,6 @@ def test_maximal_classes_are_maximal_and_cover_every_slot(problem: ProblemData) 
         }
         assert c.members() == [i for i in range(len(problem.participants)) if c.mask >> i & 1]
         assert c.size == len(c.members())
-    maximal = table.maximal_classes
-    for a in maximal:
-        for b in maximal:
-            assert a is b or a.mask & b.mask != a.mask, "a maximal class inside another"
-    for m in table.masks:
-        if m:
-            assert any(m & c.mask == m for c in maximal), "a slot's set outside every maximal class"
 
 
 def _person(pid: str, zone: str | None, avail: str | None) -> Participant:
@@ -122,8 +115,6 @@ def test_anchor_rule_and_the_march_gap_by_hand() -> None:
     assert by_slot[("Asia/Kolkata", 0, 13 * 60 + 30, 0)] == (0b100, 0)
     # Nobody in Kolkata can use a London-anchored slot unless the program zone is London: it is.
     assert by_slot[("Europe/London", 0, 8 * 60, 0)][0] & 0b100 == 0b100
-    assert table.slots_for([0, 1]) == [s for s in table.slots if by_slot[
-        (s.zone, s.weekday, s.start_minute, s.week_offset)][0] & 0b11 == 0b11]  # fmt: skip
     assert table.companions(0) == 1
     # Kolkata's 09:00-17:00 and the others' Monday mornings never meet (14:30-17:30 in Kolkata).
     assert table.companions(2) == 0

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from peermatch.graph import conflict_pairs, relationship_graph
+from conftest import participant_links
+from peermatch.graph import relationship_graph
 from peermatch.model import Facilitator, HistoryLink, Participant, ProblemData
 
 
@@ -15,7 +16,7 @@ def person(pid: str, manager: str | None = None) -> Participant:
 def test_reporting_lines_are_followed_through_managers_outside_the_program() -> None:
     # c -> b -> a -> ext-boss (not a participant); d shares ext-boss with a.
     people = [person("a", "ext-boss"), person("b", "a"), person("c", "b"), person("d", "ext-boss")]
-    pairs = conflict_pairs(ProblemData(participants=people))
+    pairs = participant_links(ProblemData(participants=people))
     assert pairs[("a", "b")] == ("reporting line (b reports to a)",)
     assert pairs[("a", "c")] == ("reporting line (c reports to a)",)  # transitive
     assert pairs[("a", "d")] == ("same line manager (ext-boss)",)  # team of an outsider
@@ -40,4 +41,4 @@ def test_history_reasons_name_their_source_and_facilitators_are_nodes() -> None:
         "former colleagues",
     )
     assert graph.has_edge("f", "c")
-    assert ("c", "f") not in conflict_pairs(problem)  # only participant pairs
+    assert ("c", "f") not in participant_links(problem)  # only participant pairs

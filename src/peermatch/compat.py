@@ -83,22 +83,6 @@ class SlotTable:
             for mask, slots in sorted(by_mask.items(), key=lambda kv: (-kv[0].bit_count(), kv[0]))
         )
 
-    @cached_property
-    def maximal_classes(self) -> tuple[SlotClass, ...]:
-        """Classes whose participant set is not strictly inside another class's set."""
-        out: list[SlotClass] = []
-        for c in self.classes:  # largest first, so supersets come before subsets
-            if not any(c.mask & o.mask == c.mask for o in out):
-                out.append(c)
-        return tuple(out)
-
-    def slots_for(self, people: Sequence[int]) -> list[Slot]:
-        """Every slot all of ``people`` (participant positions) are compatible with."""
-        need = 0
-        for i in people:
-            need |= 1 << i
-        return [s for s, m in zip(self.slots, self.masks, strict=True) if m & need == need]
-
     def companions(self, person: int) -> int:
         """The largest number of *other* participants who share a slot with ``person``."""
         counts = self.companion_counts

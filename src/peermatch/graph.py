@@ -16,13 +16,12 @@ Facilitators are linked to people only through history.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
 
 import networkx as nx
 
 from peermatch.model import ProblemData
 
-__all__ = ["conflict_pairs", "relationship_graph"]
+__all__ = ["relationship_graph"]
 
 
 def relationship_graph(problem: ProblemData) -> nx.Graph:
@@ -70,13 +69,3 @@ def relationship_graph(problem: ProblemData) -> nx.Graph:
     for (a, b), why in sorted(reasons.items()):
         graph.add_edge(a, b, reasons=tuple(sorted(why)))
     return graph
-
-
-def conflict_pairs(problem: ProblemData) -> Mapping[tuple[str, str], tuple[str, ...]]:
-    """Linked pairs ``(a, b)`` with ``a < b``, both participants, and their reasons."""
-    graph = relationship_graph(problem)
-    out: dict[tuple[str, str], tuple[str, ...]] = {}
-    for a, b, data in graph.edges(data=True):
-        if graph.nodes[a]["kind"] == "participant" and graph.nodes[b]["kind"] == "participant":
-            out[(a, b) if a < b else (b, a)] = data["reasons"]
-    return dict(sorted(out.items()))

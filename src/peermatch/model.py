@@ -45,7 +45,6 @@ __all__ = [
     "PairRequest",
     "Participant",
     "ProblemData",
-    "ProblemDataError",
     "ProgramConfig",
     "ProgramInfo",
     "ScheduleRules",
@@ -496,14 +495,6 @@ class Issue:
     def __str__(self) -> str:
         where = f"{self.entity}" + (f" #{self.index + 1}" if self.index is not None else "")
         return f"{where} ({self.field}): {self.message}"
-
-
-class ProblemDataError(ValueError):
-    """A :class:`ProblemData` whose parts do not fit together; ``issues`` lists why."""
-
-    def __init__(self, issues: Sequence[Issue]):
-        self.issues = list(issues)
-        super().__init__("; ".join(str(i) for i in self.issues))
 
 
 def _manager_cycles(participants: Sequence[Participant]) -> Iterator[tuple[int, str]]:

@@ -29,7 +29,6 @@ __all__ = [
     "SessionTime",
     "Slot",
     "attends",
-    "available_slots",
     "candidate_slots",
     "local_span",
     "series_dates",
@@ -205,10 +204,3 @@ def candidate_slots(rules: ScheduleRules, zones: Iterable[str], offsets: int = 1
         for d in range(7)
         for m in range(0, last_start + 1, rules.slot_minutes)
     ]
-
-
-def available_slots(
-    rules: ScheduleRules, windows: Sequence[Window], timezone: str, slots: Iterable[Slot]
-) -> list[Slot]:
-    """The slots among ``slots`` whose every session a person can attend."""
-    return [s for s in slots if attends(windows, timezone, session_times(rules, s))]

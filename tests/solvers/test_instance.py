@@ -9,9 +9,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from conftest import participant_links
 from peermatch.compat import SlotTable
 from peermatch.generate import generate_population
-from peermatch.graph import conflict_pairs
 from peermatch.metrics import diversity_cost
 from peermatch.model import CohortRules, Participant, ProblemData, ProgramConfig
 from peermatch.solution import Cohort, Solution
@@ -111,7 +111,7 @@ def test_links_and_meeting_options(case: tuple) -> None:  # type: ignore[type-ar
     ids = inst.ids
     assert {
         (ids[i], ids[j]) if ids[i] < ids[j] else (ids[j], ids[i]) for i, j in inst.conflicts
-    } == set(conflict_pairs(problem))
+    } == set(participant_links(problem))
     for i, j in inst.conflicts:
         assert j in inst.conflict_sets[i] and i in inst.conflict_sets[j]
     table = inst.table
