@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from hypothesis import HealthCheck, given, settings
 
+from conftest import make_participant
 from peermatch.availability import parse_availability
 from peermatch.compat import mask_members, slot_table
 from peermatch.model import Facilitator, Participant, ProblemData, ProgramConfig, ScheduleRules
@@ -64,15 +65,7 @@ def test_classes_cover_every_slot_once(problem: ProblemData) -> None:
 
 
 def _person(pid: str, zone: str | None, avail: str | None) -> Participant:
-    return Participant(
-        id=pid,
-        name=pid,
-        email=f"{pid}@x.org",
-        organisation=f"Org {pid}",
-        level=1,
-        timezone=zone,
-        availability=parse_availability(avail) if avail else None,
-    )
+    return make_participant(pid, level=1, timezone=zone, availability=avail)
 
 
 def test_anchor_rule_and_the_march_gap_by_hand() -> None:

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from conftest import participant_links
+from conftest import make_participant, participant_links
 from peermatch.graph import relationship_graph
 from peermatch.model import Facilitator, HistoryLink, Participant, ProblemData
 
 
 def person(pid: str, manager: str | None = None) -> Participant:
-    return Participant(
-        id=pid, name=pid, email=f"{pid}@x.org", organisation="Org", level=1, manager_id=manager
-    )
+    return make_participant(pid, organisation="Org", level=1, manager_id=manager)
 
 
 def test_reporting_lines_are_followed_through_managers_outside_the_program() -> None:

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from peermatch.availability import parse_availability
+from conftest import make_participant
 from peermatch.baselines import random_baseline
 from peermatch.generate import generate_population
 from peermatch.metrics import (
@@ -32,10 +32,7 @@ from strategies import problems
 
 
 def _person(pid: str, org: str, **kw: Any) -> Participant:
-    if isinstance(kw.get("availability"), str):
-        kw["availability"] = parse_availability(kw["availability"])
-    kw.setdefault("level", 1)
-    return Participant(id=pid, name=pid.upper(), email=f"{pid}@x.org", organisation=org, **kw)
+    return make_participant(pid, **{"organisation": org, "level": 1, **kw})
 
 
 @pytest.fixture

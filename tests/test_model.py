@@ -8,12 +8,12 @@ import pytest
 from hypothesis import given, settings
 from pydantic import ValidationError
 
+from conftest import make_participant
 from peermatch.model import (
     CohortRules,
     DateRange,
     Facilitator,
     HistoryLink,
-    Participant,
     ProblemData,
     ProgramConfig,
     ProgramInfo,
@@ -21,18 +21,6 @@ from peermatch.model import (
     check_references,
 )
 from strategies import problems
-
-
-def person(pid: str, **kw: object) -> Participant:
-    values: dict[str, object] = {
-        "id": pid,
-        "name": f"Name {pid}",
-        "email": f"{pid}@x.org",
-        "organisation": f"Org {pid}",
-        "level": 2,
-    }
-    values.update(kw)
-    return Participant(**values)  # type: ignore[arg-type]
 
 
 @settings(max_examples=60)
@@ -53,11 +41,11 @@ def test_problem_survives_a_json_round_trip(problem: ProblemData) -> None:
 )
 def test_participant_field_rules(field: str, value: object, needle: str) -> None:
     with pytest.raises(ValidationError, match=needle):
-        person("a", **{field: value})
+        make_participant("a", **{field: value})
 
 
 def test_blank_optional_fields_become_none_and_attributes_are_normalised() -> None:
-    p = person("a", industry="  ", manager_id="", attributes={"Spoken Language": " fr "})
+    p = make_participant("a", industry="  ", manager_id="", attributes={"Spoken Language": " fr "})
     assert p.industry is None and p.manager_id is None
     assert p.attributes == {"spokenlanguage": "fr"}
     assert p.attribute("spoken_language") == "fr"
@@ -66,11 +54,11 @@ def test_blank_optional_fields_become_none_and_attributes_are_normalised() -> No
 
 def test_check_references_finds_every_cross_reference_problem() -> None:
     people = [
-        person("a", manager_id="b"),
-        person("b", manager_id="a"),  # a <-> b cycle
-        person("c", manager_id="c"),  # own manager
-        person("a"),  # duplicate
-        person("d", level=9),
+        make_participant("a", manager_id="b"),
+        make_participant("b", manager_id="a"),  # a <-> b cycle
+        make_participant("c", manager_id="c"),  # own manager
+        make_participant("a"),  # duplicate
+        make_participant("d", level=9),
     ]
     hosts = [Facilitator(id="c", name="F", email="f@x.org")]
     history = [HistoryLink(a="a", b="zz"), HistoryLink(a="d", b="d")]
@@ -90,7 +78,7 @@ def test_check_references_finds_every_cross_reference_problem() -> None:
 
 
 def test_external_managers_and_facilitator_history_are_allowed() -> None:
-    people = [person("a", manager_id="outside"), person("b", manager_id="a")]
+    people = [make_participant("a", manager_id="outside"), make_participant("b", manager_id="a")]
     hosts = [Facilitator(id="f", name="F", email="f@x.org")]
     problem = ProblemData(
         participants=people, facilitators=hosts, history=[HistoryLink(a="f", b="b")]
@@ -120,7 +108,7 @@ def test_blackout_ranges_and_replace() -> None:
     rules = ScheduleRules(blackout_dates=["2027-04-02", "2027-12-20..2028-01-03"])
     assert rules.is_blackout(date(2028, 1, 1)) and not rules.is_blackout(date(2027, 4, 3))
     assert DateRange.parse("2027-04-02") == DateRange(first=date(2027, 4, 2), last=date(2027, 4, 2))
-    problem = ProblemData(participants=[person(f"p{i}") for i in range(3)])
+    problem = ProblemData(participants=[make_participant(f"p{i}") for i in range(3)])
     smaller = problem.replace(config=ProgramConfig(cohort=CohortRules(min_size=2, target_size=2)))
     assert smaller.config.cohort.min_size == 2 and problem.config.cohort.min_size == 7
     with pytest.raises(TypeError):

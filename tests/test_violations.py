@@ -11,6 +11,7 @@ from datetime import timedelta
 
 import pytest
 
+from conftest import make_participant
 from peermatch.availability import parse_availability
 from peermatch.model import (
     CohortRules,
@@ -42,16 +43,7 @@ TUESDAY = Slot(zone="Europe/London", weekday=1, start_minute=600)
 
 
 def person(pid: str, **kw: object) -> Participant:
-    fields: dict[str, object] = {
-        "id": pid,
-        "name": pid.upper(),
-        "email": f"{pid}@x.org",
-        "organisation": f"Org {pid}",
-        "level": 2,
-        "attributes": {"language": "English"},
-    }
-    fields.update(kw)
-    return Participant(**fields)  # type: ignore[arg-type]
+    return make_participant(pid, **{"attributes": {"language": "English"}, **kw})
 
 
 PEOPLE = tuple(person(p) for p in ("a1", "a2", "a3", "b1", "b2", "b3"))

@@ -23,6 +23,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from icalendar import Calendar
 
+from conftest import make_participant
 from peermatch.io.ical import (
     calendar_bytes,
     cohort_calendar,
@@ -60,12 +61,11 @@ def _fixed_stamp(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def person(i: int, zone: str, name: str | None = None) -> Participant:
-    return Participant(
-        id=f"p{i}",
+    return make_participant(
+        f"p{i}",
         name=name or f"Person {i}",
         email=f"p{i}@example.org",
         organisation=f"Org {i}",
-        level=2,
         timezone=zone,
     )
 

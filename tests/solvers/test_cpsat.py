@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import peermatch.solvers.cpsat.solving as solving
+from conftest import make_participant
 from peermatch.availability import parse_availability
 from peermatch.cli import main
 from peermatch.generate import generate_population, write_population
@@ -96,15 +97,7 @@ def test_planted_problems_are_solved_soundly(case: tuple[ProblemData, Solution])
 
 
 def _p(i: int, **kw: object) -> Participant:
-    fields: dict[str, object] = {
-        "id": f"p{i:02d}",
-        "name": f"P {i}",
-        "email": f"p{i}@x.org",
-        "organisation": f"Org {i}",
-        "level": 2,
-    }
-    fields.update(kw)
-    return Participant(**fields)  # type: ignore[arg-type]
+    return make_participant(i, **{"organisation": f"Org {i}", **kw})
 
 
 def _infeasible(problem: ProblemData) -> str:

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 
+from conftest import make_participant
 from peermatch.availability import parse_availability
 from peermatch.generate import generate_population
 from peermatch.io import read_problem
@@ -56,9 +57,7 @@ def test_deterministic_per_seed() -> None:
 
 
 def _p(i: int, **kw: object) -> Participant:
-    return Participant(
-        id=f"p{i:02d}", name="P", email=f"p{i}@x.org", organisation=f"O{i}", level=2, **kw
-    )  # type: ignore[arg-type]
+    return make_participant(i, **{"organisation": f"O{i}", **kw})
 
 
 def test_someone_free_when_nobody_else_is_gets_a_reason() -> None:
