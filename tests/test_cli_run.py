@@ -1,4 +1,4 @@
-"""`peermatch run`: outputs, an independent re-check of every session, exit codes, Ctrl-C.
+"""`peermatch run`: outputs, an independent re-check of every session, exit codes (signals: test_signals.py).
 
 The session check reads only the written CSV files and the input files (with
 the standard csv and tomllib modules and the availability parser) and
@@ -10,12 +10,8 @@ from __future__ import annotations
 
 import csv
 import json
-import os
-import re
-import signal
 import subprocess
 import sys
-import time
 import tomllib
 from collections import defaultdict
 from datetime import date, datetime, timedelta
@@ -29,10 +25,8 @@ from click.testing import Result as CliResult
 from conftest import PARTICIPANT_HEADER, participant_lines
 from peermatch.availability import Window, parse_availability
 from peermatch.cli import main
-from peermatch.generate import generate_population, write_population
 from peermatch.rules import Rule, Violation
 from peermatch.solution import Result, Status
-from peermatch.solvers.instance import UNASSIGNED_WEIGHT
 
 RUN_TIME_LIMIT = "5"
 
@@ -299,45 +293,3 @@ def test_a_small_program_runs_in_process(tmp_path: Path) -> None:
     # Re-running into its own earlier output is allowed (it is replaced whole).
     again = _invoke(people, "--out", out, "--time-limit", "2", "--quiet")
     assert again.exit_code == 0, again.stderr
-
-
-# --- Ctrl-C ----------------------------------------------------------------------------------
-
-
-@pytest.mark.slow
-def test_ctrl_c_keeps_the_best_solution_so_far(tmp_path: Path) -> None:
-    population = generate_population(300, 2, planted=True)
-    files = {p.name: p for p in write_population(population, tmp_path / "in")}
-    out = tmp_path / "out"
-    args = [sys.executable, "-m", "peermatch", "run", str(files["participants.csv"]),
-            "--facilitators", str(files["facilitators.csv"]), "--history", str(files["history.csv"]),
-            "--config", str(files["program.toml"]), "--out", str(out), "--time-limit", "120"]  # fmt: skip
-    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    seen: list[str] = []
-    try:
-        # Wait until progress reports a complete solution (cost below the price of one
-        # person left out): Ctrl-C must then keep it. Only the reading is bounded.
-        assert proc.stderr is not None
-        deadline = time.monotonic() + 100
-        while time.monotonic() < deadline:
-            line = proc.stderr.readline()
-            if not line:
-                break
-            seen.append(line)
-            match = re.search(r"cost ([\d,]+)", line)
-            if match and int(match.group(1).replace(",", "")) < UNASSIGNED_WEIGHT:
-                break
-        assert seen and "cost" in seen[-1], seen
-        time.sleep(1)
-        os.kill(proc.pid, signal.SIGINT)
-        # A hang guard, not a speed test: ignoring Ctrl-C would run on for ~2 minutes.
-        stdout, stderr = proc.communicate(timeout=60)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.communicate()
-    assert proc.returncode == 0, (proc.returncode, "".join(seen) + stderr)
-    assert "Traceback" not in stderr
-    assert "cohorts" in stdout
-    assert len(_rows(out / "cohorts.csv")) == 300
-    assert json.loads((out / "summary.json").read_text(encoding="utf-8"))["violations"] == 0

@@ -7,9 +7,11 @@ the solver found a solution that the independent checker rejected (a bug).
 
 from __future__ import annotations
 
+import functools
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -105,6 +107,28 @@ def validate(
 # --- run (issue 3) -------------------------------------------------------------
 
 
+def _stops_on_signals(command: Callable[..., None]) -> Callable[..., None]:
+    """Ctrl-C and SIGTERM stop ``command`` cleanly: exit 4, nothing written, no traceback.
+
+    While the command solves (after :func:`peermatch.interrupts.hold`) a
+    signal only stops the search; the command then writes the best solution
+    found so far, whole (see :mod:`peermatch.interrupts`).
+    """
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> None:
+        from peermatch import interrupts
+
+        with interrupts.catching():
+            try:
+                command(*args, **kwargs)
+            except KeyboardInterrupt as exc:
+                name = getattr(exc, "signal", "SIGINT")
+                fail(f"interrupted by {name}; nothing was written", EXIT_NO_SOLUTION)
+
+    return wrapper
+
+
 @main.command()
 @input_options
 @click.option(
@@ -154,6 +178,7 @@ def validate(
 )
 @click.option("--wall-clock", is_flag=True, hidden=True, help="Deprecated: now the default.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress on stderr.")
+@_stops_on_signals
 def run(
     participants: Path,
     history: Path | None,
@@ -180,6 +205,7 @@ def run(
     diagnosis); 4 no solution found within the time limit; 5 a solution was
     found but the independent checker rejected it (please report it).
     """
+    from peermatch import interrupts
     from peermatch.deadline import Deadline
 
     # The limit counts from here: reading, checking, solving and writing all share it.
@@ -213,6 +239,8 @@ def run(
     workers = workers if workers is not None else problem.config.solver.workers
     from peermatch.executor import DaskUnavailableError, check_scheduler
 
+    # From here a signal stops the search and the best solution so far is written.
+    interrupts.hold()
     try:
         check_scheduler(scheduler)
         with display:
@@ -240,6 +268,11 @@ def run(
         )
     if result.status == Status.REJECTED:
         rejected(result.violations)
+    if result.solution is None and result.interrupted:
+        fail(
+            f"interrupted by {result.interrupted} before any solution was found; nothing was written",
+            EXIT_NO_SOLUTION,
+        )
     if result.solution is None:
         fail(
             f"no solution found within the time limit ({result.runtime:.1f}s); "
@@ -278,6 +311,15 @@ def run(
         )
     display.close()
     click.echo(f"wrote {len(written)} files to {out}")
+    if result.interrupted:
+        click.echo(
+            f"interrupted by {result.interrupted}: wrote the best solution found so far", err=True
+        )
+    elif interrupts.requested():
+        click.echo(
+            f"interrupted by {interrupts.received()} after solving: the output was written whole first",
+            err=True,
+        )
 
 
 @main.command()

@@ -264,6 +264,9 @@ class Result:
         The solver's figures, see :class:`Statistics`.
     violations
         With status ``REJECTED``: the rules the rejected solution broke.
+    interrupted
+        The signal (``"SIGINT"``, ``"SIGTERM"``) that stopped the search, so
+        that the solution is the best found until then; ``None`` otherwise.
     """
 
     status: Status
@@ -278,6 +281,7 @@ class Result:
     workers: int = 1
     stats: Statistics = field(default_factory=Statistics)
     violations: tuple[Violation, ...] = ()
+    interrupted: str | None = None
 
     @property
     def feasible(self) -> bool:

@@ -15,7 +15,7 @@ import pytest
 import recurring_ical_events
 from icalendar import Calendar
 
-from peermatch.io import writers
+from peermatch.io import outdir, writers
 from peermatch.io.writers import OutputError, render_outputs, write_outputs
 from peermatch.model import (
     CalendarSettings,
@@ -300,6 +300,18 @@ def test_summary_json(tmp_path: Path) -> None:
     assert data["violations"] == len(found) == 6
 
 
+def test_summary_marks_an_interrupted_solve(tmp_path: Path) -> None:
+    problem, result = sample()
+    write_outputs(tmp_path / "a", problem, result)
+    data = json.loads((tmp_path / "a" / "summary.json").read_bytes())
+    assert data["interrupted"] is False and data["interrupted_by"] is None
+    stopped = Result(**{**result.__dict__, "interrupted": "SIGTERM"})
+    write_outputs(tmp_path / "b", problem, stopped)
+    data = json.loads((tmp_path / "b" / "summary.json").read_bytes())
+    assert data["interrupted"] is True and data["interrupted_by"] == "SIGTERM"
+    assert data["status"] == "feasible"
+
+
 def test_summary_nan_and_unserialisable_metrics(tmp_path: Path) -> None:
     problem, result = sample()
     odd = Result(**{**result.__dict__, "gap": float("nan"), "best_bound": float("-inf")})
@@ -462,7 +474,7 @@ def test_failure_mid_write_keeps_the_old_output(
     out = tmp_path / "out"
     write_outputs(out, problem, result)
     before = tree(out)
-    real_write = writers._write_file
+    real_write = outdir._write_file
     calls = []
 
     def flaky(path: Path, data: bytes) -> None:
@@ -471,7 +483,7 @@ def test_failure_mid_write_keeps_the_old_output(
             raise OSError(28, "No space left on device")
         real_write(path, data)
 
-    monkeypatch.setattr(writers, "_write_file", flaky)
+    monkeypatch.setattr(outdir, "_write_file", flaky)
     problem2, result2 = sample(unassigned=False)
     with pytest.raises(OSError, match="No space"):
         write_outputs(out, problem2, result2)
@@ -488,7 +500,7 @@ def test_failure_mid_write_to_a_new_folder_leaves_nothing(
     def broken(path: Path, data: bytes) -> None:
         raise OSError(5, "I/O error")
 
-    monkeypatch.setattr(writers, "_write_file", broken)
+    monkeypatch.setattr(outdir, "_write_file", broken)
     with pytest.raises(OSError):
         write_outputs(tmp_path / "out", problem, result)
     assert list(tmp_path.iterdir()) == []

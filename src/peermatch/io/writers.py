@@ -1,13 +1,10 @@
 """Write a run's outputs (the contract's ``--out DIR``), whole or not at all.
 
-Every file is rendered in memory first, then written into a fresh hidden
-sibling of the output folder (``.<name>.peermatch-tmp-XXXXXXXX``) and renamed
-into place. A folder that already exists is replaced only when it is empty or
-looks like an earlier peermatch output (it holds ``summary.json``); any other
-non-empty folder is refused, so a typo in ``--out`` cannot wipe someone's
-files. A previous output is moved aside (``.<name>.peermatch-old-XXXXXXXX``)
-only once the new one is complete, and deleted after the new one is in place;
-if anything fails the old output is put back and the temporary folder removed.
+Every file is rendered in memory first (:func:`render_outputs`), then
+published as one folder by :func:`peermatch.io.outdir.publish`: written into
+a hidden sibling and renamed into place, so that a failure, Ctrl-C or
+SIGTERM never leaves half an output. Every CSV cell goes through
+:mod:`peermatch.io.safecsv` (no cell a spreadsheet would run as a formula).
 
 Layout::
 
@@ -27,15 +24,12 @@ import json
 import math
 import os
 import re
-import secrets
-import shutil
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from peermatch.errors import PeermatchError
 from peermatch.io.ical import (
     calendar_bytes,
     cohort_calendar,
@@ -43,6 +37,7 @@ from peermatch.io.ical import (
     facilitator_calendar,
     natural_key,
 )
+from peermatch.io.outdir import MARKER, OutputError, check_output_dir, publish
 from peermatch.io.safecsv import csv_bytes
 from peermatch.model import ProblemData
 from peermatch.schedule import SessionTime
@@ -78,16 +73,6 @@ SESSION_COLUMNS = (
     "moved_from",
     "topic",
 )
-
-_MARKER = "summary.json"
-_TMP_TAG = "peermatch-tmp"
-_OLD_TAG = "peermatch-old"
-
-
-class OutputError(PeermatchError):
-    """The output folder cannot be used (not a folder, or holds unrelated files)."""
-
-    exit_code = 2  # the contract's usage error
 
 
 # -- rendering ----------------------------------------------------------------------------------
@@ -207,6 +192,8 @@ def _summary(
         "gap": _number(result.gap),
         "runtime": _number(result.runtime),
         "first_solution_time": _number(result.first_solution_time),
+        "interrupted": result.interrupted is not None,
+        "interrupted_by": result.interrupted,
         "seed": result.seed,
         "workers": result.workers,
         "program": {"id": problem.config.program.id, "name": problem.config.program.name},
@@ -314,7 +301,7 @@ def render_outputs(
         "cohorts.csv": _cohorts(problem, solution),
         "unassigned.csv": _unassigned(solution),
         "sessions.csv": _sessions(problem, solution),
-        _MARKER: _summary(problem, result, solution, mode, metrics),
+        MARKER: _summary(problem, result, solution, mode, metrics),
     }
     stems = _unique_stems([c.id for c in cohorts], "cohort")
     for c in cohorts:
@@ -337,91 +324,6 @@ def _add_report(files: dict[str, bytes], problem: ProblemData, solution: Solutio
 
     files[RUN_FILE] = run_json(problem, solution)
     files[REPORT_FILE] = report_from_files(files)
-
-
-# -- writing ------------------------------------------------------------------------------------
-
-
-def _fsync_dir(path: Path) -> None:
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:  # pragma: no cover - some platforms cannot open folders
-        return
-    try:
-        os.fsync(fd)
-    except OSError:  # pragma: no cover
-        pass
-    finally:
-        os.close(fd)
-
-
-def _write_file(path: Path, data: bytes) -> None:
-    with open(path, "xb") as fh:
-        fh.write(data)
-        fh.flush()
-        # Durable before the rename that publishes it: after a crash the folder is
-        # either the old one or a complete new one, never one with empty files.
-        os.fsync(fh.fileno())
-
-
-def _sibling(target: Path, tag: str) -> Path:
-    """Create (with the user's umask) and return a fresh hidden sibling folder of ``target``."""
-    for _ in range(100):
-        candidate = target.parent / f".{target.name}.{tag}-{secrets.token_hex(4)}"
-        try:
-            candidate.mkdir()
-        except FileExistsError:
-            continue
-        return candidate
-    raise OutputError(f"cannot create a temporary folder next to {target}")  # pragma: no cover
-
-
-def _check_target(target: Path) -> bool:
-    """Whether ``target`` holds a previous output to replace; raise if it must not be touched."""
-    if not target.exists():
-        if target.is_symlink():
-            raise OutputError(f"{target} is a broken symbolic link")
-        return False
-    if not target.is_dir():
-        raise OutputError(f"{target} exists and is not a folder")
-    if not any(target.iterdir()):
-        return False
-    if (target / _MARKER).is_file():
-        return True
-    raise OutputError(
-        f"{target} is not empty and holds no {_MARKER}, so it does not look like a "
-        "peermatch output; choose another --out folder or empty this one"
-    )
-
-
-def _target(out_dir: str | os.PathLike[str]) -> Path:
-    """The absolute output folder; a symbolic link is followed, so the link keeps working."""
-    target = Path(out_dir)
-    if target.is_symlink():
-        target = target.resolve()
-    return Path(os.path.abspath(target))
-
-
-def check_output_dir(out_dir: str | os.PathLike[str]) -> None:
-    """Raise :class:`OutputError` now if :func:`write_outputs` would refuse ``out_dir``.
-
-    Lets the command line refuse a bad ``--out`` before spending the solve.
-    """
-    _check_target(_target(out_dir))
-
-
-def _restore(old: Path, target: Path) -> bool:
-    """Put a previous output moved into ``old`` back at ``target``; False if it stays in ``old``."""
-    moved = old / target.name
-    if moved.exists() and not target.exists():
-        try:
-            os.rename(moved, target)
-        except OSError:
-            return False  # never delete the only copy of the previous output
-    if moved.exists():
-        return False
-    shutil.rmtree(old, ignore_errors=True)
-    return True
 
 
 def write_outputs(
@@ -472,8 +374,7 @@ def write_outputs(
         When writing fails; the previous output, if any, is left intact and no
         temporary folder remains.
     """
-    target = _target(out_dir)
-    _check_target(target)
+    check_output_dir(out_dir)
     # Render before touching the disk: most failures happen here and leave no trace.
     files = render_outputs(
         problem, result, calendar_mode=calendar_mode, metrics=metrics, sequences=sequences
@@ -484,30 +385,4 @@ def write_outputs(
         files = {**files, **extra}
         # The report shows a repair's changes: render it again with them in the folder.
         files[REPORT_FILE] = report_from_files(files)
-    files = dict(sorted(files.items()))
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = _sibling(target, _TMP_TAG)
-    old: Path | None = None
-    try:
-        for rel, data in files.items():
-            path = tmp / rel
-            path.parent.mkdir(parents=True, exist_ok=True)
-            _write_file(path, data)
-        for folder in sorted({(tmp / rel).parent for rel in files}, reverse=True):
-            _fsync_dir(folder)
-        # Checked again: the folder may have changed while we were writing.
-        if _check_target(target):
-            old = _sibling(target, _OLD_TAG)
-            os.rename(target, old / target.name)
-        elif target.exists():
-            target.rmdir()
-        os.rename(tmp, target)
-        _fsync_dir(target.parent)
-    except BaseException as exc:
-        shutil.rmtree(tmp, ignore_errors=True)
-        if old is not None and not _restore(old, target):
-            exc.add_note(f"peermatch: the previous output is kept in {old / target.name}")
-        raise
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
-    return [target / rel for rel in files]
+    return publish(out_dir, dict(sorted(files.items())))
