@@ -12,8 +12,12 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import re
+import shutil
+import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -31,6 +35,8 @@ NOTE = "+1 555 0100 call me"
 # A CRLF in a name must not start a property of its own.
 FAC_NAME = '-Fay "F"; ROLE=CHAIR:\r\nATTENDEE:mailto:evil@evil.example\r\nX-Y: z, \\'
 PROGRAM = '=Leaders; Circle, "2027" \\ back\nEND:VCALENDAR'
+# For report.html: markup in a name must reach the page as text.
+SCRIPT = '=<script>alert("x")</script> <img src=x onerror=alert(1)>'
 TOPIC = "@Feedback; candour, \\ and\r\nATTENDEE:mailto:evil@evil.example"
 
 
@@ -41,7 +47,7 @@ def _participants(n: int) -> list[list[str]]:
         rows.append(
             [
                 pid,
-                NAME if i == 0 else f"{['-', '=', '@', '+'][i % 4]}Person {i}; x, y",
+                {0: NAME, 2: SCRIPT}.get(i, f"{['-', '=', '@', '+'][i % 4]}Person {i}; x, y"),
                 f"=1+{i}@example.org" if i % 2 else f"-p{i}@example.org",
                 f"{ORG} {i}" if i % 2 else f"-Org {i}",
                 ["-Manager", "=Director"][i % 2],
@@ -228,6 +234,15 @@ def test_calendars_hold_hostile_text_as_text(
         assert any(f"Topic: {topic}\n" in d for d in descriptions), topic
 
 
+def test_report_html_shows_markup_as_text(
+    hostile_run: tuple[Path, Path, list[list[str]]],
+) -> None:
+    out, _, _ = hostile_run
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert "<script>alert" not in page and "<img src=x" not in page
+    assert "&lt;script&gt;alert(" in page and "&lt;img src=x onerror=alert(1)&gt;" in page
+
+
 def test_summary_json_is_json(hostile_run: tuple[Path, Path, list[list[str]]]) -> None:
     out, _, people = hostile_run
     data = json.loads((out / "summary.json").read_text(encoding="utf-8"))
@@ -268,3 +283,66 @@ def test_tab_cr_and_control_characters_from_the_library(tmp_path: Path) -> None:
     cal = Calendar.from_ical(raw)
     cns = {str(a.params["CN"]) for e in cal.walk("VEVENT") for a in e["ATTENDEE"]}
     assert cns == {f"AnnLee[31m {i}" for i in range(3)}
+
+
+def _icaljs_texts(path: Path) -> dict[str, Any]:
+    """The calendar's texts and people as ical.js (Thunderbird's parser) reads them."""
+    js = Path(__file__).resolve().parent / "js"
+    node = shutil.which("node")
+    if not node or not (js / "node_modules" / "ical.js" / "package.json").is_file():
+        if os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no"):
+            pytest.fail("node or ical.js is missing; CI must run .ci/install-node-deps first")
+        pytest.skip("node or tests/js/node_modules/ical.js is missing (run .ci/install-node-deps)")
+    proc = subprocess.run(
+        [node, str(js / "texts.mjs"), str(path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    data: dict[str, Any] = json.loads(proc.stdout)
+    return data
+
+
+def test_a_second_parser_reads_the_same_texts(
+    hostile_run: tuple[Path, Path, list[list[str]]],
+) -> None:
+    """ical.js, not icalendar, unescapes what peermatch escaped: the very same hostile texts."""
+    out, _, people = hostile_run
+    names = {p[1] for p in people} | {FAC_NAME.replace("\r\n", "\n"), "@Finn", PROGRAM}
+    emails = {p[2] for p in people} | {"-fay@coach.example", "=finn@coach.example"}
+    topics = {TOPIC.replace("\r\n", "\n"), "=2+5", "-"}
+    found: set[str] = set()
+    for path in sorted(out.rglob("*.ics")):
+        data = _icaljs_texts(path)
+        assert _unescape(data["calname"]).startswith(PROGRAM + ": ")  # an X- property: raw
+        for event in data["events"]:
+            assert set(event["properties"]) <= {
+                "attendee", "description", "dtend", "dtstamp", "dtstart", "organizer",
+                "recurrence-id", "rrule", "sequence", "summary", "uid",
+            }  # fmt: skip
+            assert event["summary"].startswith(PROGRAM + ": cohort ")
+            for person in [event["organizer"], *event["attendees"]]:
+                assert person["cn"] in names, person
+                address = person["value"].removeprefix("mailto:")
+                assert address in emails or address.startswith("noreply@"), person
+            found |= {t for t in topics if f"\nTopic: {t}\n" in event["description"]}
+    assert found == topics
+
+
+def test_the_report_reads_changes_csv_back_as_written(
+    hostile_run: tuple[Path, Path, list[list[str]]],
+) -> None:
+    """changes.csv (repair) is written through the same helper; the report must undo it."""
+    from peermatch.io.safecsv import csv_bytes
+    from peermatch.report.folder import CHANGES_FILE, parse_folder
+
+    out, _, _ = hostile_run
+    files = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
+    rows = [["-P0", "moved", "=C1", "@C2", NOTE], ["=P1", "left", "+C3", "", "-3"]]
+    header = ["participant_id", "change", "from_cohort", "to_cohort", "reason"]
+    files[CHANGES_FILE] = csv_bytes(header, rows)
+    assert files[CHANGES_FILE].splitlines()[1] == b"'-P0,moved,'=C1,'@C2,'+1 555 0100 call me"
+    folder = parse_folder(files)
+    assert [list(c.values()) for c in folder.changes] == rows

@@ -42,13 +42,25 @@ def _run_args(files: dict[str, Path], out: Path, *extra: str) -> list[str]:
             "--out", str(out), *extra]  # fmt: skip
 
 
-def _signal_once_complete(args: list[str], signum: int) -> tuple[subprocess.Popen[str], str, str]:
-    """Start ``peermatch`` with ``args``, send ``signum`` once progress shows a complete solution."""
+def _children(pid: int) -> list[str]:
+    path = Path(f"/proc/{pid}/task/{pid}/children")
+    return path.read_text().split() if path.exists() else []
+
+
+def _signal_once_complete(
+    args: list[str], signum: int, *, group: bool = False
+) -> tuple[subprocess.Popen[str], str, str]:
+    """Start ``peermatch`` with ``args``, send ``signum`` once progress shows a complete solution.
+
+    With ``group`` the signal goes to the whole process group, as a terminal's
+    Ctrl-C does, once the worker processes are running.
+    """
     proc = subprocess.Popen(
         [sys.executable, "-m", "peermatch", *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        start_new_session=group,  # its own group: the signal must not reach pytest
     )
     seen: list[str] = []
     try:
@@ -65,8 +77,14 @@ def _signal_once_complete(args: list[str], signum: int) -> tuple[subprocess.Pope
             if match and int(match.group(1).replace(",", "")) < UNASSIGNED_WEIGHT:
                 break
         assert seen and "cost" in seen[-1], seen
+        while group and len(_children(proc.pid)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not group or len(_children(proc.pid)) >= 2, "no worker processes started"
         time.sleep(1)
-        os.kill(proc.pid, signum)
+        if group:
+            os.killpg(proc.pid, signum)
+        else:
+            os.kill(proc.pid, signum)
         # A hang guard, not a speed test: ignoring the signal would run on for ~2 minutes.
         stdout, stderr = proc.communicate(timeout=60)
     finally:
@@ -78,16 +96,19 @@ def _signal_once_complete(args: list[str], signum: int) -> tuple[subprocess.Pope
 
 @pytest.mark.slow
 @pytest.mark.parametrize(
-    ("signum", "size"),
-    [(signal.SIGINT, 300), (signal.SIGTERM, 80)],
-    ids=["SIGINT-neighbourhood-search", "SIGTERM-whole-model"],
+    ("signum", "size", "workers"),
+    [(signal.SIGINT, 300, 1), (signal.SIGTERM, 80, 1), (signal.SIGINT, 300, 2)],
+    ids=["SIGINT-neighbourhood-search", "SIGTERM-whole-model", "SIGINT-group-two-workers"],
 )
-def test_a_signal_keeps_the_best_solution_so_far(tmp_path: Path, signum: int, size: int) -> None:
+def test_a_signal_keeps_the_best_solution_so_far(
+    tmp_path: Path, signum: int, size: int, workers: int
+) -> None:
+    if workers > 1 and not Path("/proc/self/task").is_dir():
+        pytest.skip("needs /proc to see the worker processes")
     files = _inputs(tmp_path, size, 2)
     out = tmp_path / "out"
-    proc, stdout, stderr = _signal_once_complete(
-        _run_args(files, out, "--time-limit", "120"), signum
-    )
+    args = _run_args(files, out, "--time-limit", "120", "--workers", str(workers))
+    proc, stdout, stderr = _signal_once_complete(args, signum, group=workers > 1)
     assert proc.returncode == 0, (proc.returncode, stderr)
     assert "Traceback" not in stderr
     name = signal.Signals(signum).name

@@ -38,8 +38,10 @@ import hashlib
 import multiprocessing
 import os
 import pickle
+import signal
 import tempfile
-from collections.abc import Callable, Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any, TypeVar
 
@@ -153,7 +155,9 @@ class LocalExecutor(Executor):
     def _get_pool(self) -> ProcessPoolExecutor:
         if self._pool is None:
             ctx = multiprocessing.get_context("spawn")
-            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx)
+            self._pool = ProcessPoolExecutor(
+                max_workers=self.workers, mp_context=ctx, initializer=_leave_signals_to_the_parent
+            )
         return self._pool
 
     def share(self, obj: Any) -> Shared:
@@ -173,10 +177,12 @@ class LocalExecutor(Executor):
             return [fn(value, item) for item in items]
         handle = shared if isinstance(shared, _FileShared) else self.share(shared)
         assert isinstance(handle, _FileShared)
-        pool = self._get_pool()
-        futures = [
-            pool.submit(_call_with_shared, fn, handle.digest, handle.path, item) for item in items
-        ]
+        with _children_ignore_signals():  # worker processes are started by submit()
+            pool = self._get_pool()
+            futures = [
+                pool.submit(_call_with_shared, fn, handle.digest, handle.path, item)
+                for item in items
+            ]
         return [f.result() for f in futures]
 
     def close(self) -> None:
@@ -187,6 +193,42 @@ class LocalExecutor(Executor):
             with contextlib.suppress(OSError):
                 os.unlink(path)
         self._files = []
+
+
+@contextlib.contextmanager
+def _children_ignore_signals() -> Iterator[None]:
+    """Ignore SIGINT and SIGTERM while worker processes may be started.
+
+    A new process keeps an ignored signal ignored (Python too, for SIGINT), so
+    a Ctrl-C, which reaches the whole process group, cannot kill a worker that
+    is still importing, before :func:`_leave_signals_to_the_parent` runs. The
+    price: a signal in these few milliseconds of starting processes is lost
+    to the parent as well (press Ctrl-C again).
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield  # only the main thread may change handlers; no signal reaches it here
+        return
+    names = ("SIGINT", "SIGTERM")
+    previous = {name: signal.signal(getattr(signal, name), signal.SIG_IGN) for name in names}
+    try:
+        yield
+    finally:
+        for name, handler in previous.items():
+            if handler is not None:
+                signal.signal(getattr(signal, name), handler)
+
+
+def _leave_signals_to_the_parent() -> None:
+    """In a worker: ignore Ctrl-C and SIGTERM, which reach the whole process group.
+
+    The parent alone decides (see :mod:`peermatch.interrupts`): it stops the
+    search after the round in hand and shuts the pool down. A worker that died
+    of the signal instead would break the pool and lose the parent's best
+    solution (should one die all the same, the parent keeps its best
+    solution, see :func:`peermatch.solvers.cpsat.parallel_lns.improve_parallel`).
+    """
+    for name in ("SIGINT", "SIGTERM"):
+        signal.signal(getattr(signal, name), signal.SIG_IGN)
 
 
 def _apply_shared(item: Any, fn: Callable[[Any, Any], Any], shared: Any) -> Any:

@@ -30,6 +30,7 @@ uses one of them.
 
 from __future__ import annotations
 
+import csv
 import io
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -41,6 +42,8 @@ __all__ = ["DictWriter", "Writer", "csv_bytes", "is_plain_number", "neutralise",
 # can tell our quote from the organiser's), optional spaces, then a trigger.
 _TRIGGER = re.compile(r"'*[ ]*[=+\-@\t\r\0]")
 # ASCII only: \d would also accept other scripts' digits, which are no numbers to Excel.
+# The first characters _TRIGGER can match: a cheap test before the regular expression.
+_FIRST = frozenset("'=+-@ \t\r\0")
 _NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 
 
@@ -70,12 +73,15 @@ def neutralise(value: object) -> str:
     >>> neutralise("-3"), neutralise(-2.5), neutralise("Ann"), neutralise(None)
     ('-3', '-2.5', 'Ann', '')
     """
-    if value is None:
+    if value.__class__ is str:  # the common case first: this runs for every cell
+        text: str = value  # type: ignore[assignment]
+    elif value is None:
         return ""
-    if isinstance(value, int | float) and not isinstance(value, bool):
+    elif isinstance(value, int | float) and not isinstance(value, bool):
         return str(value)  # a number by type: it cannot be a formula
-    text = str(value)
-    if _TRIGGER.match(text) and not is_plain_number(text):
+    else:
+        text = str(value)
+    if text[:1] in _FIRST and _TRIGGER.match(text) and not is_plain_number(text):
         return "'" + text
     return text
 
@@ -91,37 +97,38 @@ def restore(cell: str) -> str:
     return cell
 
 
-def _field(cell: str) -> str:
-    # RFC 4180 quoting. Not csv.writer's: with "\n" line ends it leaves a bare "\r"
-    # unquoted, and every reader then breaks the row there.
-    if any(ch in cell for ch in ',"\r\n'):
-        return '"' + cell.replace('"', '""') + '"'
-    return cell
+class _Records:
+    """The file csv.writer writes to: one call per record, its "\\r\\n" end replaced."""
 
+    def __init__(self, fh: IO[str], end: str) -> None:
+        self.fh, self.end = fh, end
 
-def _line(row: Iterable[object], end: str) -> str:
-    cells = [_field(neutralise(value)) for value in row]
-    # One empty cell is written as "" so that the row is not a blank line (which readers skip).
-    return (",".join(cells) if cells != [""] else '""') + end
+    def write(self, record: str) -> int:
+        return self.fh.write(record[:-2] + self.end)
 
 
 class Writer:
-    """Like :func:`csv.writer`: comma-separated, RFC 4180 quoting, every cell neutralised.
+    """Like :func:`csv.writer`: comma-separated, minimal quoting, every cell neutralised.
+
+    csv.writer quotes a cell that holds a character of its line terminator;
+    with ``"\\n"`` line ends it would leave a bare ``"\\r"`` unquoted and every
+    reader would break the row there. So the records are made with
+    ``"\\r\\n"`` (a cell with either is quoted) and their end replaced.
 
     Parameters
     ----------
     fh
         A text file opened with ``newline=""``.
     lineterminator
-        The line end, ``"\n"`` by default.
+        The line end, ``"\\n"`` by default.
     """
 
     def __init__(self, fh: IO[str], *, lineterminator: str = "\n") -> None:
-        self._fh, self._end = fh, lineterminator
+        self._writer = csv.writer(_Records(fh, lineterminator), lineterminator="\r\n")
 
     def writerow(self, row: Iterable[object]) -> None:
         """Write one row."""
-        self._fh.write(_line(row, self._end))
+        self._writer.writerow([neutralise(value) for value in row])
 
     def writerows(self, rows: Iterable[Iterable[object]]) -> None:
         """Write every row."""
@@ -143,7 +150,7 @@ class DictWriter:
     extrasaction
         ``"raise"`` (a row with unknown keys is an error) or ``"ignore"``.
     lineterminator
-        The line end, ``"\n"`` by default.
+        The line end, ``"\\n"`` by default.
     """
 
     def __init__(

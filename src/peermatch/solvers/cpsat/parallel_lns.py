@@ -153,7 +153,14 @@ def _rounds(
                       deterministic=deterministic, may_leave=may_leave, cpsat=params.cpsat)
             for j, c in enumerate(hoods)
         ]  # fmt: skip
-        results = executor.map(solve_step, steps, shared=shared)
+        try:
+            results = executor.map(solve_step, steps, shared=shared)
+        except Exception:
+            # Ctrl-C reaches the whole process group: a worker still starting up may
+            # die of it and break the pool. Then keep the best so far, as a signal should.
+            if not interrupt.requested():
+                raise
+            break
         worst = max(r.deterministic_time if deterministic else r.wall_time for r in results)
         spent += worst + nb.step_overhead
         # Merge in pick order; earlier merges shift indices, so find cohorts by content
