@@ -47,6 +47,11 @@ def _children(pid: int) -> list[str]:
     return path.read_text().split() if path.exists() else []
 
 
+def _default_signals() -> None:
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, signal.SIG_DFL)
+
+
 def _signal_once_complete(
     args: list[str], signum: int, *, group: bool = False
 ) -> tuple[subprocess.Popen[str], str, str]:
@@ -61,6 +66,10 @@ def _signal_once_complete(
         stderr=subprocess.PIPE,
         text=True,
         start_new_session=group,  # its own group: the signal must not reach pytest
+        # As a shell starts a foreground job: default dispositions. A signal left ignored
+        # in this pytest process by an earlier test would otherwise be inherited (and
+        # peermatch rightly keeps an ignored signal ignored).
+        preexec_fn=_default_signals,
     )
     seen: list[str] = []
     try:
