@@ -55,7 +55,7 @@ from peermatch.solvers.greedy import greedy_cohorts
 g = greedy_cohorts(inst, 0); lap("greedy")
 from peermatch.solvers.finish import assign_facilitators, finish_solution
 facs = assign_facilitators(inst, g.cohorts); lap("facilitators")
-from peermatch.solvers.cpsat.solving import _bound
+from peermatch.solvers.cpsat._run import lower_bound as _bound
 _bound(inst, 0); lap("bound")
 sol = finish_solution(inst, g.cohorts, g.unplaced, facs); lap("finish")
 from peermatch.violations import violations
