@@ -211,8 +211,9 @@ def _warm_start(run: Run, inst: FormationInstance) -> Start:
     parts_time = 0.0
     if inst.n > decompose.DECOMPOSE.threshold:
         greedy, parts_time = decompose.decomposed_start(
-            inst, run.params, workers=run.workers, scheduler=run.scheduler
-        )
+            inst, run.params, workers=run.workers, scheduler=run.scheduler,
+            deadline=run.clock, reserve=run.reserve(inst.n),
+        )  # fmt: skip
     else:
         greedy = greedy_cohorts(
             inst, run.params.seed, deadline=run.clock, margin=margin, params=run.params.greedy
