@@ -102,9 +102,14 @@ def _free_facilitators(inst: FormationInstance, members: Sequence[int]) -> list[
     allowed = 0
     for o in _covering(inst, members):
         allowed |= o.facilitator_mask
-    taken = set(members)
-    # Only the facilitators the options allow are looked at (not every facilitator per cohort).
-    return [j for j in mask_members(allowed).tolist() if not inst.facilitator_conflicts[j] & taken]
+    # Conflicts are gathered from the members' side (a few each), not by intersecting
+    # every allowed facilitator's conflict set with the cohort: at n = 100,000 thousands
+    # of facilitators are free at a slot, and that scan took 40 s per assignment.
+    banned = 0
+    for i in members:
+        for j in inst.facilitators_in_conflict[i]:
+            banned |= 1 << j
+    return mask_members(allowed & ~banned).tolist()
 
 
 def _overlap(a: Sequence[SessionTime], b: Sequence[SessionTime]) -> bool:

@@ -233,10 +233,13 @@ class Constraints:
         if not inst.problem.facilitators:
             return
         lit = self.lit(Rule.FACILITATOR, "all")
+        # Only the facilitators who may lead some cohort here: a neighbourhood of a large
+        # program sees a few dozen of its thousands, and every loop below is per facilitator.
+        eligible = sorted({j for (_, j) in v.fac})
         for k, used in enumerate(v.used):
-            fs = [v.fac[k, j] for j in range(len(inst.facilitator_capacity)) if (k, j) in v.fac]
+            fs = [v.fac[k, j] for j in eligible if (k, j) in v.fac]
             _enforce(self.model.add(sum(fs) == used), lit)
-            for j in range(len(inst.facilitator_capacity)):
+            for j in eligible:
                 if (k, j) not in v.fac:
                     continue
                 free = [
@@ -246,13 +249,14 @@ class Constraints:
                 for i in inst.facilitator_conflicts[j]:
                     if (i, k) in v.x:
                         self.model.add_bool_or([v.fac[k, j].Not(), v.x[i, k].Not()])
-        for j, cap in enumerate(inst.facilitator_capacity):
+        for j in eligible:
             fs = [v.fac[k, j] for k in range(len(v.used)) if (k, j) in v.fac]
             if fs:
+                cap = inst.facilitator_capacity[j]
                 _enforce(self.model.add(sum(fs) <= cap), self.lit(Rule.FACILITATOR, j))
-        self.facilitator_clashes()
+        self.facilitator_clashes(eligible)
 
-    def facilitator_clashes(self) -> None:
+    def facilitator_clashes(self, eligible: list[int]) -> None:
         """A facilitator never leads two sessions at once.
 
         Cohorts led by facilitator j in option c need series that never
@@ -261,6 +265,7 @@ class Constraints:
         one and the same day, too close to hold two sessions, admit only one
         of j's cohorts between them. Slots are then picked to match after the
         solve (and the independent check rejects anything that slipped by).
+        ``eligible`` are the facilitators who may lead some cohort of the model.
         """
         inst, v, rules = self.inst, self.v, self.inst.problem.config.schedule
         cohorts = len(v.used)
@@ -279,7 +284,8 @@ class Constraints:
             return led[j, c]
 
         free = inst.facilitator_mask_of
-        for j, cap in enumerate(inst.facilitator_capacity):
+        for j in eligible:
+            cap = inst.facilitator_capacity[j]
             if cap < 2:
                 continue
             mine = [c for c, o in enumerate(inst.options) if o.facilitator_mask >> j & 1]
