@@ -40,3 +40,19 @@ def test_history_reasons_name_their_source_and_facilitators_are_nodes() -> None:
     )
     assert graph.has_edge("f", "c")
     assert ("c", "f") not in participant_links(problem)  # only participant pairs
+
+
+def test_the_graph_is_built_once_per_problem_and_cannot_be_changed_by_a_caller() -> None:
+    # Regression (issue 11): the checker, the summary and the report each built the graph
+    # again, 15 s each at n = 100,000. A caller that adds edges must work on a copy.
+    import networkx as nx
+    import pytest
+
+    first = ProblemData(participants=[person("a"), person("b", "a")])
+    graph = relationship_graph(first)
+    assert relationship_graph(first) is graph
+    with pytest.raises(nx.NetworkXError):
+        graph.add_edge("a", "z")
+    other = ProblemData(participants=[person("a"), person("b")])  # equal ids, no reporting line
+    assert not relationship_graph(other).has_edge("a", "b")
+    assert relationship_graph(first).has_edge("a", "b")

@@ -28,6 +28,8 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 
+import networkx as nx
+
 from peermatch.graph import relationship_graph
 from peermatch.model import HistoryLink, ProblemData
 from peermatch.rules import Diagnosis, Rule
@@ -130,7 +132,7 @@ def band_history_checks(problem: ProblemData) -> list[Diagnosis]:
     groups = {cid: m & known for (_, cid), m in earlier_cohorts(problem).items()}
     if not groups:
         return []
-    graph = relationship_graph(problem)
+    graph = nx.Graph(relationship_graph(problem))  # a copy: edges are added below
     if rules.max_per_organisation == 1:
         by_org: dict[str, list[str]] = defaultdict(list)
         for p in problem.participants:
