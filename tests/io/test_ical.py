@@ -26,6 +26,7 @@ from icalendar import Calendar
 from conftest import make_participant
 from peermatch.io.ical import (
     calendar_bytes,
+    calendar_files,
     cohort_calendar,
     dtstamp,
     facilitator_calendar,
@@ -444,6 +445,28 @@ def test_vtimezone_covers_all_years_of_a_facilitator_calendar() -> None:
 
 
 # -- facilitator calendars -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("mode", ["series", "expanded"])
+@pytest.mark.parametrize("name", sorted(SCENARIOS))
+def test_calendar_files_are_the_calendars_bytes(name: str, mode: str) -> None:
+    # calendar_files serialises each cohort's events once and builds the facilitators'
+    # calendars from them (issue 11); its bytes must be exactly the component path's.
+    hostile = {0: 'Eve\r\nATTENDEE:mailto:x@evil.example; "=HYPERLINK()"', 1: "Zoë, ^caret\\"}
+    problem, a = make(**SCENARIOS[name], facilitator=True, names=hostile)
+    zones = SCENARIOS[name].get("member_zones", ("Europe/London", "America/New_York"))
+    _, b = make(
+        facilitator=True, cohort_id="C10", zone="Asia/Tokyo", start=date(2028, 6, 5),
+        member_zones=zones, names=hostile,
+    )  # fmt: skip
+    other = b.model_copy(update={"id": "C02", "facilitator_id": None})
+    cohorts, facilitators = calendar_files(problem, [a, b, other], mode, sequences={"C10": 3})
+    assert set(cohorts) == {"C01", "C02", "C10"} and set(facilitators) == {"f1"}
+    for c in (a, b, other):
+        sequence = 3 if c.id == "C10" else 0
+        assert cohorts[c.id] == calendar_bytes(cohort_calendar(problem, c, mode, sequence=sequence))
+    own = calendar_bytes(facilitator_calendar(problem, "f1", [b, a], mode, sequences={"C10": 3}))
+    assert facilitators["f1"] == own
 
 
 @pytest.mark.parametrize("mode", ["series", "expanded"])

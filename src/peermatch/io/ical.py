@@ -58,6 +58,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from icalendar import Calendar, Event, vText
@@ -76,6 +77,7 @@ from peermatch.solution import Cohort
 __all__ = [
     "PRODID",
     "calendar_bytes",
+    "calendar_files",
     "cohort_calendar",
     "cohort_events",
     "dtstamp",
@@ -116,6 +118,18 @@ def dtstamp() -> datetime:
 
 
 def _calendar(name: str, events: Sequence[Event], method: str | None) -> Calendar:
+    cal = _header(name, method)
+    for event in events:
+        cal.add_component(event)
+    tzids, years = _zones(cal, events)
+    if tzids:
+        # VTIMEZONEs first, before the events that refer to them.
+        cal.subcomponents[0:0] = [vtimezone(tzid, min(years), max(years)) for tzid in tzids]
+    return cal
+
+
+def _header(name: str, method: str | None) -> Calendar:
+    """A VCALENDAR with its properties and no component yet."""
     cal = Calendar()
     cal.add("PRODID", PRODID)
     cal.add("VERSION", "2.0")
@@ -125,8 +139,11 @@ def _calendar(name: str, events: Sequence[Event], method: str | None) -> Calenda
     # As TEXT: icalendar would write an X- property's value unescaped (a newline in
     # the program name would then end the line and start a property of its own).
     cal.add("X-WR-CALNAME", vText(clean_text(name)))
-    for event in events:
-        cal.add_component(event)
+    return cal
+
+
+def _zones(cal: Calendar, events: Sequence[Event]) -> tuple[list[str], list[int]]:
+    """The TZIDs a VTIMEZONE is needed for (``cal`` holds ``events``), and the years used."""
     years = [
         event.decoded(key).year
         for event in events
@@ -135,12 +152,7 @@ def _calendar(name: str, events: Sequence[Event], method: str | None) -> Calenda
     ]
     # Ask icalendar which TZIDs it will write: it writes UTC-like zones as "Z", and
     # those need no VTIMEZONE. Sorted, not set order: output must be byte-identical.
-    tzids = sorted(cal.get_used_tzids() - {"UTC"})
-    if tzids:
-        lo, hi = min(years), max(years)
-        # VTIMEZONEs first, before the events that refer to them.
-        cal.subcomponents[0:0] = [vtimezone(tzid, lo, hi) for tzid in tzids]
-    return cal
+    return sorted(cal.get_used_tzids() - {"UTC"}), years
 
 
 def cohort_calendar(
@@ -230,6 +242,89 @@ def facilitator_calendar(
     seq = sequences or {}
     events = [e for c in led for e in cohort_events(problem, c, mode, when, seq.get(c.id, 0))]
     return _calendar(f"{problem.config.program.name}: {facilitator.name}", events, None)
+
+
+@dataclass(frozen=True)
+class _Block:
+    """One cohort's events, serialised once, with what its calendars need to know of them."""
+
+    events: bytes
+    tzids: frozenset[str]
+    years: tuple[int, ...]
+    uids: int
+
+
+_END = b"END:VCALENDAR\r\n"
+
+
+def _block(events: Sequence[Event]) -> _Block:
+    holder = Calendar()
+    for event in events:
+        holder.add_component(event)
+    tzids, years = _zones(holder, events)
+    body = b"".join(calendar_bytes(e) for e in events)
+    return _Block(body, frozenset(tzids), tuple(years), len({str(e["UID"]) for e in events}))
+
+
+def _assemble(name: str, blocks: Sequence[_Block], method: str | None) -> bytes:
+    """The bytes :func:`calendar_bytes` gives for these events: header, VTIMEZONEs, events."""
+    cal = _header(name, method)
+    tzids = sorted(set().union(*(b.tzids for b in blocks)))
+    years = [y for b in blocks for y in b.years]
+    if tzids:
+        cal.subcomponents[0:0] = [vtimezone(tzid, min(years), max(years)) for tzid in tzids]
+    head = calendar_bytes(cal)
+    assert head.endswith(_END)
+    return head[: -len(_END)] + b"".join(b.events for b in blocks) + _END
+
+
+def calendar_files(
+    problem: ProblemData,
+    cohorts: Sequence[Cohort],
+    mode: str = "series",
+    *,
+    stamp: datetime | None = None,
+    sequences: Mapping[str, int] | None = None,
+) -> tuple[dict[str, bytes], dict[str, bytes]]:
+    """Every cohort's and every facilitator's calendar, as bytes, each event serialised once.
+
+    The same bytes as :func:`calendar_bytes` of :func:`cohort_calendar` and
+    :func:`facilitator_calendar` (tested), but a facilitator's calendar reuses
+    the serialised events of the cohorts they lead instead of building and
+    serialising them again: icalendar's serialisation was most of the writing
+    time of a large program (issue 11).
+
+    Returns
+    -------
+    tuple of dict
+        Cohort id -> bytes, and facilitator id -> bytes (facilitators who lead a cohort).
+    """
+    when = stamp or dtstamp()
+    seq = sequences or {}
+    program = problem.config.program.name
+    blocks = {
+        c.id: _block(cohort_events(problem, c, mode, when, seq.get(c.id, 0))) for c in cohorts
+    }
+    by_cohort = {
+        c.id: _assemble(
+            f"{program}: cohort {c.id}",
+            [blocks[c.id]],
+            "REQUEST" if blocks[c.id].uids == 1 else None,
+        )
+        for c in cohorts
+    }
+    led: dict[str, list[Cohort]] = {}
+    for c in cohorts:
+        if c.facilitator_id:
+            led.setdefault(c.facilitator_id, []).append(c)
+    by_facilitator = {}
+    for fid, theirs in led.items():
+        if fid not in problem.facilitator_index:
+            raise ValueError(f"'{fid}' is not a facilitator")
+        name = problem.facilitators[problem.facilitator_index[fid]].name
+        ordered = sorted(theirs, key=lambda c: natural_key(c.id))
+        by_facilitator[fid] = _assemble(f"{program}: {name}", [blocks[c.id] for c in ordered], None)
+    return by_cohort, by_facilitator
 
 
 def calendar_bytes(cal: Calendar) -> bytes:

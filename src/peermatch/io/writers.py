@@ -30,13 +30,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from peermatch.io.ical import (
-    calendar_bytes,
-    cohort_calendar,
-    dtstamp,
-    facilitator_calendar,
-    natural_key,
-)
+from peermatch.io.ical import calendar_files, dtstamp, natural_key
 from peermatch.io.outdir import MARKER, OutputError, check_output_dir, publish
 from peermatch.io.safecsv import csv_bytes
 from peermatch.model import ProblemData
@@ -304,16 +298,15 @@ def render_outputs(
         MARKER: _summary(problem, result, solution, mode, metrics),
     }
     stems = _unique_stems([c.id for c in cohorts], "cohort")
-    for c in cohorts:
-        files[f"calendars/{stems[c.id]}.ics"] = calendar_bytes(
-            cohort_calendar(problem, c, mode, stamp=when, sequence=(sequences or {}).get(c.id, 0))
-        )
     leaders = sorted({c.facilitator_id for c in cohorts if c.facilitator_id}, key=natural_key)
     fstems = _unique_stems(leaders, "facilitator")
+    by_cohort, by_facilitator = calendar_files(
+        problem, cohorts, mode, stamp=when, sequences=sequences
+    )
+    for c in cohorts:
+        files[f"calendars/{stems[c.id]}.ics"] = by_cohort[c.id]
     for fid in leaders:
-        files[f"calendars/facilitators/{fstems[fid]}.ics"] = calendar_bytes(
-            facilitator_calendar(problem, fid, cohorts, mode, stamp=when, sequences=sequences)
-        )
+        files[f"calendars/facilitators/{fstems[fid]}.ics"] = by_facilitator[fid]
     _add_report(files, problem, solution)
     return dict(sorted(files.items()))
 
