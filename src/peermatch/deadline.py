@@ -19,7 +19,7 @@ import math
 import time
 from dataclasses import dataclass, field
 
-__all__ = ["Deadline"]
+__all__ = ["Deadline", "safety_cap"]
 
 #: Seconds per participant kept back for finishing, checking and writing the outputs
 #: (measured: about 5 ms per person at n = 1,000 on a 2-core machine at load 5, mostly calendars).
@@ -28,6 +28,16 @@ RESERVE_PER_PERSON = 0.003
 RESERVE_BASE = 0.5
 #: The reserve never takes more than this share of the whole limit.
 RESERVE_SHARE = 0.5
+
+
+def safety_cap(limit: float) -> float:
+    """Deterministic mode's wall-clock safety net for a search of ``limit`` deterministic seconds.
+
+    Only a starved machine reaches it (a run cut by it is no longer reproducible),
+    so it is generous: at 3 x limit + 10 s, a CI machine at load 4 cut 4-second
+    deterministic searches and the same input gave other cohorts.
+    """
+    return 20 * limit + 60
 
 
 @dataclass

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import time
 from collections import Counter
+from dataclasses import replace
 
 import pytest
 
@@ -20,7 +22,8 @@ SMALL = decompose.DecomposeParams(threshold=150, part_size=100, share=0.4)
 
 def test_all_is_the_public_api() -> None:
     assert decompose.__all__ == [
-        "DECOMPOSE", "DecomposeParams", "PartResult", "PartTask", "decomposed_start",
+        "DECOMPOSE", "DecomposeParams", "DecomposedStart", "PartResult", "PartTask",
+        "decomposed_start",
     ]  # fmt: skip
     assert partition.__all__ == ["balance_organisations", "fewest_cohorts", "split_parts"]
 
@@ -104,3 +107,44 @@ def test_concentrated_organisation_is_still_solved(counted: list[int]) -> None:
         if any(m in {f"p{i:03d}" for i in range(20)} for m in c.members)
     ]
     assert len(big) == 20  # one of "Big" per cohort
+
+
+def test_wall_clock_parts_share_the_time_left_per_round_of_workers(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Regression (issue 11): every part got 40% of the whole limit, so nine parts on one
+    # worker took 9 x 24 s of a 60 s run at n = 10,000 (259 s of wall clock).
+    monkeypatch.setattr(decompose, "DECOMPOSE", SMALL)
+    tasks: list[decompose.PartTask] = []
+    real = decompose.solve_part
+
+    def spy(inst, task):  # type: ignore[no-untyped-def]
+        tasks.append(task)
+        return real(inst, task)
+
+    monkeypatch.setattr(decompose, "solve_part", spy)
+    problem = generate_population(240, 0, planted=True).problem
+    # People may stay out, so that a loaded machine still gets a solution to check.
+    result = solve(
+        problem, time_limit=8, seed=0, workers=1, deterministic=False, allow_unassigned=True
+    )
+    assert len(tasks) >= 2
+    # One worker: the parts run one after another, so together they get at most the share.
+    assert sum(t.time_limit for t in tasks) <= SMALL.share * 8 + 1e-9
+    assert all(not t.deterministic and t.start_by is not None for t in tasks)
+    assert result.solution is not None
+    assert [str(v) for v in violations(problem, result.solution)] == []
+
+
+def test_a_part_not_started_in_time_is_skipped_and_leaves_its_people_out() -> None:
+    problem = generate_population(240, 0, planted=True).problem
+    inst = build_instance(problem)
+    people = tuple(range(0, 240, 3))
+    late = decompose.PartTask(
+        people, tuple(inst.facilitator_capacity), 0, 1.0, False, False,
+        start_by=time.time() - 1,
+    )  # fmt: skip
+    found = decompose.solve_part(inst, late)
+    assert found.skipped and found.cohorts == () and found.unplaced == people
+    on_time = decompose.solve_part(inst, replace(late, start_by=time.time() + 60))
+    assert not on_time.skipped and on_time.cohorts

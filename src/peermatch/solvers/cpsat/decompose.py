@@ -47,7 +47,14 @@ from peermatch.solvers.grouping import Grouping, respect_groups
 from peermatch.solvers.instance import FormationInstance
 from peermatch.solvers.partition import split_parts
 
-__all__ = ["DECOMPOSE", "DecomposeParams", "PartResult", "PartTask", "decomposed_start"]
+__all__ = [
+    "DECOMPOSE",
+    "DecomposeParams",
+    "DecomposedStart",
+    "PartResult",
+    "PartTask",
+    "decomposed_start",
+]
 
 
 @dataclass(frozen=True)
@@ -64,6 +71,19 @@ class DecomposeParams:
 
 #: The parameters :func:`peermatch.solvers.cpsat.solve` uses.
 DECOMPOSE = DecomposeParams()
+#: Wall-clock mode: no part starts after this share of the time left when the parts began.
+PARTS_END = 0.8
+
+
+@dataclass(frozen=True)
+class DecomposedStart:
+    """What :func:`decomposed_start` returns."""
+
+    start: GreedyCohorts
+    #: Seconds charged for the parts.
+    spent: float
+    #: Parts not started because the run's time for them was over (their people left out).
+    skipped: int = 0
 
 
 @dataclass(frozen=True)
@@ -81,6 +101,9 @@ class PartTask:
     neighbourhood: NeighbourhoodParams = field(default_factory=NeighbourhoodParams)
     greedy: GreedyParams = field(default_factory=GreedyParams)
     cpsat: tuple[tuple[str, Any], ...] = ()
+    #: Wall-clock mode: a part not started by then (``time.time()``, comparable across
+    #: machines, unlike ``monotonic``) is skipped, its people left for the whole search.
+    start_by: float | None = None
 
 
 @dataclass(frozen=True)
@@ -90,6 +113,8 @@ class PartResult:
     cohorts: tuple[tuple[int, ...], ...]
     unplaced: tuple[int, ...]
     solver_time: float
+    #: Not started: the run's time for parts was over.
+    skipped: bool = False
 
 
 def solve_part(inst: FormationInstance, task: PartTask) -> PartResult:
@@ -97,6 +122,8 @@ def solve_part(inst: FormationInstance, task: PartTask) -> PartResult:
 
     In wall-clock mode ``task.time_limit`` covers the part's greedy start too.
     """
+    if task.start_by is not None and time.time() >= task.start_by:
+        return PartResult((), tuple(sorted(task.people)), 0.0, skipped=True)
     began = time.monotonic()
     people = list(task.people)
     sub = inst.restrict(people, task.capacity)
@@ -157,8 +184,8 @@ def decomposed_start(
     params: DecomposeParams | None = None,
     deadline: Deadline | None = None,
     reserve: float = 0.0,
-) -> tuple[GreedyCohorts, float]:
-    """The parts' cohorts concatenated, and the time charged for them.
+) -> DecomposedStart:
+    """The parts' cohorts concatenated, the time charged for them, and the parts skipped.
 
     Parameters
     ----------
@@ -178,9 +205,10 @@ def decomposed_start(
 
     Returns
     -------
-    tuple
-        The start for the whole-program search, and the seconds charged: the
-        largest part's solver time (deterministic), else the wall time taken.
+    DecomposedStart
+        The start for the whole-program search; the seconds charged (the
+        largest part's solver time when deterministic, else the wall time
+        taken); how many parts were skipped for want of time (wall clock).
     """
     from peermatch.executor import make_executor
 
@@ -190,6 +218,11 @@ def decomposed_start(
     capacity = _capacities(inst, len(parts))
     sp, deterministic = solve_params, solve_params.deterministic
     budget = _part_budget(params, sp, len(parts), workers, deadline, reserve)
+    start_by = None
+    if deadline is not None and deadline.limit is not None:
+        # Parts may start until PARTS_END of the time left: a part's greedy start cannot
+        # stop half-way, so under load the parts can take longer than their share.
+        start_by = time.time() + PARTS_END * max(0.0, deadline.remaining() - reserve)
     cpsat = tuple(sorted(sp.cpsat.items()))
     tasks = [
         PartTask(
@@ -202,6 +235,7 @@ def decomposed_start(
             sp.neighbourhood,
             sp.greedy,
             cpsat,
+            start_by,
         )
         for k, p in enumerate(parts)
     ]
@@ -210,4 +244,5 @@ def decomposed_start(
     cohorts = tuple(c for r in results for c in r.cohorts)
     unplaced = tuple(sorted(i for r in results for i in r.unplaced))
     spent = max(r.solver_time for r in results) if deterministic else time.monotonic() - began
-    return GreedyCohorts(cohorts, unplaced), spent
+    skipped = sum(r.skipped for r in results)
+    return DecomposedStart(GreedyCohorts(cohorts, unplaced), spent, skipped)

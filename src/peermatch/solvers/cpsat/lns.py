@@ -26,6 +26,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from peermatch.deadline import safety_cap
 from peermatch.params import NeighbourhoodParams, SolveParams
 from peermatch.solution import SearchStatistics
 from peermatch.solvers.cpsat import interrupt
@@ -254,7 +255,7 @@ def improve(
     rng = random.Random(params.seed)
     walk = _Walk(inst, start, params.neighbourhood)
     complete_at = time.monotonic() - search.started if not walk.defects() else None
-    wall_cap = 3 * search.time_limit + 10
+    wall_cap = safety_cap(search.time_limit)
     while walk.current:
         elapsed = time.monotonic() - search.started
         if (walk.spent if params.deterministic else elapsed) >= search.time_limit:

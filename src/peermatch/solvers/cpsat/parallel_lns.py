@@ -30,6 +30,7 @@ import random
 import time
 from dataclasses import replace
 
+from peermatch.deadline import safety_cap
 from peermatch.executor import Executor
 from peermatch.solution import SearchStatistics
 from peermatch.solvers.cpsat import interrupt
@@ -137,7 +138,7 @@ def _rounds(
     rounds = accepted = stale = 0
     hood_counts: list[int] = []
     size = nb.min_cohorts
-    wall_cap = 3 * time_limit + 10  # as in lns.improve: a safety net on a starved machine
+    wall_cap = safety_cap(time_limit)  # as in lns.improve: a safety net on a starved machine
     while current and (spent if deterministic else time.monotonic() - start) < time_limit:
         if (bound is not None and cost <= bound) or interrupt.requested():
             break

@@ -15,6 +15,7 @@ from google.protobuf import json_format, text_format
 from ortools.sat import sat_parameters_pb2
 from ortools.sat.python import cp_model
 
+from peermatch.deadline import safety_cap
 from peermatch.params import ParameterError
 
 __all__ = ["check_cpsat_parameters", "cp_solver"]
@@ -68,7 +69,7 @@ def cp_solver(
     p.catch_sigint_signal = False
     if deterministic:
         p.max_deterministic_time = time_limit
-        p.max_time_in_seconds = 3 * time_limit + 10
+        p.max_time_in_seconds = safety_cap(time_limit)
         if workers > 1:
             p.interleave_search = True
     else:

@@ -210,10 +210,16 @@ def _warm_start(run: Run, inst: FormationInstance) -> Start:
     margin = run.reserve(inst.n) + SEARCH_MIN
     parts_time = 0.0
     if inst.n > decompose.DECOMPOSE.threshold:
-        greedy, parts_time = decompose.decomposed_start(
+        parts = decompose.decomposed_start(
             inst, run.params, workers=run.workers, scheduler=run.scheduler,
             deadline=run.clock, reserve=run.reserve(inst.n),
         )  # fmt: skip
+        greedy, parts_time = parts.start, parts.spent
+        if parts.skipped:
+            run.notes.append(
+                f"{parts.skipped} of the program's parts were not built in time "
+                f"({len(greedy.unplaced)} people not yet placed); the search repairs what it can"
+            )
     else:
         greedy = greedy_cohorts(
             inst, run.params.seed, deadline=run.clock, margin=margin, params=run.params.greedy
