@@ -327,7 +327,7 @@ def calendar_files(
     return by_cohort, by_facilitator
 
 
-def calendar_bytes(cal: Calendar) -> bytes:
+def calendar_bytes(cal: Calendar | Event) -> bytes:
     """Serialise a calendar: CRLF line ends, lines folded at 75 octets, UTF-8.
 
     The same bytes as ``cal.to_ical()``, but a line shorter than the fold
