@@ -4,24 +4,13 @@ from __future__ import annotations
 
 import signal
 import threading
-from collections.abc import Iterator
 from types import FrameType
 
 import pytest
 
 from peermatch import interrupts
 
-
-@pytest.fixture(autouse=True)
-def _python_defaults() -> Iterator[None]:
-    """Start from Python's own dispositions: an earlier test in the run may have left others."""
-    saved = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
-    signal.signal(signal.SIGINT, signal.default_int_handler)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    yield
-    for number, handler in saved.items():
-        if handler is not None:
-            signal.signal(number, handler)
+pytestmark = pytest.mark.usefixtures("python_signal_defaults")
 
 
 BOTH = pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])

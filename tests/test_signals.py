@@ -30,6 +30,8 @@ from peermatch.solution import Status
 from peermatch.solvers.cpsat import solve, solving
 from peermatch.solvers.instance import UNASSIGNED_WEIGHT
 
+pytestmark = pytest.mark.usefixtures("python_signal_defaults")
+
 
 def _inputs(tmp_path: Path, size: int, seed: int, difficulty: str = "normal") -> dict[str, Path]:
     population = generate_population(size, seed, planted=True, difficulty=difficulty)
