@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
+import pytest
 from click.testing import CliRunner
 from click.testing import Result as CliResult
 
@@ -112,3 +114,27 @@ def test_time_limited_with_allow_unassigned(tmp_path: Path) -> None:
     assert _summary(out)["status"] == "feasible"
     placed, left = assert_nothing_lost(files["participants.csv"], out)
     assert placed + left == 60
+
+
+def test_a_model_that_finds_nothing_still_returns_the_start_when_people_may_stay_out(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Regression: under load the whole model found nothing in a 0.01 s run and the run said
+    "no solution" (exit 4), although people may stay out and the greedy start placed most."""
+    from peermatch.solvers.cpsat import solving
+
+    real = solving.cp_solver
+
+    def starved(*args: Any, **kwargs: Any) -> Any:
+        solver = real(*args, **kwargs)
+        solver.parameters.max_time_in_seconds = 0.0  # finds nothing, like a starved machine
+        solver.parameters.max_deterministic_time = 0.0
+        return solver
+
+    monkeypatch.setattr(solving, "cp_solver", starved)
+    files = _generated(tmp_path, 60, 3, "hard")  # its greedy start leaves 6 people out
+    out = tmp_path / "out"
+    result = _run(*_inputs(files), "--out", out, "--time-limit", "5", "--allow-unassigned")
+    assert result.exit_code == 0, result.stderr
+    placed, left = assert_nothing_lost(files["participants.csv"], out)
+    assert placed + left == 60 and placed > 0
