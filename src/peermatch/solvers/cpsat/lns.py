@@ -100,17 +100,23 @@ def _around_person(
 ) -> tuple[list[int], list[int]]:
     """Cohorts that could take a left-out person but for one or two members, and that person.
 
-    A cohort qualifies when its members share a meeting option with the person
-    and its levels are within reach; cohorts holding the person's organisation
-    or links come too, since moving those members out is what makes room.
+    Cohorts are ranked by how close they come to taking the person: sharing a
+    meeting option, levels within reach, room for their organisation, no link
+    to them (then at random). The best half of the neighbourhood is those that
+    come closest; the rest are the best-ranked of those held back only by the
+    person's organisation or links, since moving those members out (into the
+    first half) is what makes room. Regression (issue 11): at n = 100,000 one
+    organisation held 12,500 people for 12,780 cohorts, so only a few dozen
+    cohorts could take one of them, and picking among all that share an option
+    at random (1,582 of them) never found one in 38 steps.
     """
     u = left[rng.randrange(len(left))]
     mine = 0
     for c in inst.options_of[u]:
         mine |= 1 << c
-    lv = inst.levels[u]
+    lv, org, links = inst.levels[u], inst.org_of[u], inst.conflict_sets[u]
 
-    def rank(k: int) -> tuple[int, int, float]:
+    def rank(k: int) -> tuple[int, int, int, float]:
         members = current[k]
         shared = mine
         for i in members:
@@ -120,17 +126,23 @@ def _around_person(
             shared &= for_i
         levels = [inst.levels[i] for i in members] + [lv]
         reach = max(levels) - min(levels) <= inst.max_level_gap
-        return (0 if shared else 1, 0 if reach else 1, rng.random())
+        blocked = sum(inst.org_of[i] == org for i in members) >= inst.max_per_org or any(
+            i in links for i in members
+        )
+        return (0 if shared else 1, 0 if reach else 1, 1 if blocked else 0, rng.random())
 
-    ranked = sorted(range(len(current)), key=rank)
-    chosen = set(ranked[: max(2, size // 2)])
-    blockers = [
-        k
-        for k in range(len(current))
-        if any(inst.org_of[i] == inst.org_of[u] or i in inst.conflict_sets[u] for i in current[k])
-    ]
-    rng.shuffle(blockers)
+    keys = {k: rank(k) for k in range(len(current))}
+    ranked = sorted(keys, key=keys.__getitem__)
+    half = max(2, size // 2)
+    chosen = set(ranked[:half])
+    # Held back by organisation or links only (options and levels fit): their members
+    # in the way can move into the cohorts above.
+    blockers = [k for k in ranked[half:] if keys[k][:3] == (0, 0, 1)]
     for k in blockers:
+        if len(chosen) >= size:
+            break
+        chosen.add(k)
+    for k in ranked[half:]:
         if len(chosen) >= size:
             break
         chosen.add(k)
@@ -141,6 +153,10 @@ def _around_person(
         ],
     ]
     return sorted(chosen), extra
+
+
+#: A step's time limit grows to at most this many times ``step_limit`` while steps find nothing.
+STEP_LIMIT_GROWTH = 8
 
 
 @dataclass(frozen=True)
@@ -194,6 +210,9 @@ class _Walk:
         self.cost = inst.cost(self.current, len(self.left))
         self.spent, self.iterations, self.accepted, self.stale = 0.0, 0, 0, 0
         self.size = nb.min_cohorts
+        #: Seconds per step: doubled (up to STEP_LIMIT_GROWTH x ``step_limit``) after a step
+        #: that found nothing in time, back to ``step_limit`` after one that did.
+        self.step_limit = nb.step_limit
 
     def defects(self) -> int:
         """People left out plus cohorts without a facilitator."""
@@ -299,7 +318,7 @@ def _step(inst: FormationInstance, walk: _Walk, rng: random.Random, search: Sear
     used = walk.spent if params.deterministic else time.monotonic() - search.started
     step = make_step(
         inst, current, facs, chosen, extra=extra, seed=params.seed + walk.iterations,
-        limit=min(nb.step_limit, max(0.1, search.time_limit - used)),
+        limit=min(walk.step_limit, max(0.1, search.time_limit - used)),
         deterministic=params.deterministic, may_leave=params.allow_unassigned or bool(extra),
         workers=search.workers, hint_seed=params.seed, cpsat=params.cpsat,
     )  # fmt: skip
@@ -310,7 +329,11 @@ def _step(inst: FormationInstance, walk: _Walk, rng: random.Random, search: Sear
         (res.deterministic_time + nb.step_overhead) if params.deterministic else res.wall_time
     )
     if not res.found:
+        # Regression (issue 11): at n = 100,000 a six-cohort step with people to place found
+        # nothing in 1 s, every time (CP-SAT's presolve alone took that), so nobody was placed.
+        walk.step_limit = min(STEP_LIMIT_GROWTH * nb.step_limit, 2 * walk.step_limit)
         return None
+    walk.step_limit = nb.step_limit
     old_facs = step.facilitators
     old_defects = len(extra) + (sum(f is None for f in old_facs) if old_facs is not None else 0)
     new_defects = len(res.unplaced)

@@ -13,6 +13,7 @@ not on the machine, its load or which worker ran it.
 
 from __future__ import annotations
 
+import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -90,6 +91,42 @@ def solve_step(inst: FormationInstance, step: Step) -> StepResult:
     )
 
 
+#: A step offers at most this many facilitators besides those leading its cohorts.
+FACILITATOR_POOL = 48
+
+
+def _facilitator_pool(
+    inst: FormationInstance,
+    people: Sequence[int],
+    capacity: list[int],
+    leaders: set[int],
+    seed: int,
+) -> None:
+    """Leave capacity to the step's leaders and at most :data:`FACILITATOR_POOL` others.
+
+    The sub-model has a variable per cohort and facilitator with capacity left,
+    and a clash check per facilitator and option: with the thousands of free
+    facilitators of a program of 100,000 that took 12 s of every step. The
+    step's own leaders always stay, so the current grouping stays feasible in
+    it (a restricted neighbourhood is still a neighbourhood). The others are
+    a sample, drawn with the step's seed (so that steps differ), of those free
+    at some option of the step's people.
+    """
+    spare = [j for j, c in enumerate(capacity) if c > 0 and j not in leaders]
+    if len(spare) <= FACILITATOR_POOL:
+        return
+    free = 0
+    for i in people:
+        for c in inst.options_of[i]:
+            free |= inst.options[c].facilitator_mask
+    ranked = [j for j in spare if free >> j & 1]
+    random.Random(seed).shuffle(ranked)
+    keep = set(ranked[:FACILITATOR_POOL])
+    for j in spare:
+        if j not in keep:
+            capacity[j] = 0
+
+
 def make_step(
     inst: FormationInstance,
     current: Sequence[Sequence[int]],
@@ -108,15 +145,21 @@ def make_step(
     """The step that re-forms cohorts ``chosen`` of ``current`` (and takes in ``extra``).
 
     Facilitator capacity is what the cohorts outside the step leave, so the
-    sub-model cannot over-book a facilitator on its own.
+    sub-model cannot over-book a facilitator on its own. Of the facilitators
+    with capacity left, the step offers those leading its cohorts and at most
+    :data:`FACILITATOR_POOL` others (:func:`_facilitator_pool`).
     """
     capacity = list(inst.facilitator_capacity)
+    picked = set(chosen)
     if facs is not None:
         for k, f in enumerate(facs):
-            if f is not None and k not in chosen:
+            if f is not None and k not in picked:
                 capacity[f] -= 1
+    people = tuple(sorted([i for k in chosen for i in current[k]] + list(extra)))
+    leaders = {f for k in chosen if (f := facs[k]) is not None} if facs is not None else set()
+    _facilitator_pool(inst, people, capacity, leaders, seed)
     return Step(
-        people=tuple(sorted([i for k in chosen for i in current[k]] + list(extra))),
+        people=people,
         capacity=tuple(capacity),
         cohorts=tuple(tuple(current[k]) for k in chosen),
         facilitators=tuple(facs[k] for k in chosen) if facs is not None else None,
