@@ -95,6 +95,9 @@ class SearchStatistics:
     rounds, batch
         The parallel search only: rounds of ``batch`` disjoint neighbourhoods
         solved at once (``None`` for the sequential search).
+    swap_moves
+        Improving moves and swaps of single people between neighbourhoods
+        (:mod:`peermatch.solvers.swaps`); ``None`` when no descent ran.
     """
 
     iterations: int = 0
@@ -104,6 +107,7 @@ class SearchStatistics:
     first_complete_time: float | None = None
     rounds: int | None = None
     batch: int | None = None
+    swap_moves: int | None = None
 
     def as_dict(self, prefix: str = "") -> dict[str, Any]:
         """Flat, summary.json form: ``lns_iterations``, ..., ``first_complete_time``."""
@@ -117,6 +121,8 @@ class SearchStatistics:
         if self.rounds is not None:
             out[f"{prefix}lns_rounds"] = self.rounds
             out[f"{prefix}lns_parallel_batch"] = self.batch
+        if self.swap_moves is not None:
+            out[f"{prefix}lns_swap_moves"] = self.swap_moves
         return out
 
 

@@ -40,8 +40,15 @@ from peermatch.solvers.finish import assign_facilitators
 from peermatch.solvers.grouping import Grouping
 from peermatch.solvers.instance import FormationInstance
 from peermatch.solvers.progress import Progress, ProgressFn
+from peermatch.solvers.swaps import SwapBudget, descend
 
-__all__ = ["Search", "improve"]
+__all__ = ["SWAP_EVERY", "SWAP_STALL", "Search", "improve", "next_swaps", "swap_pass"]
+
+#: Neighbourhood steps between two swap descents (:mod:`peermatch.solvers.swaps`); the
+#: interval doubles after a descent that finds nothing, up to eight times this.
+SWAP_EVERY = 10
+#: A descent stops after this many people per cohort tried in a row without an improvement.
+SWAP_STALL = 4
 
 
 def _mean_level(inst: FormationInstance, members: Sequence[int]) -> float:
@@ -213,6 +220,9 @@ class _Walk:
         #: Seconds per step: doubled (up to STEP_LIMIT_GROWTH x ``step_limit``) after a step
         #: that found nothing in time, back to ``step_limit`` after one that did.
         self.step_limit = nb.step_limit
+        # Swap descents: steps until the next one, the current interval, moves they made.
+        self.swaps_due, self.swap_gap = 0, SWAP_EVERY
+        self.moves: int | None = None
 
     def defects(self) -> int:
         """People left out plus cohorts without a facilitator."""
@@ -272,6 +282,7 @@ def improve(
     """
     params = search.params
     rng = random.Random(params.seed)
+    swap_rng = random.Random(params.seed + 1)
     walk = _Walk(inst, start, params.neighbourhood)
     complete_at = time.monotonic() - search.started if not walk.defects() else None
     wall_cap = safety_cap(search.time_limit)
@@ -285,6 +296,13 @@ def improve(
             search.until_complete or (search.bound is not None and walk.cost <= search.bound)
         ):
             break
+        if not walk.defects() and not search.until_complete and walk.swaps_due <= 0:
+            if _swaps(inst, walk, swap_rng, search) and search.progress:
+                search.progress(
+                    Progress(time.monotonic() - search.started, float(walk.cost), search.bound)
+                )
+            continue  # the limits are checked again before the next neighbourhood
+        walk.swaps_due -= 1
         walk.iterations += 1
         better = _step(inst, walk, rng, search)
         if better is None or not better:
@@ -304,8 +322,50 @@ def improve(
         solver_time=round(walk.spent, 3),
         final_neighbourhood=walk.size,
         first_complete_time=complete_at,
+        swap_moves=walk.moves,
     )
     return Grouping(walk.current, walk.facs, walk.left), stats
+
+
+def swap_pass(
+    inst: FormationInstance,
+    cohorts: list[list[int]],
+    facs: list[int | None] | None,
+    rng: random.Random,
+    search: Search,
+    used: float,
+) -> tuple[list[list[int]], int, float]:
+    """One swap descent (:func:`peermatch.solvers.swaps.descend`) within what is left of the limit.
+
+    ``used`` is what the search has used of ``search.time_limit`` (charged
+    seconds when deterministic, else seconds since ``search.started``).
+    Returns the cohorts, the improving moves and the seconds to charge.
+    """
+    budget = SwapBudget(
+        limit=max(0.0, search.time_limit - used),
+        deterministic=search.params.deterministic,
+        stall=SWAP_STALL * len(cohorts) + 200,
+    )
+    found, gained = descend(inst, cohorts, facs, rng, budget)
+    return found, gained, budget.spent
+
+
+def next_swaps(gained: int, gap: int) -> int:
+    """Neighbourhoods until the next descent: :data:`SWAP_EVERY` after one that helped, else twice ``gap`` (at most eight times)."""
+    return SWAP_EVERY if gained else min(8 * SWAP_EVERY, 2 * gap)
+
+
+def _swaps(inst: FormationInstance, walk: _Walk, rng: random.Random, search: Search) -> bool:
+    """A swap descent on the walk's complete grouping; whether it lowered the cost."""
+    used = walk.spent if search.params.deterministic else time.monotonic() - search.started
+    cohorts, gained, spent = swap_pass(inst, walk.current, walk.facs, rng, search, used)
+    walk.spent += spent
+    # Every move keeps the rules and never raises the cost; neutral ones move the search.
+    walk.current = cohorts
+    walk.cost = inst.cost(walk.current, len(walk.left))
+    walk.moves = (walk.moves or 0) + gained
+    walk.swap_gap = walk.swaps_due = next_swaps(gained, walk.swap_gap)
+    return gained > 0
 
 
 def _step(inst: FormationInstance, walk: _Walk, rng: random.Random, search: Search) -> bool | None:

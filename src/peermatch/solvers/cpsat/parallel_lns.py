@@ -34,7 +34,14 @@ from peermatch.deadline import safety_cap
 from peermatch.executor import Executor
 from peermatch.solution import SearchStatistics
 from peermatch.solvers.cpsat import interrupt
-from peermatch.solvers.cpsat.lns import Search, _mean_level, improve
+from peermatch.solvers.cpsat.lns import (
+    SWAP_EVERY,
+    Search,
+    _mean_level,
+    improve,
+    next_swaps,
+    swap_pass,
+)
 from peermatch.solvers.cpsat.neighbourhood import (
     StepResult,
     facilitators_ok,
@@ -139,11 +146,24 @@ def _rounds(
     hood_counts: list[int] = []
     size = nb.min_cohorts
     wall_cap = safety_cap(time_limit)  # as in lns.improve: a safety net on a starved machine
+    swap_rng, swaps_due, swap_gap = random.Random(seed + 1), 0, SWAP_EVERY
+    moves = stats.swap_moves
     while current and (spent if deterministic else time.monotonic() - start) < time_limit:
         if (bound is not None and cost <= bound) or interrupt.requested():
             break
         if time.monotonic() - start > wall_cap:
             break
+        if swaps_due <= 0:  # a swap descent here, between rounds (as in lns.improve)
+            used = spent if deterministic else time.monotonic() - start
+            current, gained, charged = swap_pass(inst, current, facs, swap_rng, search, used)
+            spent += charged
+            moves = (moves or 0) + gained
+            swap_gap = swaps_due = next_swaps(gained, swap_gap)
+            cost = inst.cost(current)
+            if gained and search.progress:
+                search.progress(Progress(time.monotonic() - start, float(cost), bound))
+            continue
+        swaps_due -= batch
         rounds += 1
         hoods = _disjoint(inst, current, batch, size, rng)
         hood_counts.append(len(hoods))
@@ -193,4 +213,5 @@ def _rounds(
         final_neighbourhood=size,
         rounds=rounds,
         batch=batch,
+        swap_moves=moves,
     )
