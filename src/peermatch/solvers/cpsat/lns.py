@@ -296,7 +296,7 @@ def improve(
             search.until_complete or (search.bound is not None and walk.cost <= search.bound)
         ):
             break
-        if not walk.defects() and not search.until_complete and walk.swaps_due <= 0:
+        if walk.swaps_due <= 0 and _swaps_help(walk, search):
             if _swaps(inst, walk, swap_rng, search) and search.progress:
                 search.progress(
                     Progress(time.monotonic() - search.started, float(walk.cost), search.bound)
@@ -353,6 +353,13 @@ def swap_pass(
 def next_swaps(gained: int, gap: int) -> int:
     """Neighbourhoods until the next descent: :data:`SWAP_EVERY` after one that helped, else twice ``gap`` (at most eight times)."""
     return SWAP_EVERY if gained else min(8 * SWAP_EVERY, 2 * gap)
+
+
+def _swaps_help(walk: _Walk, search: Search) -> bool:
+    """Whether a swap descent can help: a complete grouping, more cohorts than one neighbourhood
+    holds (else each step re-solves them all), and the search not just repairing."""
+    wide = len(walk.current) > search.params.neighbourhood.min_cohorts
+    return wide and not walk.defects() and not search.until_complete
 
 
 def _swaps(inst: FormationInstance, walk: _Walk, rng: random.Random, search: Search) -> bool:
