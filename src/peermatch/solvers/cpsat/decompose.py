@@ -140,7 +140,10 @@ def solve_part(inst: FormationInstance, task: PartTask) -> PartResult:
         allow_unassigned=task.allow_unassigned, neighbourhood=task.neighbourhood,
         greedy=task.greedy, cpsat=dict(task.cpsat),
     )  # fmt: skip
-    search = Search(params, 1, task.time_limit, time.monotonic() if clock is None else began)
+    # Swap descents are left to the whole-program search, which moves people across parts.
+    search = Search(
+        params, 1, task.time_limit, time.monotonic() if clock is None else began, swaps=False
+    )
     found, stats = improve(sub, Grouping(cohorts, None, left), search)
     return PartResult(
         cohorts=tuple(tuple(sorted(people[i] for i in c)) for c in found.cohorts),

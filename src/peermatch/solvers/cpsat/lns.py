@@ -189,6 +189,9 @@ class Search:
         whole-program model).
     progress
         Called with a :class:`Progress` on every improvement.
+    swaps
+        Run swap descents between neighbourhoods (:mod:`peermatch.solvers.swaps`);
+        the parts of a decomposed program leave them to the whole-program search.
     """
 
     params: SolveParams
@@ -198,6 +201,7 @@ class Search:
     bound: float | None = None
     until_complete: bool = False
     progress: ProgressFn | None = None
+    swaps: bool = True
 
 
 class _Walk:
@@ -359,7 +363,7 @@ def _swaps_help(walk: _Walk, search: Search) -> bool:
     """Whether a swap descent can help: a complete grouping, more cohorts than one neighbourhood
     holds (else each step re-solves them all), and the search not just repairing."""
     wide = len(walk.current) > search.params.neighbourhood.min_cohorts
-    return wide and not walk.defects() and not search.until_complete
+    return search.swaps and wide and not walk.defects() and not search.until_complete
 
 
 def _swaps(inst: FormationInstance, walk: _Walk, rng: random.Random, search: Search) -> bool:

@@ -153,7 +153,7 @@ def _rounds(
             break
         if time.monotonic() - start > wall_cap:
             break
-        if swaps_due <= 0 and len(current) > nb.min_cohorts:  # a swap descent, as in lns.improve
+        if search.swaps and swaps_due <= 0 and len(current) > nb.min_cohorts:  # as in lns.improve
             used = spent if deterministic else time.monotonic() - start
             current, gained, charged = swap_pass(inst, current, facs, swap_rng, search, used)
             spent += charged
