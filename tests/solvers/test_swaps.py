@@ -109,3 +109,10 @@ def test_descent_from_any_planted_or_greedy_start_is_sound(
         found, _ = descend(inst, start, leaders, random.Random(seed), SwapBudget(limit=0.5))
         assert inst.cost(found) <= inst.cost(start)
         assert _sound(pop, inst, found, leaders) == []
+
+
+def test_a_stop_request_ends_the_descent_at_once(planted) -> None:  # type: ignore[no-untyped-def]
+    _, inst, cohorts, facs = planted
+    asked = SwapBudget(limit=5.0, stall=10**6, stop=lambda: True)
+    found, improved = descend(inst, cohorts, facs, random.Random(0), asked)
+    assert improved == 0 and found == [list(c) for c in cohorts]

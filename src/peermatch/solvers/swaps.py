@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from peermatch.solvers.finish import stagger
@@ -69,6 +69,10 @@ class SwapBudget:
         Stop after this many people tried in a row without an improvement.
     spent
         Seconds spent so far (charged, or by the clock).
+    stop
+        Polled before every person tried: ``True`` ends the descent at once
+        (the search passes :func:`peermatch.interrupts.requested`, so Ctrl-C
+        and SIGTERM stop it).
     """
 
     limit: float
@@ -76,6 +80,7 @@ class SwapBudget:
     stall: int = 2000
     spent: float = 0.0
     began: float = field(default_factory=time.monotonic)
+    stop: Callable[[], bool] | None = None
 
     def charge(self, seconds: float) -> None:
         """Count ``seconds`` of work (deterministic), or read the clock."""
@@ -85,8 +90,8 @@ class SwapBudget:
             self.spent = time.monotonic() - self.began
 
     def over(self) -> bool:
-        """Whether the limit is reached."""
-        return self.spent >= self.limit
+        """Whether the limit is reached (or ``stop`` says so)."""
+        return self.spent >= self.limit or (self.stop is not None and self.stop())
 
 
 def _tally(values: Sequence[int | None], members: Sequence[int]) -> dict[int, int]:

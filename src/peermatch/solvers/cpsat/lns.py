@@ -349,6 +349,7 @@ def swap_pass(
         limit=max(0.0, search.time_limit - used),
         deterministic=search.params.deterministic,
         stall=SWAP_STALL * len(cohorts) + 200,
+        stop=interrupt.requested,
     )
     found, gained = descend(inst, cohorts, facs, rng, budget)
     return found, gained, budget.spent
