@@ -116,3 +116,12 @@ def test_a_stop_request_ends_the_descent_at_once(planted) -> None:  # type: igno
     asked = SwapBudget(limit=5.0, stall=10**6, stop=lambda: True)
     found, improved = descend(inst, cohorts, facs, random.Random(0), asked)
     assert improved == 0 and found == [list(c) for c in cohorts]
+
+
+def test_every_improving_move_is_reported_with_its_exact_cost_change(planted) -> None:  # type: ignore[no-untyped-def]
+    _, inst, cohorts, facs = planted
+    deltas: list[int] = []
+    budget = SwapBudget(limit=2.0, stall=400, on_improve=deltas.append)
+    found, improved = descend(inst, cohorts, facs, random.Random(3), budget)
+    assert len(deltas) == improved > 0 and all(d < 0 for d in deltas)
+    assert inst.cost(cohorts) + sum(deltas) == inst.cost(found)

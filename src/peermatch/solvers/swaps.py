@@ -69,6 +69,8 @@ class SwapBudget:
         Stop after this many people tried in a row without an improvement.
     spent
         Seconds spent so far (charged, or by the clock).
+    on_improve
+        Called with the cost change of every improving move.
     stop
         Polled before every person tried: ``True`` ends the descent at once
         (the search passes :func:`peermatch.interrupts.requested`, so Ctrl-C
@@ -81,6 +83,8 @@ class SwapBudget:
     spent: float = 0.0
     began: float = field(default_factory=time.monotonic)
     stop: Callable[[], bool] | None = None
+    #: Called with the cost change of every improving move (progress reports).
+    on_improve: Callable[[int], None] | None = None
 
     def charge(self, seconds: float) -> None:
         """Count ``seconds`` of work (deterministic), or read the clock."""
@@ -370,4 +374,6 @@ def descend(
             if move is not None and move.delta < 0:
                 improved += 1
                 tried = 0
+                if budget.on_improve is not None:
+                    budget.on_improve(move.delta)
     return state.cohorts, improved

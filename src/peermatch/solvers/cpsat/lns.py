@@ -343,13 +343,28 @@ def swap_pass(
 
     ``used`` is what the search has used of ``search.time_limit`` (charged
     seconds when deterministic, else seconds since ``search.started``).
-    Returns the cohorts, the improving moves and the seconds to charge.
+    A descent gets at most half of what is left (the neighbourhood steps also
+    re-assign facilitators and move several people at once), and reports
+    progress at most once a second (the clock only decides when to report,
+    never what the search does). Returns the cohorts, the improving moves and
+    the seconds to charge.
     """
+    cost, last = inst.cost(cohorts), [time.monotonic()]
+
+    def report(delta: int) -> None:
+        nonlocal cost
+        cost += delta
+        if search.progress is not None and time.monotonic() - last[0] >= 1.0:
+            last[0] = time.monotonic()
+            search.progress(Progress(last[0] - search.started, float(cost), search.bound))
+
+    left = max(0.0, search.time_limit - used)
     budget = SwapBudget(
-        limit=max(0.0, search.time_limit - used),
+        limit=left if left < 2.0 else left / 2,
         deterministic=search.params.deterministic,
         stall=SWAP_STALL * len(cohorts) + 200,
         stop=interrupt.requested,
+        on_improve=report,
     )
     found, gained = descend(inst, cohorts, facs, rng, budget)
     return found, gained, budget.spent
