@@ -2,21 +2,13 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
 from types import ModuleType
 
-SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "phases.py"
+from conftest import load_benchmark
 
 
 def _load() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("phases_bench", SCRIPT)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["phases_bench"] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_benchmark("phases")
 
 
 def test_phase_times_are_the_gaps_between_phase_starts_and_writing_runs_to_the_end() -> None:

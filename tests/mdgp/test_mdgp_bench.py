@@ -3,23 +3,16 @@
 from __future__ import annotations
 
 import csv
-import importlib.util
-import sys
 from pathlib import Path
 from types import ModuleType
 
 import numpy as np
 
-SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "mdgp_bench.py"
+from conftest import load_benchmark
 
 
 def _load() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("mdgp_bench", SCRIPT)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["mdgp_bench"] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_benchmark("mdgp_bench")
 
 
 def _instance(path: Path, n: int, seed: int) -> None:
