@@ -150,7 +150,9 @@ def _commit() -> str:
     def git(*a: str) -> str:
         return subprocess.run(["git", *a], capture_output=True, text=True).stdout.strip()
 
-    dirty = "-dirty" if git("status", "--porcelain", "--untracked-files=no") else ""
+    # The results this script writes do not make the code "dirty".
+    dirty = git("status", "--porcelain", "--untracked-files=no", "--", ".", ":!benchmarks/results")
+    dirty = "-dirty" if dirty else ""
     return git("rev-parse", "--short", "HEAD") + dirty
 
 
