@@ -173,3 +173,30 @@ def test_matching_by_augmenting_paths_places_as_many_as_the_flow() -> None:
                 assert f in finish._free_facilitators(inst, members)
         for j, host in enumerate(hosts):
             assert by_paths.count(j) <= host.max_cohorts
+
+
+def test_the_facilitators_do_not_depend_on_the_processs_string_hashes() -> None:
+    # Regression: the max-flow graph's nodes were ("c", k) / ("f", j) tuples; preflow-push
+    # keeps nodes in sets, ordered by string hashes that differ per process, so a
+    # deterministic run gave other facilitators (sessions.csv) in another process.
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = (
+        "from peermatch.generate import generate_population\n"
+        "from peermatch.solvers.finish import assign_facilitators\n"
+        "from peermatch.solvers.greedy import greedy_cohorts\n"
+        "from peermatch.solvers.instance import build_instance\n"
+        "inst = build_instance(generate_population(100, 0, planted=True).problem)\n"
+        "print(assign_facilitators(inst, greedy_cohorts(inst, 0).cohorts))\n"
+    )
+    src = str(Path(__file__).resolve().parents[2] / "src")
+    seen = set()
+    for seed in ("0", "5", "9", "11"):
+        env = {**os.environ, "PYTHONHASHSEED": seed, "PYTHONPATH": src}
+        done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True,
+                              text=True, check=True)  # fmt: skip
+        seen.add(done.stdout)
+    assert len(seen) == 1

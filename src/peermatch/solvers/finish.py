@@ -187,23 +187,31 @@ def _augment(
 
 
 def _flow(inst: FormationInstance, cohorts: Sequence[Sequence[int]]) -> list[int | None]:
-    """The capacity-respecting facilitators by networkx's max flow."""
+    """The capacity-respecting facilitators by networkx's max flow.
+
+    Nodes are integers: source 0, sink 1, cohort k at 2 + k, facilitator j after
+    the cohorts. The preflow-push algorithm keeps nodes in sets, and a set of
+    tuples holding strings is ordered by string hashes, which differ from one
+    Python process to the next: with ``("c", k)`` nodes a deterministic run gave
+    other facilitators in another process (regression test in test_finish).
+    """
+    source, sink, first = 0, 1, 2 + len(cohorts)
     flow = nx.DiGraph()
     for k, members in enumerate(cohorts):
-        flow.add_edge("s", ("c", k), capacity=1)
+        flow.add_edge(source, 2 + k, capacity=1)
         for j in _free_facilitators(inst, members):
             if inst.facilitator_capacity[j] > 0:
-                flow.add_edge(("c", k), ("f", j), capacity=1)
+                flow.add_edge(2 + k, first + j, capacity=1)
     for j, cap in enumerate(inst.facilitator_capacity):
-        flow.add_edge(("f", j), "t", capacity=cap)
-    if "t" not in flow or "s" not in flow:
+        flow.add_edge(first + j, sink, capacity=cap)
+    if sink not in flow or source not in flow:
         return [None] * len(cohorts)
-    _, result = nx.maximum_flow(flow, "s", "t")
+    _, result = nx.maximum_flow(flow, source, sink)
     chosen: list[int | None] = [None] * len(cohorts)
     for k in range(len(cohorts)):
-        for node, amount in sorted(result.get(("c", k), {}).items()):
+        for node, amount in sorted(result.get(2 + k, {}).items()):
             if amount > 0.5:
-                chosen[k] = node[1]
+                chosen[k] = node - first
     return chosen
 
 
