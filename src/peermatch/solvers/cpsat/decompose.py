@@ -167,14 +167,12 @@ def _part_budget(
     solve_params: SolveParams,
     parts: int,
     workers: int,
-    deadline: Deadline | None,
-    reserve: float,
+    left: float | None,
 ) -> float:
-    """Seconds per part: ``share`` of the limit (deterministic), or of the time left per round."""
-    if deadline is None or deadline.limit is None:
+    """Seconds per part: ``share`` of the limit (deterministic), or of the ``left`` per round."""
+    if left is None:
         return max(0.5, params.share * solve_params.time_limit)
     rounds = -(-parts // max(1, workers))
-    left = max(0.0, deadline.remaining() - reserve)
     return max(0.2, params.share * left / rounds)
 
 
@@ -220,12 +218,14 @@ def decomposed_start(
     parts = split_parts(inst, max(2, -(-inst.n // params.part_size)))
     capacity = _capacities(inst, len(parts))
     sp, deterministic = solve_params, solve_params.deterministic
-    budget = _part_budget(params, sp, len(parts), workers, deadline, reserve)
-    start_by = None
+    # Wall clock: what is left of the run's deadline, less the reserve for writing.
+    left = None
     if deadline is not None and deadline.limit is not None:
-        # Parts may start until PARTS_END of the time left: a part's greedy start cannot
-        # stop half-way, so under load the parts can take longer than their share.
-        start_by = time.time() + PARTS_END * max(0.0, deadline.remaining() - reserve)
+        left = max(0.0, deadline.remaining() - reserve)
+    budget = _part_budget(params, sp, len(parts), workers, left)
+    # Parts may start until PARTS_END of the time left: a part's greedy start cannot
+    # stop half-way, so under load the parts can take longer than their share.
+    start_by = None if left is None else time.time() + PARTS_END * left
     cpsat = tuple(sorted(sp.cpsat.items()))
     tasks = [
         PartTask(
