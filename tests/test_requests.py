@@ -211,7 +211,7 @@ def test_example_run_with_locks_and_pairs(tmp_path: Path, examples_dir: Path) ->
         "--facilitators", examples_dir / "facilitators.csv",
         "--config", examples_dir / "program.toml",
         "--locks", locks, "--pairs", pairs,
-        "--out", out, "--time-limit", "3", "--quiet",
+        "--out", out, "--time-limit", "3", "--quiet", "--deterministic",
     ]  # fmt: skip
     result = CliRunner().invoke(main, [str(a) for a in args])
     assert result.exit_code == 0, result.output
