@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from types import SimpleNamespace
 
-from peermatch.solvers.cpsat import lns
+from peermatch.solvers import neighbourhoods as lns
 
 
 def _instance(orgs: list[int], levels: list[int], options: list[list[int]]) -> SimpleNamespace:
@@ -31,7 +31,7 @@ def test_the_only_cohorts_without_the_persons_organisation_are_always_chosen() -
     options = [[0]] * 161
     inst = _instance(orgs, levels, options)
     for seed in range(20):
-        chosen, extra = lns._around_person(inst, cohorts, [u], random.Random(seed), 6, 4)  # type: ignore[arg-type]
+        chosen, extra = lns.around_person(inst, cohorts, [u], random.Random(seed), 6, 4)  # type: ignore[arg-type]
         assert {7, 23} <= set(chosen) and len(chosen) == 6 and extra == [u]
 
 
@@ -46,5 +46,5 @@ def test_cohorts_out_of_reach_by_option_or_level_come_last() -> None:
     for i in (6, 7, 8):
         levels[i] = 5
     inst = _instance(orgs, levels, options)
-    chosen, _ = lns._around_person(inst, cohorts, [u], random.Random(0), 4, 1)  # type: ignore[arg-type]
+    chosen, _ = lns.around_person(inst, cohorts, [u], random.Random(0), 4, 1)  # type: ignore[arg-type]
     assert set(chosen) == {0, 1, 3, 4}

@@ -10,7 +10,7 @@ from peermatch.generate import generate_population
 from peermatch.params import SolveParams
 from peermatch.solution import Result, Status
 from peermatch.solvers.cpsat import lns, solve
-from peermatch.solvers.cpsat.lns import SWAP_EVERY, Search, next_swaps, swap_pass
+from peermatch.solvers.cpsat.lns import Search, swap_pass
 from peermatch.solvers.finish import assign_facilitators
 from peermatch.solvers.greedy import greedy_cohorts
 from peermatch.solvers.instance import build_instance
@@ -20,14 +20,7 @@ N = 150
 
 
 def test_all_is_the_public_api() -> None:
-    assert lns.__all__ == [
-        "SWAP_EVERY",
-        "SWAP_STALL",
-        "Search",
-        "improve",
-        "next_swaps",
-        "swap_pass",
-    ]
+    assert lns.__all__ == ["EXCESS_SHARE", "SWAP_STALL", "Search", "improve", "swap_pass"]
 
 
 @pytest.fixture(scope="module")
@@ -54,6 +47,8 @@ def test_search_with_swaps_is_sound_and_counts_them(planted, workers: int) -> No
     assert list(violations(planted.problem, result.solution)) == []
     stats = result.stats.lns
     assert stats is not None and stats.swap_moves is not None and stats.swap_moves > 0
+    # The adaptive choice (peermatch.solvers.operators) leaves the steps their share.
+    assert stats.iterations > 0
     assert result.stats.as_dict()["lns_swap_moves"] == stats.swap_moves
 
 
@@ -70,11 +65,3 @@ def test_swap_pass_spends_nothing_once_the_limit_is_used(planted) -> None:  # ty
     assert (found, gained, spent) == (cohorts, 0, 0.0)
     found, gained, spent = swap_pass(inst, cohorts, facs, random.Random(0), search, used=0.0)
     assert 0 < spent <= 2.0 and inst.cost(found) <= inst.cost(cohorts)
-
-
-def test_descents_come_less_often_while_they_find_nothing() -> None:
-    assert next_swaps(3, 8 * SWAP_EVERY) == SWAP_EVERY
-    gaps = [SWAP_EVERY]
-    for _ in range(5):
-        gaps.append(next_swaps(0, gaps[-1]))
-    assert gaps == sorted(gaps) and gaps[-1] == 8 * SWAP_EVERY

@@ -39,128 +39,28 @@ from peermatch.solvers.cpsat.neighbourhood import (
 from peermatch.solvers.finish import assign_facilitators
 from peermatch.solvers.grouping import Grouping
 from peermatch.solvers.instance import FormationInstance
+from peermatch.solvers.neighbourhoods import (
+    around_cohort,
+    around_excess,
+    around_leaderless,
+    around_person,
+    over_full,
+)
+from peermatch.solvers.operators import OPERATORS, OperatorChoice
 from peermatch.solvers.progress import Progress, ProgressFn
 from peermatch.solvers.swaps import SwapBudget, descend
 
-__all__ = ["SWAP_EVERY", "SWAP_STALL", "Search", "improve", "next_swaps", "swap_pass"]
+__all__ = ["EXCESS_SHARE", "SWAP_STALL", "Search", "improve", "swap_pass"]
 
-#: Neighbourhood steps between two swap descents (:mod:`peermatch.solvers.swaps`); the
-#: interval doubles after a descent that finds nothing, up to eight times this.
-SWAP_EVERY = 10
 #: A descent stops after this many people per cohort tried in a row without an improvement.
 SWAP_STALL = 4
 
 
-def _mean_level(inst: FormationInstance, members: Sequence[int]) -> float:
-    return sum(inst.levels[i] for i in members) / len(members)
-
-
-def _around_cohort(
-    inst: FormationInstance, current: list[list[int]], pivot: int, rng: random.Random, size: int
-) -> list[int]:
-    """The pivot cohort and the cohorts nearest to it in seniority (so people can move)."""
-    level = _mean_level(inst, current[pivot])
-    ranked = sorted(
-        range(len(current)),
-        key=lambda k: (k != pivot, abs(_mean_level(inst, current[k]) - level), rng.random()),
-    )
-    return sorted(ranked[:size])
-
-
-def _around_leaderless(
-    inst: FormationInstance,
-    current: list[list[int]],
-    facs: list[int | None],
-    pivot: int,
-    rng: random.Random,
-    size: int,
-) -> list[int]:
-    """A cohort without a facilitator, cohorts led by those who could lead it, and its neighbours.
-
-    Freeing a facilitator means re-forming a cohort they lead; the neighbours in
-    seniority let members change places when nobody is neutral for the pivot.
-    """
-    need = 0
-    for i in current[pivot]:
-        need |= 1 << i
-    could = 0
-    for o in inst.options:
-        if o.mask & need == need:
-            could |= o.facilitator_mask
-    led = [k for k, f in enumerate(facs) if f is not None and could >> f & 1]
-    rng.shuffle(led)
-    chosen = {pivot, *led[: max(1, size // 2)]}
-    for k in _around_cohort(inst, current, pivot, rng, size):
-        if len(chosen) >= size:
-            break
-        chosen.add(k)
-    return sorted(chosen)
-
-
-def _around_person(
-    inst: FormationInstance,
-    current: list[list[int]],
-    left: list[int],
-    rng: random.Random,
-    size: int,
-    max_extra: int,
-) -> tuple[list[int], list[int]]:
-    """Cohorts that could take a left-out person but for one or two members, and that person.
-
-    Cohorts are ranked by how close they come to taking the person: sharing a
-    meeting option, levels within reach, room for their organisation, no link
-    to them (then at random). The best half of the neighbourhood is those that
-    come closest; the rest are the best-ranked of those held back only by the
-    person's organisation or links, since moving those members out (into the
-    first half) is what makes room. Regression (issue 11): at n = 100,000 one
-    organisation held 12,500 people for 12,780 cohorts, so only a few dozen
-    cohorts could take one of them, and picking among all that share an option
-    at random (1,582 of them) never found one in 38 steps.
-    """
-    u = left[rng.randrange(len(left))]
-    mine = 0
-    for c in inst.options_of[u]:
-        mine |= 1 << c
-    lv, org, links = inst.levels[u], inst.org_of[u], inst.conflict_sets[u]
-
-    def rank(k: int) -> tuple[int, int, int, float]:
-        members = current[k]
-        shared = mine
-        for i in members:
-            for_i = 0
-            for c in inst.options_of[i]:
-                for_i |= 1 << c
-            shared &= for_i
-        levels = [inst.levels[i] for i in members] + [lv]
-        reach = max(levels) - min(levels) <= inst.max_level_gap
-        blocked = sum(inst.org_of[i] == org for i in members) >= inst.max_per_org or any(
-            i in links for i in members
-        )
-        return (0 if shared else 1, 0 if reach else 1, 1 if blocked else 0, rng.random())
-
-    keys = {k: rank(k) for k in range(len(current))}
-    ranked = sorted(keys, key=keys.__getitem__)
-    half = max(2, size // 2)
-    chosen = set(ranked[:half])
-    # Held back by organisation or links only (options and levels fit): their members
-    # in the way can move into the cohorts above.
-    blockers = [k for k in ranked[half:] if keys[k][:3] == (0, 0, 1)]
-    for k in blockers:
-        if len(chosen) >= size:
-            break
-        chosen.add(k)
-    for k in ranked[half:]:
-        if len(chosen) >= size:
-            break
-        chosen.add(k)
-    extra = [
-        u,
-        *[i for i in left if i != u and abs(inst.levels[i] - lv) <= inst.max_level_gap][
-            : max_extra - 1
-        ],
-    ]
-    return sorted(chosen), extra
-
+#: Share of the steps on a complete grouping built around an over-full value
+#: (:func:`~peermatch.solvers.neighbourhoods.around_excess`); the others free a random
+#: cohort and its neighbours in seniority, which also moves people where no value is
+#: over-full.
+EXCESS_SHARE = 0.75
 
 #: A step's time limit grows to at most this many times ``step_limit`` while steps find nothing.
 STEP_LIMIT_GROWTH = 8
@@ -224,8 +124,8 @@ class _Walk:
         #: Seconds per step: doubled (up to STEP_LIMIT_GROWTH x ``step_limit``) after a step
         #: that found nothing in time, back to ``step_limit`` after one that did.
         self.step_limit = nb.step_limit
-        # Swap descents: steps until the next one, the current interval, moves they made.
-        self.swaps_due, self.swap_gap = 0, SWAP_EVERY
+        # Swap descents or neighbourhood steps next, by their recent gains; the descents' moves.
+        self.ops = OperatorChoice()
         self.moves: int | None = None
 
     def defects(self) -> int:
@@ -243,13 +143,15 @@ class _Walk:
         inst, current, size = self.inst, self.current, self.size
         extra: list[int] = []
         if self.left:
-            chosen, extra = _around_person(inst, current, self.left, rng, size, self.nb.max_extra)
+            chosen, extra = around_person(inst, current, self.left, rng, size, self.nb.max_extra)
         elif broken := [k for k, f in enumerate(self.facs or []) if f is None]:
             assert self.facs is not None
             pivot = broken[rng.randrange(len(broken))]
-            chosen = _around_leaderless(inst, current, self.facs, pivot, rng, size)
+            chosen = around_leaderless(inst, current, self.facs, pivot, rng, size)
+        elif rng.random() < EXCESS_SHARE and (excess := over_full(inst, current)):
+            chosen = around_excess(inst, current, excess, rng, size)
         else:
-            chosen = _around_cohort(inst, current, rng.randrange(len(current)), rng, size)
+            chosen = around_cohort(inst, current, rng.randrange(len(current)), rng, size)
         # A left-out person comes with everyone who must share their cohort (locks, together).
         if inst.groups:
             out = set(self.left)
@@ -300,15 +202,17 @@ def improve(
             search.until_complete or (search.bound is not None and walk.cost <= search.bound)
         ):
             break
-        if walk.swaps_due <= 0 and _swaps_help(walk, search):
+        cost, spent = walk.cost, walk.spent
+        if walk.ops.pick(OPERATORS if _swaps_help(walk, search) else ("steps",)) == "swaps":
             if _swaps(inst, walk, swap_rng, search) and search.progress:
                 search.progress(
                     Progress(time.monotonic() - search.started, float(walk.cost), search.bound)
                 )
+            walk.ops.record("swaps", cost - walk.cost, walk.spent - spent)
             continue  # the limits are checked again before the next neighbourhood
-        walk.swaps_due -= 1
         walk.iterations += 1
         better = _step(inst, walk, rng, search)
+        walk.ops.record("steps", cost - walk.cost, walk.spent - spent)
         if better is None or not better:
             walk.stalled()
         if better:
@@ -370,11 +274,6 @@ def swap_pass(
     return found, gained, budget.spent
 
 
-def next_swaps(gained: int, gap: int) -> int:
-    """Neighbourhoods until the next descent: :data:`SWAP_EVERY` after one that helped, else twice ``gap`` (at most eight times)."""
-    return SWAP_EVERY if gained else min(8 * SWAP_EVERY, 2 * gap)
-
-
 def _swaps_help(walk: _Walk, search: Search) -> bool:
     """Whether a swap descent can help: a complete grouping, more cohorts than one neighbourhood
     holds (else each step re-solves them all), and the search not just repairing."""
@@ -391,7 +290,6 @@ def _swaps(inst: FormationInstance, walk: _Walk, rng: random.Random, search: Sea
     walk.current = cohorts
     walk.cost = inst.cost(walk.current, len(walk.left))
     walk.moves = (walk.moves or 0) + gained
-    walk.swap_gap = walk.swaps_due = next_swaps(gained, walk.swap_gap)
     return gained > 0
 
 

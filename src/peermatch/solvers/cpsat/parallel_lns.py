@@ -34,14 +34,7 @@ from peermatch.deadline import safety_cap
 from peermatch.executor import Executor
 from peermatch.solution import SearchStatistics
 from peermatch.solvers.cpsat import interrupt
-from peermatch.solvers.cpsat.lns import (
-    SWAP_EVERY,
-    Search,
-    _mean_level,
-    improve,
-    next_swaps,
-    swap_pass,
-)
+from peermatch.solvers.cpsat.lns import EXCESS_SHARE, Search, improve, swap_pass
 from peermatch.solvers.cpsat.neighbourhood import (
     StepResult,
     facilitators_ok,
@@ -51,6 +44,8 @@ from peermatch.solvers.cpsat.neighbourhood import (
 )
 from peermatch.solvers.grouping import Grouping
 from peermatch.solvers.instance import FormationInstance
+from peermatch.solvers.neighbourhoods import around_excess, mean_level, over_full
+from peermatch.solvers.operators import OPERATORS, OperatorChoice
 from peermatch.solvers.progress import Progress
 
 __all__ = ["improve_parallel"]
@@ -59,15 +54,25 @@ __all__ = ["improve_parallel"]
 def _disjoint(
     inst: FormationInstance, current: list[list[int]], batch: int, size: int, rng: random.Random
 ) -> list[list[int]]:
-    """Up to ``batch`` neighbourhoods (cohort indices), pairwise disjoint."""
+    """Up to ``batch`` neighbourhoods (cohort indices), pairwise disjoint.
+
+    Like the sequential search, most are built around an over-full value
+    (:func:`~peermatch.solvers.neighbourhoods.around_excess`) while one is left.
+    """
     free = set(range(len(current)))
     out: list[list[int]] = []
     size = min(size, max(2, len(current) // batch))
+    excess = over_full(inst, current)
     while free and len(out) < batch:
+        mine = [t for t in excess if t[0] in free]
+        if mine and rng.random() < EXCESS_SHARE:
+            out.append(around_excess(inst, current, mine, rng, size, allowed=free))
+            free.difference_update(out[-1])
+            continue
         pivot = sorted(free)[rng.randrange(len(free))]
-        level = _mean_level(inst, current[pivot])
+        level = mean_level(inst, current[pivot])
         ranked = sorted(
-            free, key=lambda k: (k != pivot, abs(_mean_level(inst, current[k]) - level), k)
+            free, key=lambda k: (k != pivot, abs(mean_level(inst, current[k]) - level), k)
         )
         chosen = sorted(ranked[:size])
         free.difference_update(chosen)
@@ -146,24 +151,26 @@ def _rounds(
     hood_counts: list[int] = []
     size = nb.min_cohorts
     wall_cap = safety_cap(time_limit)  # as in lns.improve: a safety net on a starved machine
-    swap_rng, swaps_due, swap_gap = random.Random(seed + 1), 0, SWAP_EVERY
+    # Swap descents (here) or a round of neighbourhoods (on the workers), by recent gains.
+    swap_rng, ops = random.Random(seed + 1), OperatorChoice()
     moves = stats.swap_moves
     while current and (spent if deterministic else time.monotonic() - start) < time_limit:
         if (bound is not None and cost <= bound) or interrupt.requested():
             break
         if time.monotonic() - start > wall_cap:
             break
-        if search.swaps and swaps_due <= 0 and len(current) > nb.min_cohorts:  # as in lns.improve
-            used = spent if deterministic else time.monotonic() - start
-            current, gained, charged = swap_pass(inst, current, facs, swap_rng, search, used)
+        before, used = cost, spent
+        wide = search.swaps and len(current) > nb.min_cohorts  # as in lns.improve
+        if ops.pick(OPERATORS if wide else ("steps",)) == "swaps":
+            now = spent if deterministic else time.monotonic() - start
+            current, gained, charged = swap_pass(inst, current, facs, swap_rng, search, now)
             spent += charged
             moves = (moves or 0) + gained
-            swap_gap = swaps_due = next_swaps(gained, swap_gap)
             cost = inst.cost(current)
+            ops.record("swaps", before - cost, spent - used)
             if gained and search.progress:
                 search.progress(Progress(time.monotonic() - start, float(cost), bound))
             continue
-        swaps_due -= batch
         rounds += 1
         hoods = _disjoint(inst, current, batch, size, rng)
         hood_counts.append(len(hoods))
@@ -196,6 +203,7 @@ def _rounds(
                 improved = True
                 accepted += 1
         cost = inst.cost(current)
+        ops.record("steps", before - cost, spent - used)
         if improved:
             stale = 0
             if search.progress:

@@ -1,0 +1,239 @@
+"""Which cohorts one neighbourhood step frees: the choosers of the neighbourhood search.
+
+A step of :mod:`peermatch.solvers.cpsat.lns` re-forms a few cohorts with
+CP-SAT, so what it can gain is decided before the model is built: by which
+cohorts it frees. Each chooser here answers that for one situation:
+
+- :func:`around_person`: a left-out person and the cohorts that come closest
+  to taking them;
+- :func:`around_leaderless`: a cohort without a facilitator, cohorts led by
+  someone who could lead it, and its neighbours in seniority;
+- :func:`around_excess`: a cohort holding more people of one value than a
+  balanced spread allows, and cohorts short of that value that its people
+  can reach (what binds the cost once everything is placed);
+- :func:`around_cohort`: a cohort and its nearest neighbours in seniority.
+
+Pure bookkeeping on a :class:`~peermatch.solvers.instance.FormationInstance`
+and lists of member indices; nothing here imports a solver.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+
+from peermatch.solvers.instance import FormationInstance
+
+__all__ = [
+    "around_cohort",
+    "around_excess",
+    "around_leaderless",
+    "around_person",
+    "mean_level",
+    "over_full",
+]
+
+
+def mean_level(inst: FormationInstance, members: Sequence[int]) -> float:
+    """The mean seniority level of ``members``."""
+    return sum(inst.levels[i] for i in members) / len(members)
+
+
+def around_cohort(
+    inst: FormationInstance, current: list[list[int]], pivot: int, rng: random.Random, size: int
+) -> list[int]:
+    """The pivot cohort and the cohorts nearest to it in seniority (so people can move)."""
+    level = mean_level(inst, current[pivot])
+    ranked = sorted(
+        range(len(current)),
+        key=lambda k: (k != pivot, abs(mean_level(inst, current[k]) - level), rng.random()),
+    )
+    return sorted(ranked[:size])
+
+
+def around_leaderless(
+    inst: FormationInstance,
+    current: list[list[int]],
+    facs: list[int | None],
+    pivot: int,
+    rng: random.Random,
+    size: int,
+) -> list[int]:
+    """A cohort without a facilitator, cohorts led by those who could lead it, and its neighbours.
+
+    Freeing a facilitator means re-forming a cohort they lead; the neighbours in
+    seniority let members change places when nobody is neutral for the pivot.
+    """
+    need = 0
+    for i in current[pivot]:
+        need |= 1 << i
+    could = 0
+    for o in inst.options:
+        if o.mask & need == need:
+            could |= o.facilitator_mask
+    led = [k for k, f in enumerate(facs) if f is not None and could >> f & 1]
+    rng.shuffle(led)
+    chosen = {pivot, *led[: max(1, size // 2)]}
+    for k in around_cohort(inst, current, pivot, rng, size):
+        if len(chosen) >= size:
+            break
+        chosen.add(k)
+    return sorted(chosen)
+
+
+def around_person(
+    inst: FormationInstance,
+    current: list[list[int]],
+    left: list[int],
+    rng: random.Random,
+    size: int,
+    max_extra: int,
+) -> tuple[list[int], list[int]]:
+    """Cohorts that could take a left-out person but for one or two members, and that person.
+
+    Cohorts are ranked by how close they come to taking the person: sharing a
+    meeting option, levels within reach, room for their organisation, no link
+    to them (then at random). The best half of the neighbourhood is those that
+    come closest; the rest are the best-ranked of those held back only by the
+    person's organisation or links, since moving those members out (into the
+    first half) is what makes room. Regression (issue 11): at n = 100,000 one
+    organisation held 12,500 people for 12,780 cohorts, so only a few dozen
+    cohorts could take one of them, and picking among all that share an option
+    at random (1,582 of them) never found one in 38 steps.
+    """
+    u = left[rng.randrange(len(left))]
+    mine = 0
+    for c in inst.options_of[u]:
+        mine |= 1 << c
+    lv, org, links = inst.levels[u], inst.org_of[u], inst.conflict_sets[u]
+
+    def rank(k: int) -> tuple[int, int, int, float]:
+        members = current[k]
+        shared = mine
+        for i in members:
+            for_i = 0
+            for c in inst.options_of[i]:
+                for_i |= 1 << c
+            shared &= for_i
+        levels = [inst.levels[i] for i in members] + [lv]
+        reach = max(levels) - min(levels) <= inst.max_level_gap
+        blocked = sum(inst.org_of[i] == org for i in members) >= inst.max_per_org or any(
+            i in links for i in members
+        )
+        return (0 if shared else 1, 0 if reach else 1, 1 if blocked else 0, rng.random())
+
+    keys = {k: rank(k) for k in range(len(current))}
+    ranked = sorted(keys, key=keys.__getitem__)
+    half = max(2, size // 2)
+    chosen = set(ranked[:half])
+    # Held back by organisation or links only (options and levels fit): their members
+    # in the way can move into the cohorts above.
+    blockers = [k for k in ranked[half:] if keys[k][:3] == (0, 0, 1)]
+    for k in blockers:
+        if len(chosen) >= size:
+            break
+        chosen.add(k)
+    for k in ranked[half:]:
+        if len(chosen) >= size:
+            break
+        chosen.add(k)
+    extra = [
+        u,
+        *[i for i in left if i != u and abs(inst.levels[i] - lv) <= inst.max_level_gap][
+            : max_extra - 1
+        ],
+    ]
+    return sorted(chosen), extra
+
+
+def _option_bits(inst: FormationInstance, members: Sequence[int]) -> int:
+    """The meeting options every one of ``members`` can attend, as bits."""
+    common = -1
+    for i in members:
+        bits = 0
+        for c in inst.options_of[i]:
+            bits |= 1 << c
+        common &= bits
+    return common
+
+
+def over_full(
+    inst: FormationInstance, current: Sequence[Sequence[int]]
+) -> list[tuple[int, int, int]]:
+    """Where the cost exceeds the balanced spread: ``(cohort, attribute, value)`` triples.
+
+    Moving one holder of a value from a cohort holding ``c`` of them to one
+    holding ``d`` removes ``c - 1 - d`` same-value pairs, so a value makes the
+    fewest pairs (the spread :meth:`FormationInstance.lower_bound` counts)
+    exactly when the cohorts' counts of it differ by at most one. A cohort
+    holding at least two more than the cohort holding fewest is *over-full*
+    in that value. Only weighted attributes count. An empty list means every
+    value is spread as evenly as the bound assumes.
+    """
+    out: list[tuple[int, int, int]] = []
+    for a, (w, values, totals) in enumerate(
+        zip(inst.attribute_weights, inst.value_of, inst.value_counts, strict=True)
+    ):
+        if not w:
+            continue
+        held = [[0] * len(totals) for _ in current]
+        for k, members in enumerate(current):
+            for i in members:
+                if (v := values[i]) is not None:
+                    held[k][v] += 1
+        for v in range(len(totals)):
+            least = min((h[v] for h in held), default=0)
+            out.extend((k, a, v) for k, h in enumerate(held) if h[v] >= least + 2)
+    return out
+
+
+def around_excess(
+    inst: FormationInstance,
+    current: list[list[int]],
+    excess: Sequence[tuple[int, int, int]],
+    rng: random.Random,
+    size: int,
+    allowed: set[int] | None = None,
+) -> list[int]:
+    """An over-full cohort (see :func:`over_full`) and cohorts that could take its surplus.
+
+    The pivot is a random triple of ``excess``. The other cohorts are those
+    holding at least two fewer of the pivot's value, ranked by whether
+    one of the pivot's holders of the value could join them (within
+    ``max_level_gap`` of all their members, and a meeting option all of them
+    share), then by closeness in seniority; the rest of the
+    neighbourhood, if they are too few, is the pivot's nearest neighbours in
+    seniority. Once swap descents stall, a random cohort and its neighbours
+    rarely hold a move that lowers the cost (at n = 1,000: one improving
+    step in 60); here the freed cohorts are chosen so that one exists in
+    the relaxation at least. With ``allowed``, only those cohorts are chosen
+    (the parallel search's neighbourhoods are disjoint).
+    """
+    pivot, a, v = excess[rng.randrange(len(excess))]
+    values = inst.value_of[a]
+    # A holder moving from the pivot to a cohort with at most this many removes a pair.
+    room = sum(values[i] == v for i in current[pivot]) - 2
+    holders = [(inst.levels[i], _option_bits(inst, [i])) for i in current[pivot] if values[i] == v]
+    gap = inst.max_level_gap
+    level = mean_level(inst, current[pivot])
+
+    def rank(k: int) -> tuple[int, float, float]:
+        levels = [inst.levels[i] for i in current[k]]
+        lo, hi, bits = min(levels), max(levels), _option_bits(inst, current[k])
+        reach = any(max(hi, h) - min(lo, h) <= gap and bits & mine for h, mine in holders)
+        return (0 if reach else 1, abs(mean_level(inst, current[k]) - level), rng.random())
+
+    short = [
+        k
+        for k, members in enumerate(current)
+        if k != pivot
+        and (allowed is None or k in allowed)
+        and sum(values[i] == v for i in members) <= room
+    ]
+    chosen = {pivot, *sorted(short, key=rank)[: size - 1]}
+    for k in around_cohort(inst, current, pivot, rng, len(current)):
+        if len(chosen) >= size:
+            break
+        if allowed is None or k in allowed:
+            chosen.add(k)
+    return sorted(chosen)
