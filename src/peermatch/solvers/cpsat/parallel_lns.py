@@ -34,7 +34,7 @@ from peermatch.deadline import safety_cap
 from peermatch.executor import Executor
 from peermatch.solution import SearchStatistics
 from peermatch.solvers.cpsat import interrupt
-from peermatch.solvers.cpsat.lns import EXCESS_SHARE, Search, improve, swap_pass
+from peermatch.solvers.cpsat.lns import EXCESS_SHARE, SWAP_STALL, Search, improve, swap_pass
 from peermatch.solvers.cpsat.neighbourhood import (
     StepResult,
     facilitators_ok,
@@ -46,9 +46,17 @@ from peermatch.solvers.grouping import Grouping
 from peermatch.solvers.instance import FormationInstance
 from peermatch.solvers.neighbourhoods import around_excess, mean_level, over_full
 from peermatch.solvers.operators import OPERATORS, OperatorChoice
+from peermatch.solvers.parallel_swaps import SwapTask, descend_part, swap_parts
 from peermatch.solvers.progress import Progress
 
-__all__ = ["improve_parallel"]
+__all__ = ["SWAP_PARTS_MIN", "SWAP_ROUND_MAX", "improve_parallel"]
+
+#: Swap descents run side by side (one part per worker) from this many cohorts per worker;
+#: below it one descent in this process (its parts would be too small to move people).
+SWAP_PARTS_MIN = 24
+#: Seconds at most for one round of side-by-side descents: the workers ignore Ctrl-C, so
+#: the round must end soon for the search to stop when asked.
+SWAP_ROUND_MAX = 5.0
 
 
 def _disjoint(
@@ -99,6 +107,56 @@ def _merge(
     if None in new or not facilitators_ok(inst, cohorts, leaders, new):
         return None
     return cohorts, leaders
+
+
+def _swap_tasks(
+    inst: FormationInstance,
+    current: list[list[int]],
+    facs: list[int | None] | None,
+    rng: random.Random,
+    search: Search,
+    used: float,
+    batch: int,
+) -> list[SwapTask]:
+    """One descent per part (:func:`~peermatch.solvers.parallel_swaps.swap_parts`), each within
+    half of what is left of the limit (as :func:`~peermatch.solvers.cpsat.lns.swap_pass`)."""
+    left = max(0.0, search.time_limit - used)
+    limit = min(SWAP_ROUND_MAX, left if left < 2.0 else left / 2)
+    return [
+        SwapTask(
+            cohorts=tuple(tuple(current[k]) for k in part),
+            facilitators=tuple(facs[k] for k in part) if facs is not None else None,
+            seed=rng.randrange(2**31),
+            limit=limit,
+            deterministic=search.params.deterministic,
+            stall=SWAP_STALL * len(part) + 200,
+        )
+        for part in swap_parts(inst, current, facs, batch, rng)
+    ]
+
+
+def _swap_round(
+    current: list[list[int]], tasks: list[SwapTask], executor: Executor, shared: object
+) -> tuple[list[list[int]], int, float]:
+    """Run the parts' descents side by side and put their cohorts back in place.
+
+    The parts are disjoint, so the cohorts are found by content. A round is
+    charged its longest descent in deterministic mode (the parts ran at the
+    same time), the wall clock otherwise.
+    """
+    began = time.monotonic()
+    results = executor.map(descend_part, tasks, shared=shared)
+    index = {tuple(c): k for k, c in enumerate(current)}
+    cohorts = [list(c) for c in current]
+    for task, (found, _, _) in zip(tasks, results, strict=True):
+        for old, new in zip(task.cohorts, found, strict=True):
+            cohorts[index[old]] = list(new)
+    gained = sum(r[1] for r in results)
+    deterministic = bool(tasks) and tasks[0].deterministic
+    charged = (
+        max((r[2] for r in results), default=0.0) if deterministic else time.monotonic() - began
+    )
+    return cohorts, gained, charged
 
 
 def improve_parallel(
@@ -163,7 +221,16 @@ def _rounds(
         wide = search.swaps and len(current) > nb.min_cohorts  # as in lns.improve
         if ops.pick(OPERATORS if wide else ("steps",)) == "swaps":
             now = spent if deterministic else time.monotonic() - start
-            current, gained, charged = swap_pass(inst, current, facs, swap_rng, search, now)
+            if len(current) >= SWAP_PARTS_MIN * batch:
+                tasks = _swap_tasks(inst, current, facs, swap_rng, search, now, batch)
+                try:
+                    current, gained, charged = _swap_round(current, tasks, executor, shared)
+                except Exception:  # a broken pool after Ctrl-C, as for the neighbourhoods below
+                    if not interrupt.requested():
+                        raise
+                    break
+            else:
+                current, gained, charged = swap_pass(inst, current, facs, swap_rng, search, now)
             spent += charged
             moves = (moves or 0) + gained
             cost = inst.cost(current)
