@@ -22,7 +22,7 @@ def _cohorts(result: Result) -> list[tuple[tuple[str, ...], str | None, object]]
 
 
 def test_all_is_the_public_api() -> None:
-    assert parallel_lns.__all__ == ["improve_parallel"]
+    assert parallel_lns.__all__ == ["SWAP_PARTS_MIN", "SWAP_ROUND_MAX", "improve_parallel"]
 
 
 @pytest.fixture(scope="module")

@@ -23,7 +23,6 @@ from peermatch.violations import violations
 
 def test_all_is_the_public_api() -> None:
     assert parallel_swaps.__all__ == ["SwapTask", "descend_part", "swap_parts"]
-    assert parallel_lns.__all__ == ["SWAP_PARTS_MIN", "SWAP_ROUND_MAX", "improve_parallel"]
 
 
 class _Levels:
