@@ -63,6 +63,22 @@ def test_group_crossover_gives_a_feasible_child(
     assert is_valid(child, n, lower, upper)
 
 
+def test_crossover_keeps_the_size_vector_the_parents_share() -> None:
+    # Two parents with sizes 2, 6, 4 inside bounds 2..6: a completion that
+    # only respects the bounds may put the leftover elements anywhere with
+    # room; the child must keep the parents' common sizes instead.
+    rng = np.random.default_rng(0)
+    n, lower, upper = 12, [2, 2, 2], [6, 6, 6]
+    sizes = np.array([2, 6, 4])
+    for trial in range(30):
+        d = np.triu(rng.random((n, n)) * 100, 1)
+        d = d + d.T
+        parents = [random_assignment_with_sizes(sizes, rng) for _ in range(2)]
+        child = group_crossover(d, parents, lower, upper, rng)
+        assert np.bincount(child, minlength=3).tolist() == sizes.tolist(), trial
+        assert is_valid(child, n, lower, upper)
+
+
 def test_crossover_of_identical_parents_keeps_their_partition() -> None:
     rng = np.random.default_rng(4)
     d = np.triu(rng.random((12, 12)) * 10, 1)
@@ -134,7 +150,11 @@ def test_memetic_search_tabu_options_override_the_documented_defaults() -> None:
         upper,
         seed=3,
         max_iterations=2500,
-        tabu_options={"stall_iterations": 8 * 30, "perturb_move_probability": 0.0},
+        tabu_options={
+            "stall_iterations": 8 * 30,
+            "perturb_move_probability": 0.0,
+            "restart_from_best": 1.0,
+        },
     )
     assert np.array_equal(default.assignment, explicit.assignment)
     with pytest.raises(TypeError, match="no_such_option"):

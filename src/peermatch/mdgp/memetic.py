@@ -129,10 +129,19 @@ def group_crossover(
     Returns
     -------
     numpy.ndarray
-        A feasible assignment (every group size within its bounds).
+        A feasible assignment (every group size within its bounds); when
+        all parents have the same group sizes, the child has them too.
     """
     lo = np.asarray(lower, dtype=np.int64)
     hi = np.asarray(upper, dtype=np.int64)
+    sizes = [np.bincount(p, minlength=lo.size) for p in parents]
+    if all(np.array_equal(sizes[0], s) for s in sizes[1:]):
+        # Parents that agree on the size vector pass it on: a greedy
+        # completion within the bounds drifted to other sizes (seen on
+        # RanReal_n120_ds_01: a child at 14, 10, ... instead of 9, 15, ...
+        # ended 1.4 % below the best known value) which the short tabu run
+        # after it did not repair.
+        lo = hi = sizes[0].astype(np.int64)
     return _complete(dist, _take_groups(dist, parents, hi, rng), lo, hi)
 
 
@@ -199,7 +208,7 @@ def memetic_search(
         Keyword arguments for every
         :func:`~peermatch.mdgp.search.iterated_tabu_search` run, overriding
         the memetic defaults (``stall_iterations = 8 n``,
-        ``perturb_move_probability = 0``).
+        ``perturb_move_probability = 0``, ``restart_from_best = 1``).
 
     Returns
     -------
@@ -230,6 +239,10 @@ def memetic_search(
         # cost 0.1 % on the ds instances). The tabu moves still change sizes
         # when that pays.
         "perturb_move_probability": 0.0,
+        # A run is only a few phases long: each phase restarts from the run's
+        # best rather than random-walking from the phase just ended (seeds
+        # 0-9, n = 120 ds at 3 s: max gap 0.37 % against 0.50 %).
+        "restart_from_best": 1.0,
     }
     options.update(tabu_options or {})
     pool = _Population()
