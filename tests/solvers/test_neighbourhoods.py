@@ -92,3 +92,15 @@ def test_around_excess_frees_the_pivot_and_cohorts_short_of_its_value() -> None:
             inst, cohorts, [(0, 0, 0)], random.Random(seed), 3, allowed={0, 1, 3}
         )  # type: ignore[arg-type]
         assert 2 not in limited and 4 not in limited and len(limited) == 3 and 0 in limited
+
+
+def test_around_excess_ranks_a_sample_when_many_cohorts_are_short() -> None:
+    # 200 cohorts of 3; cohort 0 holds value 0 three times, no other cohort holds it.
+    k = 200
+    vals: list[int | None] = [0, 0, 0] + [1 + i for i in range(3 * (k - 1))]
+    cohorts = [[3 * j, 3 * j + 1, 3 * j + 2] for j in range(k)]
+    inst = _instance([vals], [1000])
+    assert len(list(range(1, k))) > neighbourhoods.EXCESS_POOL
+    for seed in range(5):
+        chosen = around_excess(inst, cohorts, [(0, 0, 0)], random.Random(seed), 6)  # type: ignore[arg-type]
+        assert len(chosen) == 6 and chosen[0] == 0 and len(set(chosen)) == 6

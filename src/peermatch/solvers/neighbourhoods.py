@@ -146,6 +146,12 @@ def around_person(
     return sorted(chosen), extra
 
 
+#: Cohorts short of the value ranked per neighbourhood, at most (a seeded sample beyond):
+#: ranking reads every member's options, which at n = 100,000 (12,500 cohorts) would
+#: cost more than the step.
+EXCESS_POOL = 64
+
+
 def _option_bits(inst: FormationInstance, members: Sequence[int]) -> int:
     """The meeting options every one of ``members`` can attend, as bits."""
     common = -1
@@ -230,6 +236,8 @@ def around_excess(
         and (allowed is None or k in allowed)
         and sum(values[i] == v for i in members) <= room
     ]
+    if len(short) > EXCESS_POOL:
+        short = rng.sample(short, EXCESS_POOL)
     chosen = {pivot, *sorted(short, key=rank)[: size - 1]}
     for k in around_cohort(inst, current, pivot, rng, len(current)):
         if len(chosen) >= size:
