@@ -20,7 +20,14 @@ N = 150
 
 
 def test_all_is_the_public_api() -> None:
-    assert lns.__all__ == ["EXCESS_SHARE", "SWAP_STALL", "Search", "improve", "swap_pass"]
+    assert lns.__all__ == [
+        "EXCESS_SHARE",
+        "SWAP_STALL",
+        "Search",
+        "descent_budget",
+        "improve",
+        "swap_pass",
+    ]
 
 
 @pytest.fixture(scope="module")

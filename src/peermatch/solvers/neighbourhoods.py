@@ -102,19 +102,12 @@ def around_person(
     at random (1,582 of them) never found one in 38 steps.
     """
     u = left[rng.randrange(len(left))]
-    mine = 0
-    for c in inst.options_of[u]:
-        mine |= 1 << c
+    mine = _option_bits(inst, [u])
     lv, org, links = inst.levels[u], inst.org_of[u], inst.conflict_sets[u]
 
     def rank(k: int) -> tuple[int, int, int, float]:
         members = current[k]
-        shared = mine
-        for i in members:
-            for_i = 0
-            for c in inst.options_of[i]:
-                for_i |= 1 << c
-            shared &= for_i
+        shared = mine & _option_bits(inst, members)
         levels = [inst.levels[i] for i in members] + [lv]
         reach = max(levels) - min(levels) <= inst.max_level_gap
         blocked = sum(inst.org_of[i] == org for i in members) >= inst.max_per_org or any(

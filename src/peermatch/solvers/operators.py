@@ -51,7 +51,6 @@ class OperatorChoice:
     gains: dict[str, float] = field(default_factory=lambda: dict.fromkeys(OPERATORS, 0.0))
     seconds: dict[str, float] = field(default_factory=lambda: dict.fromkeys(OPERATORS, 0.0))
     total: dict[str, float] = field(default_factory=lambda: dict.fromkeys(OPERATORS, 0.0))
-    calls: dict[str, int] = field(default_factory=lambda: dict.fromkeys(OPERATORS, 0))
 
     def rate(self, op: str) -> float:
         """Recent cost decrease per second of ``op`` (0 before its first call)."""
@@ -62,7 +61,7 @@ class OperatorChoice:
         if len(allowed) == 1:
             return allowed[0]
         for op in allowed:
-            if not self.calls[op]:
+            if not self.total[op]:  # never run (every call adds a positive time)
                 return op
         spent = sum(self.total[op] for op in allowed)
         starved = [op for op in allowed if self.total[op] < MIN_SHARE * spent]
@@ -75,4 +74,3 @@ class OperatorChoice:
         self.gains[op] = DECAY * self.gains[op] + max(0.0, gain)
         self.seconds[op] = DECAY * self.seconds[op] + max(seconds, 1e-6)
         self.total[op] += max(seconds, 1e-6)
-        self.calls[op] += 1

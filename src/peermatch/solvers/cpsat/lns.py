@@ -50,7 +50,7 @@ from peermatch.solvers.operators import OPERATORS, OperatorChoice
 from peermatch.solvers.progress import Progress, ProgressFn
 from peermatch.solvers.swaps import SwapBudget, descend
 
-__all__ = ["EXCESS_SHARE", "SWAP_STALL", "Search", "improve", "swap_pass"]
+__all__ = ["EXCESS_SHARE", "SWAP_STALL", "Search", "descent_budget", "improve", "swap_pass"]
 
 #: A descent stops after this many people per cohort tried in a row without an improvement.
 SWAP_STALL = 4
@@ -235,6 +235,17 @@ def improve(
     return Grouping(walk.current, walk.facs, walk.left), stats
 
 
+def descent_budget(search: Search, used: float, cohorts: int) -> tuple[float, int]:
+    """Seconds and stall count of one descent over ``cohorts`` cohorts, ``used`` of the limit spent.
+
+    At most half of what is left (all of it when under 2 s are left), and a stall of
+    :data:`SWAP_STALL` people per cohort plus 200; the side-by-side descents of
+    :mod:`peermatch.solvers.cpsat.parallel_lns` use the same rule per part.
+    """
+    left = max(0.0, search.time_limit - used)
+    return (left if left < 2.0 else left / 2), SWAP_STALL * cohorts + 200
+
+
 def swap_pass(
     inst: FormationInstance,
     cohorts: list[list[int]],
@@ -262,11 +273,11 @@ def swap_pass(
             last[0] = time.monotonic()
             search.progress(Progress(last[0] - search.started, float(cost), search.bound))
 
-    left = max(0.0, search.time_limit - used)
+    limit, stall = descent_budget(search, used, len(cohorts))
     budget = SwapBudget(
-        limit=left if left < 2.0 else left / 2,
+        limit=limit,
         deterministic=search.params.deterministic,
-        stall=SWAP_STALL * len(cohorts) + 200,
+        stall=stall,
         stop=interrupt.requested,
         on_improve=report,
     )

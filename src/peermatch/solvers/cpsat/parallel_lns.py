@@ -34,7 +34,7 @@ from peermatch.deadline import safety_cap
 from peermatch.executor import Executor
 from peermatch.solution import SearchStatistics
 from peermatch.solvers.cpsat import interrupt
-from peermatch.solvers.cpsat.lns import EXCESS_SHARE, SWAP_STALL, Search, improve, swap_pass
+from peermatch.solvers.cpsat.lns import EXCESS_SHARE, Search, descent_budget, improve, swap_pass
 from peermatch.solvers.cpsat.neighbourhood import (
     StepResult,
     facilitators_ok,
@@ -118,21 +118,23 @@ def _swap_tasks(
     used: float,
     batch: int,
 ) -> list[SwapTask]:
-    """One descent per part (:func:`~peermatch.solvers.parallel_swaps.swap_parts`), each within
-    half of what is left of the limit (as :func:`~peermatch.solvers.cpsat.lns.swap_pass`)."""
-    left = max(0.0, search.time_limit - used)
-    limit = min(SWAP_ROUND_MAX, left if left < 2.0 else left / 2)
-    return [
-        SwapTask(
-            cohorts=tuple(tuple(current[k]) for k in part),
-            facilitators=tuple(facs[k] for k in part) if facs is not None else None,
-            seed=rng.randrange(2**31),
-            limit=limit,
-            deterministic=search.params.deterministic,
-            stall=SWAP_STALL * len(part) + 200,
+    """One descent per part (:func:`~peermatch.solvers.parallel_swaps.swap_parts`), each with
+    :func:`~peermatch.solvers.cpsat.lns.descent_budget`'s limit (at most :data:`SWAP_ROUND_MAX`)
+    and stall for its own cohorts."""
+    tasks = []
+    for part in swap_parts(inst, current, facs, batch, rng):
+        limit, stall = descent_budget(search, used, len(part))
+        tasks.append(
+            SwapTask(
+                cohorts=tuple(tuple(current[k]) for k in part),
+                facilitators=tuple(facs[k] for k in part) if facs is not None else None,
+                seed=rng.randrange(2**31),
+                limit=min(SWAP_ROUND_MAX, limit),
+                deterministic=search.params.deterministic,
+                stall=stall,
+            )
         )
-        for part in swap_parts(inst, current, facs, batch, rng)
-    ]
+    return tasks
 
 
 def _swap_round(
