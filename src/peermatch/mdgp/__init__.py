@@ -15,6 +15,8 @@ Where things are
 * :mod:`peermatch.mdgp.search`: the iterated tabu search (numpy only);
 * :mod:`peermatch.mdgp.memetic`: population and group crossover over tabu
   runs, the default primal engine;
+* :mod:`peermatch.mdgp.islands`: independent searches side by side on
+  worker processes, the best kept (``workers`` > 1);
 * :mod:`peermatch.mdgp.solve`: :func:`solve_mdgp`, which combines the search
   with CP-SAT on small instances;
 * :mod:`peermatch.mdgp.cli`: the ``peermatch mdgp`` command.

@@ -44,7 +44,7 @@ def _bks_record(name: str) -> BksRecord | None:
     type=click.IntRange(min=1),
     default=1,
     show_default=True,
-    help="CP-SAT workers (used on small instances).",
+    help="Cores: independent searches side by side, best kept (CP-SAT workers on n <= 30).",
 )
 @click.option(
     "--search",

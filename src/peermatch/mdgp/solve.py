@@ -23,6 +23,7 @@ from numpy.typing import NDArray
 
 from peermatch.mdgp.bks import load_bks
 from peermatch.mdgp.instance import MdgpInstance
+from peermatch.mdgp.islands import island_search
 from peermatch.mdgp.memetic import memetic_search
 from peermatch.mdgp.moves import assignment_objective
 from peermatch.mdgp.search import SearchResult, iterated_tabu_search
@@ -87,11 +88,22 @@ def _primal(
     max_iterations: int | None,
     use_cpsat: bool,
     search: str,
+    workers: int,
 ) -> SearchResult:
     """Run the primal search for its share of the budget."""
     ls_iters = max_iterations
     if not use_cpsat:
-        ls_limit = time_limit
+        # Nothing else runs: every core gets an island of its own.
+        return island_search(
+            instance.distances,
+            instance.lower,
+            instance.upper,
+            workers=workers,
+            seed=seed,
+            time_limit=time_limit,
+            max_iterations=max_iterations,
+            search=search,
+        )
     elif instance.n <= _PROOF_MAX_N:
         # Tiny instances: the tabu search finds the optimum in a blink, so it
         # gets a small slice and CP-SAT the rest to prove optimality.
@@ -192,11 +204,14 @@ def solve_mdgp(
     seed : int, default 0
         Seed for the local search and CP-SAT.
     workers : int, default 1
-        CP-SAT search workers (the local search is single-threaded).
+        Cores to use. Without CP-SAT: that many independent searches side by
+        side, the best kept (:func:`~peermatch.mdgp.islands.island_search`;
+        island 0 is the one-worker run). With CP-SAT: its search workers
+        (the tabu search giving its hint stays single-threaded).
     max_iterations : int, optional
-        Cap on tabu iterations (over all tabu runs); with it (and the time
-        limit not binding) the result is reproducible for the same seed and
-        workers.
+        Cap on tabu iterations (over all tabu runs of one search, per island);
+        with it (and the time limit not binding) the result is reproducible
+        for the same seed and workers.
     best_known : float, optional
         Best known value for the gap; looked up in ``bks.csv`` by instance
         name when omitted and the file is found.
@@ -226,7 +241,7 @@ def solve_mdgp(
     # With CP-SAT the hint only has to be good, and the short tabu run is
     # what the small-instance tests and proofs were tuned with.
     method = "tabu" if use_cpsat else search
-    ls = _primal(instance, time_limit, seed, max_iterations, use_cpsat, method)
+    ls = _primal(instance, time_limit, seed, max_iterations, use_cpsat, method, workers)
     assignment, objective = ls.assignment, ls.objective
     bound: float | None = None
     status = "FEASIBLE"
