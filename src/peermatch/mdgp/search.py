@@ -28,7 +28,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from peermatch.mdgp.moves import (
-    FORBIDDEN,
     FloatArray,
     IntArray,
     IntDraws,
@@ -167,12 +166,19 @@ def iterated_tabu_search(
     )
 
 
-# Entries below this are masked candidates, never real objective changes.
-_VALID = -1.0e280
-# A move of an element to its own group (and so a swap inside one group): a
-# no-op, masked by a value far below any real change but above FORBIDDEN so
-# that masked sums stay finite.
-_OWN = -1.0e290
+# The candidate matrices are float32: half the memory traffic of float64 per
+# step (the step streams n x n values; at n = 480 that is most of its time),
+# and choosing the best candidate needs no more precision than that. The
+# state itself (gains, objective) stays float64 and every applied move is
+# priced exactly by it.
+_CAND = np.float32
+# Masked candidates, within float32 range so that sums of two stay finite:
+# an element's own group (a no-op move, and a swap inside one group)...
+_OWN = np.float32(-1.0e36)
+# ... below it, a forbidden candidate (tabu, or a size bound) ...
+_MASKED = np.float32(-1.0e37)
+# ... and every real objective change lies above this.
+_VALID = -1.0e35
 
 
 class _TabuRun:
@@ -190,9 +196,15 @@ class _TabuRun:
         self.rows = np.arange(n)
         # Preallocated buffers: large fresh temporaries can be served by mmap
         # and page-faulted in on every step (about 20 % of the step at n = 240).
-        self.move_gain = np.empty((n, m), dtype=np.float64)
-        self.delta = np.empty((n, n), dtype=np.float64)
-        self.neg2d = -2.0 * state.dist
+        # move_gain[h, i]: objective change of moving element i to group h.
+        # Groups by rows, so that gathering the rows of the elements' groups
+        # (below) copies whole contiguous rows: a column gather from an
+        # n x m matrix took twice as long.
+        self.move_gain = np.empty((m, n), dtype=_CAND)
+        self.masked_moves = np.empty((m, n), dtype=_CAND)
+        self.delta = np.empty((n, n), dtype=_CAND)
+        self.half = np.empty((n, n), dtype=_CAND)
+        self.neg2d = (-2.0 * state.dist).astype(_CAND)
         # Moves only matter when some group's size can change at all.
         self.flexible = bool(np.any(state.lower < state.upper))
         self.best_group = state.group.copy()
@@ -203,12 +215,14 @@ class _TabuRun:
     def _best_swap(self, tabu: IntArray) -> tuple[int, float, int, int]:
         """Best admissible swap as (kind 2 or 0, delta, i, j)."""
         st, mg, delta = self.state, self.move_gain, self.delta
-        np.subtract(st.gain, st.gain[self.rows, st.group][:, None], out=mg)
-        mg[self.rows, st.group] = _OWN
-        half = mg[:, st.group]
+        np.subtract(st.gain.T, st.gain[self.rows, st.group][None, :], out=mg)
+        mg[st.group, self.rows] = _OWN
+        # half[i, j] = move_gain[g_i, j], the gain of moving j into i's
+        # group; half + half.T - 2 d prices swapping i and j.
+        half = np.take(mg, st.group, axis=0, out=self.half)
         np.add(half, half.T, out=delta)
         np.add(delta, self.neg2d, out=delta)
-        kind, best, bi, bj = 0, FORBIDDEN, -1, -1
+        kind, best, bi, bj = 0, float(_MASKED), -1, -1
         if tabu.size:
             # delta is symmetric, so the tabu rows hold every swap that
             # involves a tabu element: check them for aspiration (a new
@@ -218,8 +232,8 @@ class _TabuRun:
             top = float(sub.flat[flat])
             if top > _VALID and st.value + top > self.best_value + 1e-9:
                 kind, best, bi, bj = 2, top, int(tabu[flat // self.n]), flat % self.n
-            delta[tabu, :] = FORBIDDEN
-            delta[:, tabu] = FORBIDDEN
+            delta[tabu, :] = _MASKED
+            delta[:, tabu] = _MASKED
         flat = int(np.argmax(delta))
         top = float(delta.flat[flat])
         if top > _VALID and top > best:
@@ -230,20 +244,20 @@ class _TabuRun:
     def _best_move(self, tabu: IntArray, best: float) -> tuple[int, float, int, int] | None:
         """Best admissible move if it beats ``best``, as (1, delta, i, h)."""
         st = self.state
-        can_leave = (st.sizes > st.lower)[st.group]
-        can_enter = st.sizes < st.upper
-        # move_gain already holds _OWN on every element's own group.
-        mg = np.where(can_leave[:, None] & can_enter[None, :], self.move_gain, FORBIDDEN)
+        mg = self.masked_moves
+        np.copyto(mg, self.move_gain)  # already _OWN on every element's own group
+        mg[:, (st.sizes <= st.lower)[st.group]] = _MASKED  # cannot leave
+        mg[st.sizes >= st.upper, :] = _MASKED  # cannot enter
         flat = int(np.argmax(mg))
         top = float(mg.flat[flat])
         if not (top > _VALID and st.value + top > self.best_value + 1e-9):
             # No aspiration: tabu elements may not move.
             if tabu.size:
-                mg[tabu, :] = FORBIDDEN
+                mg[:, tabu] = _MASKED
             flat = int(np.argmax(mg))
             top = float(mg.flat[flat])
         if top > _VALID and top > best:
-            i, h = divmod(flat, self.m)
+            h, i = divmod(flat, self.n)
             return 1, top, i, h
         return None
 
