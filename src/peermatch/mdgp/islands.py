@@ -166,8 +166,9 @@ def island_search(
         raise ValueError("give time_limit or max_iterations")
     if workers < 1:
         raise ValueError(f"workers must be at least 1, got {workers}")
-    d = np.array(dist, dtype=np.float64)
-    np.fill_diagonal(d, 0.0)
+    # No copy: every search zeroes the diagonal of its own copy, and the
+    # objective sums pairs i < j only.
+    d = np.asarray(dist, dtype=np.float64)
     lo = np.asarray(lower, dtype=np.int64)
     hi = np.asarray(upper, dtype=np.int64)
     seeds = island_seeds(seed, workers)

@@ -24,9 +24,8 @@ from numpy.typing import NDArray
 from peermatch.mdgp.bks import load_bks
 from peermatch.mdgp.instance import MdgpInstance
 from peermatch.mdgp.islands import island_search
-from peermatch.mdgp.memetic import memetic_search
 from peermatch.mdgp.moves import assignment_objective
-from peermatch.mdgp.search import SearchResult, iterated_tabu_search
+from peermatch.mdgp.search import SearchResult
 
 __all__ = ["CPSAT_MAX_N", "SEARCH_METHODS", "MdgpResult", "solve_mdgp"]
 
@@ -91,38 +90,31 @@ def _primal(
     workers: int,
 ) -> SearchResult:
     """Run the primal search for its share of the budget."""
-    ls_iters = max_iterations
-    if not use_cpsat:
-        # Nothing else runs: every core gets an island of its own.
-        return island_search(
-            instance.distances,
-            instance.lower,
-            instance.upper,
-            workers=workers,
-            seed=seed,
-            time_limit=time_limit,
-            max_iterations=max_iterations,
-            search=search,
-        )
-    elif instance.n <= _PROOF_MAX_N:
-        # Tiny instances: the tabu search finds the optimum in a blink, so it
-        # gets a small slice and CP-SAT the rest to prove optimality.
-        ls_limit = min(0.2 * time_limit, 1.0)
-        if ls_iters is None:
-            ls_iters = 2000 + 50 * instance.n
-    else:
-        # Proofs are out of reach here; CP-SAT only tries to improve the
-        # hinted solution and report a bound, so the primal search keeps
-        # most of the budget.
-        ls_limit = 0.7 * time_limit
-    engine = memetic_search if search == "memetic" else iterated_tabu_search
-    return engine(
+    ls_limit, ls_iters, islands = time_limit, max_iterations, workers
+    if use_cpsat:
+        # CP-SAT gets the cores; one search gives its hint.
+        islands = 1
+        if instance.n <= _PROOF_MAX_N:
+            # Tiny instances: the tabu search finds the optimum in a blink, so
+            # it gets a small slice and CP-SAT the rest to prove optimality.
+            ls_limit = min(0.2 * time_limit, 1.0)
+            if ls_iters is None:
+                ls_iters = 2000 + 50 * instance.n
+        else:
+            # Proofs are out of reach here; CP-SAT only tries to improve the
+            # hinted solution and report a bound, so the primal search keeps
+            # most of the budget.
+            ls_limit = 0.7 * time_limit
+    # Without CP-SAT nothing else runs: every core gets an island of its own.
+    return island_search(
         instance.distances,
         instance.lower,
         instance.upper,
+        workers=islands,
         seed=seed,
         time_limit=ls_limit,
         max_iterations=ls_iters,
+        search=search,
     )
 
 
