@@ -124,6 +124,17 @@ def test_duration_is_elapsed_time_across_the_spring_change() -> None:
     assert s.end.astimezone(UTC) - s.start.astimezone(UTC) == timedelta(minutes=180)
 
 
+def test_a_session_at_a_skipped_wall_time_is_read_at_its_real_instant() -> None:
+    # Regression (hypothesis, test_compat): 01:00 on Sunday 2027-03-28 does not
+    # exist in London; the session's instant is 01:00 UTC = 02:00 BST and it
+    # ends at 03:00 BST, so a window from 01:05 to 03:00 holds it. attends()
+    # read the start as 01:00 and disagreed with the slot table.
+    r = rules(start_date=d("2027-03-28"), sessions=1, duration_minutes=60)
+    sessions = session_times(r, Slot(zone=LONDON, weekday=6, start_minute=60))
+    assert attends(parse_availability("Sun 01:05-03:00"), LONDON, sessions)
+    assert not attends(parse_availability("Sun 02:05-03:00"), LONDON, sessions)
+
+
 def test_duration_is_elapsed_time_across_the_autumn_change() -> None:
     # Sunday 2027-10-31 00:00 BST = Oct 30 23:00 UTC; + 3 h = 02:00 UTC = 02:00 GMT.
     r = rules(start_date=d("2027-10-31"), sessions=1, duration_minutes=180)

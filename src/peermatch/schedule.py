@@ -156,8 +156,13 @@ def local_span(start: datetime, end: datetime, zone: ZoneInfo) -> tuple[datetime
     earlier of the start and the change's new wall time to the later of the
     end and its old wall time (the repeated hour the session touches). When
     the clocks go forward the local start and end already enclose it.
+
+    Both ends go through UTC first: ``astimezone`` to a datetime's own zone
+    returns it unchanged, so a start at a wall time the spring change skips
+    (01:00 on the EU's change day, an instant at 02:00 BST) would otherwise be
+    read as 01:00, an hour before the session really begins.
     """
-    a, b = start.astimezone(zone), end.astimezone(zone)
+    a, b = start.astimezone(UTC).astimezone(zone), end.astimezone(UTC).astimezone(zone)
     lo, hi = a.replace(tzinfo=None), b.replace(tzinfo=None)
     if a.utcoffset() != b.utcoffset():
         change = _offset_change(start, end, zone).replace(tzinfo=None)
