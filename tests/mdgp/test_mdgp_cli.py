@@ -103,3 +103,30 @@ def test_search_option_chooses_the_primal_search(tmp_path: Path) -> None:
         assert mdgp_objective(inst, data["groups"]) == pytest.approx(data["objective"])
     bad = CliRunner().invoke(mdgp, [str(path), "--search", "annealing"])
     assert bad.exit_code == 2 and "annealing" in bad.output
+
+
+@needs_data
+@pytest.mark.parametrize(("cores", "expected"), [(1, 1), (2, 2), (20, 8)])
+def test_default_workers_are_the_cores_up_to_eight(
+    monkeypatch: pytest.MonkeyPatch, cores: int, expected: int
+) -> None:
+    # As `peermatch run`: without --workers, one search per core (capped).
+    import peermatch.mdgp.cli as cli
+
+    seen: list[int] = []
+    real = cli.solve_mdgp
+
+    def spy(*args: object, **kwargs: object) -> object:
+        seen.append(int(kwargs["workers"]))  # type: ignore[call-overload]
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(cli, "default_workers", lambda: cores)
+    monkeypatch.setattr(cli, "solve_mdgp", spy)
+    path = INSTANCES / "RanInt_n010_ss_01.txt"
+    result = CliRunner().invoke(mdgp, [str(path), "--json", "--time-limit", "5"])
+    assert result.exit_code == 0, result.output
+    assert seen == [expected]
+    assert json.loads(result.output)["workers"] == expected
+    explicit = CliRunner().invoke(mdgp, [str(path), "--json", "--workers", "1"])
+    assert explicit.exit_code == 0, explicit.output
+    assert seen[-1] == 1 and json.loads(explicit.output)["workers"] == 1

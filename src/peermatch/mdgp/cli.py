@@ -12,14 +12,17 @@ from pathlib import Path
 
 import click
 
+from peermatch.executor import default_workers
 from peermatch.mdgp.bks import BksRecord, load_bks
 from peermatch.mdgp.instance import read_mdgp
 from peermatch.mdgp.solve import SEARCH_METHODS, solve_mdgp
 
-__all__ = ["DEFAULT_TIME_LIMIT_S", "mdgp"]
+__all__ = ["DEFAULT_TIME_LIMIT_S", "MAX_DEFAULT_WORKERS", "mdgp"]
 
 #: Time limit used when ``bks.csv`` has no reference time for the instance.
 DEFAULT_TIME_LIMIT_S = 10.0
+#: Without ``--workers``: one search per core, at most this many (as ``peermatch run``).
+MAX_DEFAULT_WORKERS = 8
 
 
 def _bks_record(name: str) -> BksRecord | None:
@@ -42,9 +45,9 @@ def _bks_record(name: str) -> BksRecord | None:
 @click.option(
     "--workers",
     type=click.IntRange(min=1),
-    default=1,
-    show_default=True,
-    help="Cores: independent searches side by side, best kept (CP-SAT workers on n <= 30).",
+    default=None,
+    help="Cores: independent searches side by side, best kept (CP-SAT workers on n <= 30). "
+    f"Default: one per core, at most {MAX_DEFAULT_WORKERS}; 1 for single-core comparisons.",
 )
 @click.option(
     "--search",
@@ -55,7 +58,12 @@ def _bks_record(name: str) -> BksRecord | None:
 )
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON object with the groups.")
 def mdgp(
-    file: Path, time_limit: float | None, seed: int, workers: int, search: str, as_json: bool
+    file: Path,
+    time_limit: float | None,
+    seed: int,
+    workers: int | None,
+    search: str,
+    as_json: bool,
 ) -> None:
     """Solve the maximally diverse grouping problem instance FILE (MDGPLIB format)."""
     try:
@@ -69,6 +77,8 @@ def mdgp(
     if time_limit is None:
         ref = record.reference_time_limit_s if record is not None else None
         time_limit = ref if ref is not None else DEFAULT_TIME_LIMIT_S
+    # A 16-core machine gets 16 searches, as in `peermatch run`.
+    workers = workers or min(default_workers(), MAX_DEFAULT_WORKERS)
     result = solve_mdgp(
         instance,
         time_limit=time_limit,
@@ -88,6 +98,7 @@ def mdgp(
             "best_bound": result.best_bound,
             "status": result.status,
             "time_limit_s": time_limit,
+            "workers": workers,
             "runtime_s": result.runtime_s,
             "groups": [list(g) for g in result.groups],
         }
@@ -99,4 +110,4 @@ def mdgp(
         click.echo(f"bound:      {result.best_bound:.6f}")
     if result.best_known is not None and result.gap_percent is not None:
         click.echo(f"best known: {result.best_known:.6f} (gap {result.gap_percent:.3f}%)")
-    click.echo(f"runtime:    {result.runtime_s:.2f} s (limit {time_limit:g} s)")
+    click.echo(f"runtime:    {result.runtime_s:.2f} s (limit {time_limit:g} s, {workers} workers)")
