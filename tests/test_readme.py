@@ -10,7 +10,7 @@ import click
 import pytest
 
 from peermatch.cli import main
-from peermatch.mdgp.cli import mdgp
+from peermatch.cli.mdgp import mdgp
 from peermatch.model import ProgramConfig
 
 REPO = Path(__file__).resolve().parents[1]

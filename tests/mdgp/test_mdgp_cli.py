@@ -1,4 +1,4 @@
-"""Tests of the ``peermatch mdgp`` command (invoked directly, not via cli.py)."""
+"""Tests of the ``peermatch mdgp`` command (invoked directly, not via the main group)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
+from peermatch.cli.mdgp import mdgp
 from peermatch.mdgp import default_mdgp_dir, load_bks, mdgp_objective, read_mdgp
-from peermatch.mdgp.cli import mdgp
 
 INSTANCES = default_mdgp_dir() / "instances"
 needs_data = pytest.mark.skipif(
@@ -111,7 +111,7 @@ def test_default_workers_are_the_cores_up_to_eight(
     monkeypatch: pytest.MonkeyPatch, cores: int, expected: int
 ) -> None:
     # As `peermatch run`: without --workers, one search per core (capped).
-    import peermatch.mdgp.cli as cli
+    import peermatch.cli.mdgp as cli
 
     seen: list[int] = []
     real = cli.solve_mdgp

@@ -19,7 +19,7 @@ Where things are
   worker processes, the best kept (``workers`` > 1);
 * :mod:`peermatch.mdgp.solve`: :func:`solve_mdgp`, which combines the search
   with CP-SAT on small instances;
-* :mod:`peermatch.mdgp.cli`: the ``peermatch mdgp`` command.
+* the ``peermatch mdgp`` command lives in :mod:`peermatch.cli.mdgp`.
 
 The CP-SAT model itself is **not** in this package: it lives in
 :mod:`peermatch.solvers.cpsat.mdgp`, because only ``peermatch.solvers.cpsat``

@@ -1,9 +1,8 @@
 """What every command shares: exit codes (the contract's, plus 5), :func:`fail`,
 the input options and :func:`read_input`.
 
-Its own module so that every command module (``cli``, ``cli_report``,
-``cli_repair``...) can use them without importing :mod:`peermatch.cli`,
-which registers those modules: no import cycle.
+Every command module imports these from here, never from the package
+:mod:`peermatch.cli`, which imports the command modules: no import cycle.
 """
 
 from __future__ import annotations
@@ -90,7 +89,7 @@ def read_input(
     """Read the input files; an :class:`~peermatch.errors.InputError` propagates.
 
     The command group prints its problems and exits 1 (see
-    :mod:`peermatch._cli_errors`). Warnings (an Excel Windows-1252 export, an
+    :mod:`peermatch.cli.errors`). Warnings (an Excel Windows-1252 export, an
     empty optional file) go to stderr first as ``file:row:column: warning: ...``
     and do not change the exit status.
     """

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from peermatch.cli_common import (
+from peermatch.cli.common import (
     EXIT_INFEASIBLE,
     EXIT_INVALID,
     EXIT_NO_SOLUTION,

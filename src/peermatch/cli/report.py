@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from peermatch.cli_common import EXIT_INVALID, fail
+from peermatch.cli.common import EXIT_INVALID, fail
 
 __all__ = ["explain", "report"]
 

@@ -1,27 +1,18 @@
-"""The ``peermatch`` command line: read, solve, write, summarise.
-
-Exit status (the contract): 0 done; 1 invalid input; 2 usage error;
-3 proven infeasible; 4 no solution found within the time limit; and 5 when
-the solver found a solution that the independent checker rejected (a bug).
-"""
+"""``peermatch run``: read, solve, check, write, summarise."""
 
 from __future__ import annotations
 
 import functools
-import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
 
-from peermatch._cli_errors import ErrorReportingGroup
-from peermatch.cli_common import (
+from peermatch.cli.common import (
     EXIT_INFEASIBLE,
     EXIT_INVALID,
     EXIT_NO_SOLUTION,
-    EXIT_OK,
-    EXIT_REJECTED,
     EXIT_USAGE,
     fail,
     input_options,
@@ -29,82 +20,7 @@ from peermatch.cli_common import (
     rejected,
 )
 
-if TYPE_CHECKING:
-    pass
-
-__all__ = [
-    "EXIT_INFEASIBLE",
-    "EXIT_INVALID",
-    "EXIT_NO_SOLUTION",
-    "EXIT_OK",
-    "EXIT_REJECTED",
-    "EXIT_USAGE",
-    "main",
-]
-
-
-@click.group(
-    cls=ErrorReportingGroup,
-    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
-)
-@click.version_option(package_name="peermatch")
-@click.option("--debug", is_flag=True, help="Show the traceback of an error (for bug reports).")
-def main(debug: bool) -> None:
-    """Form peer-coaching cohorts and schedule their sessions."""
-
-
-# --- validate (issue 2) -------------------------------------------------------
-
-
-@main.command()
-@input_options
-def validate(
-    participants: Path,
-    history: Path | None,
-    facilitators: Path | None,
-    previous: tuple[Path, ...],
-    config: Path | None,
-    locks: Path | None,
-    pairs: Path | None,
-    avoid_previous_organisations: bool,
-) -> None:
-    """Check the input files and summarise the population, without solving.
-
-    Exit 0 when the input is valid and no quick check proves it unsolvable;
-    1 with every problem as file:row:column: message; 3 when a pre-solve
-    check proves that no solution exists (the diagnosis names the rule and
-    the people or organisations in conflict).
-    """
-    from peermatch.presolve import presolve_checks
-    from peermatch.summary import population_summary, render_rich, render_text
-
-    problem = read_input(
-        participants,
-        history,
-        facilitators,
-        previous,
-        config,
-        locks,
-        pairs,
-        avoid_previous_organisations,
-    )
-    summary = population_summary(problem)
-    if sys.stdout.isatty():
-        from rich.console import Console
-
-        render_rich(summary, Console())
-    else:
-        click.echo(render_text(summary))
-    diagnoses = presolve_checks(problem)
-    if diagnoses:
-        fail(
-            "\n".join(f"cannot be solved: {d}" for d in diagnoses),
-            EXIT_INFEASIBLE,
-        )
-    click.echo("\ninput is valid; no pre-solve check found the program infeasible")
-
-
-# --- run (issue 3) -------------------------------------------------------------
+__all__ = ["run"]
 
 
 def _stops_on_signals(command: Callable[..., None]) -> Callable[..., None]:
@@ -129,7 +45,7 @@ def _stops_on_signals(command: Callable[..., None]) -> Callable[..., None]:
     return wrapper
 
 
-@main.command()
+@click.command()
 @input_options
 @click.option(
     "--out",
@@ -210,7 +126,7 @@ def run(
 
     # The limit counts from here: reading, checking, solving and writing all share it.
     deadline = Deadline(time_limit)
-    from peermatch.cli_progress import ProgressDisplay
+    from peermatch.cli.progress import ProgressDisplay
 
     display = ProgressDisplay(quiet, deadline, wall_clock=not deterministic or wall_clock)
     display.phase("reading")
@@ -320,107 +236,3 @@ def run(
             f"interrupted by {interrupts.received()} after solving: the output was written whole first",
             err=True,
         )
-
-
-@main.command()
-@click.option("--size", type=click.IntRange(min=1), required=True, help="Number of participants.")
-@click.option(
-    "--seed", type=click.IntRange(min=0), required=True, help="Random seed (same seed, same files)."
-)
-@click.option(
-    "--out",
-    type=click.Path(file_okay=False, path_type=Path),
-    required=True,
-    help="Folder to write participants.csv, history.csv, facilitators.csv and program.toml to.",
-)
-@click.option(
-    "--planted",
-    is_flag=True,
-    help="Build around a hidden feasible assignment (also written as planted_cohorts.csv).",
-)
-@click.option(
-    "--difficulty",
-    type=click.Choice(["easy", "normal", "hard"]),
-    default="normal",
-    show_default=True,
-    help="Tighter availability, more history and bigger organisations as it rises.",
-)
-@click.option("--no-facilitators", is_flag=True, help="Generate no facilitators.csv rows.")
-@click.option("--force", is_flag=True, help="Write into a folder that is not empty.")
-def generate(
-    size: int,
-    seed: int,
-    out: Path,
-    planted: bool,
-    difficulty: str,
-    no_facilitators: bool,
-    force: bool,
-) -> None:
-    """Write a synthetic population in the input formats (for trials and benchmarks)."""
-    import shutil
-    import tempfile
-
-    from peermatch.generate import generate_population, write_population
-
-    if out.exists() and any(out.iterdir()) and not force:
-        raise click.UsageError(f"{out} is not empty; use --force to write into it anyway")
-    try:
-        population = generate_population(
-            size, seed, planted=planted, difficulty=difficulty, facilitators=not no_facilitators
-        )
-    except ValueError as exc:
-        raise click.UsageError(str(exc)) from None
-    out.mkdir(parents=True, exist_ok=True)
-    # Write beside the target first so that a failure leaves no half-written set.
-    with tempfile.TemporaryDirectory(dir=out, prefix=".generate-") as tmp:
-        files = write_population(population, tmp)
-        written = [Path(shutil.move(str(f), out / f.name)) for f in files]
-    problem = population.problem
-    click.echo(
-        f"generated {len(problem.participants)} participants in "
-        f"{len({p.organisation for p in problem.participants})} organisations, "
-        f"{len(problem.facilitators)} facilitators, {len(problem.history)} history links "
-        f"(seed {seed}, {difficulty}{', planted' if planted else ''})"
-    )
-    if population.planted is not None:
-        click.echo(f"planted reference: {len(population.planted.cohorts)} cohorts, no rule broken")
-    rows = {
-        "participants.csv": len(problem.participants),
-        "history.csv": len(problem.history),
-        "facilitators.csv": len(problem.facilitators),
-        "planted_cohorts.csv": len(problem.participants),
-    }
-    for path in written:
-        count = f" ({rows[path.name]} rows)" if path.name in rows else ""
-        click.echo(f"wrote {path}{count}")
-
-
-# --- mdgp (issue 5) -------------------------------------------------------------
-
-
-def _register_mdgp() -> None:
-    from peermatch.mdgp.cli import mdgp
-
-    main.add_command(mdgp)
-
-
-_register_mdgp()
-
-
-def _register_report() -> None:
-    from peermatch.cli_report import explain, report
-
-    main.add_command(report)
-    main.add_command(explain)
-
-
-_register_report()
-
-
-def _register_repair() -> None:
-    from peermatch.cli_repair import repair
-
-    main.add_command(repair)
-
-
-_register_repair()

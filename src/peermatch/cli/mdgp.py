@@ -1,8 +1,4 @@
-"""``peermatch mdgp``: solve one MDGPLIB instance from the command line.
-
-The command is registered on the main group in :mod:`peermatch.cli` with
-``main.add_command(mdgp)``.
-"""
+"""``peermatch mdgp``: solve one MDGPLIB instance from the command line."""
 
 from __future__ import annotations
 

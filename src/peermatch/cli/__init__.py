@@ -1,0 +1,67 @@
+"""The ``peermatch`` command line: one module per command, all clients of the library.
+
+Exit status (the contract): 0 done; 1 invalid input; 2 usage error;
+3 proven infeasible; 4 no solution found within the time limit; 5 when the
+solver found a solution that the independent checker rejected (a bug); 6 when
+``invite`` stopped delivering partway.
+
+Modules
+-------
+common
+    Exit codes, the shared input options, reading the inputs, failing cleanly.
+errors
+    The group that turns a library error into its message and exit code.
+progress
+    The live progress display of a solve on stderr.
+validate, run, generate, repair, report, mdgp
+    One command each (``report`` also holds ``explain``).
+"""
+
+from __future__ import annotations
+
+import click
+
+from peermatch.cli import generate, mdgp, repair, report, run, validate
+from peermatch.cli.common import (
+    EXIT_INFEASIBLE,
+    EXIT_INVALID,
+    EXIT_NO_SOLUTION,
+    EXIT_OK,
+    EXIT_REJECTED,
+    EXIT_USAGE,
+)
+from peermatch.cli.errors import ErrorReportingGroup
+
+__all__ = [
+    "EXIT_INFEASIBLE",
+    "EXIT_INVALID",
+    "EXIT_NO_SOLUTION",
+    "EXIT_OK",
+    "EXIT_REJECTED",
+    "EXIT_USAGE",
+    "main",
+]
+
+
+@click.group(
+    cls=ErrorReportingGroup,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
+@click.version_option(package_name="peermatch")
+@click.option("--debug", is_flag=True, help="Show the traceback of an error (for bug reports).")
+def main(debug: bool) -> None:
+    """Form peer-coaching cohorts and schedule their sessions."""
+
+
+# The submodules stay attributes of this package (``peermatch.cli.run`` is the
+# module); each command is added by its module's name for it.
+for _command in (
+    validate.validate,
+    run.run,
+    repair.repair,
+    report.report,
+    report.explain,
+    generate.generate,
+    mdgp.mdgp,
+):
+    main.add_command(_command)
