@@ -1,4 +1,5 @@
-"""The README stays in step with the command line, the config model and CI."""
+"""The manual (README.md and every page under docs/) stays in step with the
+command line, the config model and CI."""
 
 from __future__ import annotations
 
@@ -15,6 +16,10 @@ from peermatch.model import ProgramConfig
 
 REPO = Path(__file__).resolve().parents[1]
 README = (REPO / "README.md").read_text(encoding="utf-8")
+#: The whole manual: the README and the documentation site's pages.
+MANUAL = "\n".join(
+    [README, *(p.read_text(encoding="utf-8") for p in sorted((REPO / "docs").rglob("*.md")))]
+)
 
 
 def _commands() -> list[tuple[str, click.Command]]:
@@ -25,16 +30,16 @@ def _commands() -> list[tuple[str, click.Command]]:
 
 @pytest.mark.parametrize(("name", "command"), _commands())
 def test_every_command_and_option_is_documented(name: str, command: click.Command) -> None:
-    assert f"peermatch {name}" in README
+    assert f"peermatch {name}" in MANUAL
     for param in command.params:
         if isinstance(param, click.Option):
             longest = max(param.opts, key=len)
-            assert longest in README, f"'{longest}' of 'peermatch {name}' is not in README.md"
+            assert longest in MANUAL, f"'{longest}' of 'peermatch {name}' is not in MANUAL.md"
 
 
 def test_every_config_key_is_documented() -> None:
     for table, field in ProgramConfig.model_fields.items():
-        assert f"[{table}]" in README
+        assert f"[{table}]" in MANUAL
         model = field.default.__class__ if field.default is not None else None
         for key, sub in getattr(model, "model_fields", {}).items():
             nested = sub.default_factory is not None and dataclasses.is_dataclass(
@@ -42,12 +47,12 @@ def test_every_config_key_is_documented() -> None:
             )
             if nested:
                 # [solver.neighbourhood] and the like: the table, and each of its fields.
-                assert f"[{table}.{key}]" in README, f"[{table}.{key}] is not in README.md"
+                assert f"[{table}.{key}]" in MANUAL, f"[{table}.{key}] is not in MANUAL.md"
                 for inner in dataclasses.fields(sub.default_factory):  # type: ignore[arg-type]
-                    assert f"`{inner.name}`" in README, f"[{table}.{key}] {inner.name}"
+                    assert f"`{inner.name}`" in MANUAL, f"[{table}.{key}] {inner.name}"
                 continue
-            found = re.search(rf"^(# )?{key} = ", README, re.M) or f"[{table}.{key}]" in README
-            assert found, f"[{table}] {key} is not in README.md"
+            found = re.search(rf"^(# )?{key} = ", MANUAL, re.M) or f"[{table}.{key}]" in MANUAL
+            assert found, f"[{table}] {key} is not in MANUAL.md"
 
 
 def test_setup_commands_match_ci() -> None:
@@ -61,4 +66,4 @@ def test_setup_commands_match_ci() -> None:
 
 def test_exit_codes_are_documented() -> None:
     for code in range(6):
-        assert re.search(rf"^\| {code} \|", README, re.M), f"exit {code} is not in README.md"
+        assert re.search(rf"^\| {code} \|", MANUAL, re.M), f"exit {code} is not in the manual"
