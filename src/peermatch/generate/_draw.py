@@ -57,7 +57,7 @@ from peermatch.model import (
     ProgramConfig,
 )
 from peermatch.schedule import Slot, session_times
-from peermatch.solution import Cohort, Solution
+from peermatch.solution import Cohort, Solution, cohort_ids
 
 
 class _Draw:
@@ -341,13 +341,13 @@ class _Draw:
     def plant(self, facs: list[Facilitator]) -> Solution:
         """The hidden assignment the population was drawn around."""
         assert self.k is not None
-        cwidth = max(3, len(str(self.k)))
+        ids = cohort_ids(self.k)
         cohorts = []
         for c in range(self.k):
             members = tuple(sorted(str(self.pid[i]) for i in self.members_of[c]))
             cohorts.append(
                 Cohort(
-                    id=f"C{c + 1:0{cwidth}d}",
+                    id=next(ids),
                     members=members,
                     slot=self.slots[c],
                     facilitator_id=facs[self.cohort_fac[c]].id if facs else None,
