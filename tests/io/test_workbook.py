@@ -190,6 +190,15 @@ def test_a_workbook_named_csv_and_a_csv_named_xlsx_are_refused(
     assert problem.startswith(f"{text}::: is not an Excel workbook")
 
 
+def test_a_damaged_workbook_is_a_problem_not_a_crash(tmp_path: Path, example_book: Path) -> None:
+    data = example_book.read_bytes()
+    for cut in (200, len(data) // 2, len(data) - 30):
+        damaged = tmp_path / f"cut{cut}.xlsx"
+        damaged.write_bytes(data[:cut])
+        [problem] = _problems(lambda path=damaged: read_problem(path))  # type: ignore[misc]
+        assert problem.startswith(f"{damaged}") and "cannot be read as an Excel workbook" in problem
+
+
 def test_every_table_option_accepts_a_sheet(example_book: Path, examples_dir: Path) -> None:
     args = [
         "validate",
