@@ -10,7 +10,10 @@ only the file part of a problem differs (``book.xlsx#Participants:14:level:
 
 openpyxl reads the sheet in read-only mode (its streaming parser), so a
 100,000-row workbook reads in bounded memory; nothing here parses zip or XML
-by hand.
+by hand. The cells come from openpyxl's own sheet parser (``WorkSheetParser``,
+what its read-only worksheets use), subclassed only to see what the
+read-only API hides: a formula cell without a saved value (it would read as
+blank) and the merged ranges. ``tests/io/test_workbook.py`` pins both.
 
 Decisions where the contract is silent
 --------------------------------------
