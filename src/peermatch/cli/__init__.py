@@ -13,7 +13,7 @@ errors
     The group that turns a library error into its message and exit code.
 progress
     The live progress display of a solve on stderr.
-validate, run, generate, repair, report, mdgp
+validate, run, generate, repair, report, check, mdgp
     One command each (``report`` also holds ``explain``).
 """
 
@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import click
 
-from peermatch.cli import generate, mdgp, repair, report, run, validate
+from peermatch.cli import check, generate, mdgp, repair, report, run, validate
 from peermatch.cli.common import (
     EXIT_INFEASIBLE,
     EXIT_INVALID,
@@ -61,6 +61,7 @@ for _command in (
     repair.repair,
     report.report,
     report.explain,
+    check.check,
     generate.generate,
     mdgp.mdgp,
 ):
