@@ -316,6 +316,9 @@ class _Context:
                 transport.send(message, item, person_id)
             except DeliveryError as exc:
                 return sent, str(exc)
+            except KeyboardInterrupt:
+                # The ledger holds every message accepted before this one: a re-run resumes.
+                return sent, f"interrupted while sending to {item.recipient}"
             sent.append(item)
             entry = LedgerEntry(
                 recipient=item.recipient,
