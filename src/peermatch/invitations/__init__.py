@@ -1,9 +1,12 @@
 """Send each cohort's calendar as an invitation that calendar clients accept (``peermatch invite``).
 
->>> from peermatch.invitations import invite, SmtpSettings   # doctest: +SKIP
->>> outcome = invite(Path("out"), sender="Programme Office <office@example.org>",
-...                  smtp=SmtpSettings("smtp.example.org", 587, "starttls", "office", pw))
->>> outcome.stopped or f"{len(outcome.sent)} sent"
+Example::
+
+    from peermatch.invitations import invite, SmtpSettings
+
+    outcome = invite(Path("out"), sender="Programme Office <office@example.org>",
+                     smtp=SmtpSettings("smtp.example.org", 587, "starttls", "office", password))
+    print(outcome.stopped or f"{len(outcome.sent)} sent")
 
 One message per recipient and calendar UID (in series mode, the default,
 a cohort calendar has one UID: one message per recipient and cohort, so a
