@@ -228,3 +228,5 @@ def test_dry_run_sends_and_writes_nothing(folder: Path, smtp_server) -> None:
     assert len(lines) == len(attendees(folder))
     assert any("cohort C02 to Fay Lead <fay@coach.example>" in line for line in lines)
     assert "nothing was sent or written" in text
+    # A name's CR/LF is a space on the terminal too.
+    assert "\r" not in text and "to Eve Bcc: victim@evil.example <p04@example.org>" in text

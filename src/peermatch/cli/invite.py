@@ -115,8 +115,12 @@ def invite(
         out_dir, sender=sender, smtp=settings, eml_dir=eml_dir, dry_run=dry_run
     )
     if dry_run:
+        from peermatch.invitations.messages import header_text
+
         for m in outcome.planned:
-            click.echo(f"{m.method} {m.sequence} cohort {m.cohort_id} to {m.name} <{m.recipient}>")
+            # header_text: a name's control characters (CR, ESC ...) must not reach the terminal.
+            who = f"{header_text(m.name)} <{header_text(m.recipient)}>"
+            click.echo(f"{m.method} {m.sequence} cohort {header_text(m.cohort_id)} to {who}")
         click.echo(
             f"dry run: {len(outcome.planned)} to send, {len(outcome.skipped)} already sent; "
             "nothing was sent or written"

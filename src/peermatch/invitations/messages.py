@@ -286,7 +286,11 @@ def build_message(
     # base64 keeps the calendar's CRLF lines and folding exactly as written.
     msg.add_alternative(text, subtype="calendar", charset="UTF-8", cte="base64", params=method)
     msg.add_attachment(
-        calendar, maintype="application", subtype="ics", filename="invite.ics", params=method
+        calendar,
+        maintype="application",
+        subtype="ics",
+        filename="invite.ics",
+        params={**method, "name": "invite.ics"},  # older clients read the name from here
     )
     # Boundaries from the Message-ID, not random: the same message gives the same bytes.
     # "=_" never occurs in quoted-printable or base64 text, so no part can contain them.
