@@ -92,7 +92,7 @@ def invite(
     cancellation. Exit 0 done; 1 not a peermatch output folder or a bad
     address; 2 usage error; 6 delivery stopped partway (run again to send the rest).
     """
-    from peermatch.invitations import SmtpSettings
+    from peermatch.invitations import DeliveryStopped, SmtpSettings
     from peermatch.invitations import invite as send_invitations
 
     settings = None
@@ -127,13 +127,7 @@ def invite(
         )
         return
     if outcome.stopped is not None:
-        done, total = len(outcome.sent), len(outcome.planned)
-        fail(
-            f"{out_dir}: delivery stopped after {done} of {total} messages: {outcome.stopped}\n"
-            f"invitations.json records the {done} sent; run the same command again "
-            f"to send the other {total - done}",
-            EXIT_DELIVERY,
-        )
+        fail(f"{out_dir}: {DeliveryStopped(outcome)}", EXIT_DELIVERY)
     where = "sent" if settings else f"written to {eml_dir or out_dir / 'invitations'}"
     cancels = sum(m.method == "CANCEL" for m in outcome.sent)
     click.echo(
