@@ -28,6 +28,9 @@ from invite_helpers import (
 
 SENDER = "Programme Office <office@example.org>"
 
+#: The fixtures folder, program_run and smtp_server.
+pytest_plugins = ["invite_fixtures"]
+
 
 def _starts(cal: Calendar) -> list[datetime]:
     events = recurring_ical_events.of(cal).between(datetime(2026, 1, 1), datetime(2029, 1, 1))

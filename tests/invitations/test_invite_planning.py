@@ -32,6 +32,9 @@ from peermatch.invitations.planning import plan
 
 SENDER = "office@example.org"
 
+#: The fixtures folder, program_run and smtp_server.
+pytest_plugins = ["invite_fixtures"]
+
 
 def _entry(address: str, uid: str, method: str, sequence: int) -> LedgerEntry:
     return LedgerEntry(

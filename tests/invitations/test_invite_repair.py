@@ -6,9 +6,19 @@ import csv
 from pathlib import Path
 
 from icalendar import Calendar
-from invite_helpers import attendees, calendar_part, invoke, ledger, parse, write_inputs
+from invite_helpers import (
+    attendees,
+    calendar_part,
+    invoke,
+    ledger,
+    parse,
+    write_inputs,
+)
 
 SENDER = "office@example.org"
+
+#: The fixtures folder, program_run and smtp_server.
+pytest_plugins = ["invite_fixtures"]
 
 
 def _cohorts(out: Path) -> dict[str, set[str]]:

@@ -18,9 +18,17 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
-from invite_helpers import Recorder, attendees, invoke, ledger
+from invite_helpers import (
+    Recorder,
+    attendees,
+    invoke,
+    ledger,
+)
 
 SENDER = "office@example.org"
+
+#: The fixtures folder, program_run and smtp_server.
+pytest_plugins = ["invite_fixtures"]
 
 
 @pytest.fixture(scope="module")
