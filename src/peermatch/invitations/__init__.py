@@ -158,7 +158,13 @@ def _exclusive(out_dir: Path) -> Iterator[None]:
     except ImportError:  # pragma: no cover - Windows: no advisory locks, no guard
         yield
         return
-    with open(out_dir / _LOCK, "a") as handle:
+    try:
+        handle = open(out_dir / _LOCK, "a")  # noqa: SIM115 - closed by the with below
+    except OSError as exc:
+        raise InviteError(
+            f"{out_dir}: cannot write in this folder: {exc.strerror or exc}"
+        ) from None
+    with handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
