@@ -13,7 +13,7 @@ errors
     The group that turns a library error into its message and exit code.
 progress
     The live progress display of a solve on stderr.
-validate, run, generate, repair, report, check, mdgp
+validate, run, generate, repair, report, check, invite, mdgp
     One command each (``report`` also holds ``explain``).
 """
 
@@ -21,8 +21,9 @@ from __future__ import annotations
 
 import click
 
-from peermatch.cli import check, generate, mdgp, repair, report, run, validate
+from peermatch.cli import check, generate, invite, mdgp, repair, report, run, validate
 from peermatch.cli.common import (
+    EXIT_DELIVERY,
     EXIT_INFEASIBLE,
     EXIT_INVALID,
     EXIT_NO_SOLUTION,
@@ -33,6 +34,7 @@ from peermatch.cli.common import (
 from peermatch.cli.errors import ErrorReportingGroup
 
 __all__ = [
+    "EXIT_DELIVERY",
     "EXIT_INFEASIBLE",
     "EXIT_INVALID",
     "EXIT_NO_SOLUTION",
@@ -64,5 +66,6 @@ for _command in (
     check.check,
     generate.generate,
     mdgp.mdgp,
+    invite.invite,
 ):
     main.add_command(_command)
