@@ -20,7 +20,7 @@ from urllib.parse import urlencode
 import httpx
 import jinja2
 from fastapi import APIRouter, Request
-from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import UploadFile
 
 from peermatch.web.forms import config_form, form_to_toml
@@ -35,9 +35,8 @@ BOARD_PAGE = 24
 MAX_UPLOAD = 50 * 1024 * 1024
 
 router = APIRouter(include_in_schema=False)
-_STATIC = resources.files("peermatch.web") / "static"
 _REPORT_CSS = resources.files("peermatch.report") / "templates" / "report.css"
-_FORWARDED = ("cookie", "authorization", "origin", "referer")
+_FORWARDED = ("cookie", "authorization", "origin", "sec-fetch-site")
 
 _env = jinja2.Environment(
     loader=jinja2.PackageLoader("peermatch.web", "templates"),
@@ -108,27 +107,13 @@ def _error_page(failure: ApiFailure) -> HTMLResponse:
     )
 
 
-# --- static files -------------------------------------------------------------
+# --- the report's style sheet ------------------------------------------------
 
 
 @router.get("/static/report.css")
 async def report_css() -> Response:
     """The report's style sheet, shared so the workspace looks like report.html."""
     return Response(_REPORT_CSS.read_text(encoding="utf-8"), media_type="text/css")
-
-
-@router.get("/static/{name:path}")
-async def static_file(name: str) -> Response:
-    """A file of ``web/static`` (the vendored scripts, app.js, board.js, workspace.css)."""
-    parts = name.split("/")
-    if any(part in ("", ".", "..") or part.startswith(".") for part in parts):
-        return Response(status_code=404)
-    target = _STATIC.joinpath(*parts)
-    if not target.is_file():
-        return Response(status_code=404)
-    with resources.as_file(target) as path:
-        media = "text/javascript" if path.suffix == ".js" else None
-        return FileResponse(path, media_type=media, headers={"Cache-Control": "no-cache"})
 
 
 # --- programs and inputs ------------------------------------------------------
@@ -290,7 +275,7 @@ async def runs_page(request: Request, program_id: str) -> HTMLResponse:
         program = await _read(request, f"/programs/{program_id}")
     except ApiFailure as failure:
         return _error_page(failure)
-    return _render("runs.html.j2", program=program, problem=None)
+    return _render("runs.html.j2", program=program, problems=[])
 
 
 @router.post("/programs/{program_id}/runs")
@@ -312,7 +297,10 @@ async def start_run(request: Request, program_id: str) -> Response:
         except ApiFailure as failure:
             return _error_page(failure)
         return _render(
-            "runs.html.j2", status_code=answer.status_code, program=program, problem=_detail(answer)
+            "runs.html.j2",
+            status_code=answer.status_code,
+            program=program,
+            problems=_problems(answer),
         )
     return RedirectResponse(f"/runs/{answer.json()['run_id']}", status_code=303)
 

@@ -85,21 +85,22 @@ window.peermatch = (function () {
     }
   }
 
+  async function reread() {
+    const answer = await window.peermatch.api("GET", "/runs/" + runId);
+    if (answer.status === 200) show(answer.body);
+  }
+
   function onEvent(event) {
     try { show(JSON.parse(event.data)); } catch (e) { /* a keep-alive or a partial line */ }
   }
 
   if (finished.indexOf(field("status").textContent.trim()) < 0) {
     source = new EventSource(section.dataset.events, { withCredentials: true });
-    source.onmessage = onEvent;
-    ["progress", "status", "done", "end"].forEach(function (name) {
-      source.addEventListener(name, onEvent);
-    });
-    source.onerror = async function () {
-      // The stream ended (or the server restarted): read the state once more.
-      const answer = await window.peermatch.api("GET", "/runs/" + runId);
-      if (answer.status === 200) show(answer.body);
-    };
+    source.addEventListener("progress", onEvent);
+    // "end" carries only the final status: read the whole state once more.
+    source.addEventListener("end", reread);
+    source.onerror = reread; // the stream broke (a restarted server): read the state
+
   }
 
   stop.addEventListener("click", async function () {
