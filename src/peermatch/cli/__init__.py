@@ -13,15 +13,16 @@ errors
     The group that turns a library error into its message and exit code.
 progress
     The live progress display of a solve on stderr.
-validate, run, generate, repair, report, mdgp
-    One command each (``report`` also holds ``explain``).
+validate, run, generate, repair, report, mdgp, serve
+    One command each (``report`` also holds ``explain``; ``serve`` is the
+    workspace of :mod:`peermatch.web`).
 """
 
 from __future__ import annotations
 
 import click
 
-from peermatch.cli import generate, mdgp, repair, report, run, validate
+from peermatch.cli import generate, mdgp, repair, report, run, serve, validate
 from peermatch.cli.common import (
     EXIT_INFEASIBLE,
     EXIT_INVALID,
@@ -63,5 +64,6 @@ for _command in (
     report.explain,
     generate.generate,
     mdgp.mdgp,
+    serve.serve,
 ):
     main.add_command(_command)

@@ -145,6 +145,7 @@ class RepairRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     time_limit: float | None = Field(default=None, gt=0, le=7 * 24 * 3600)
     seed: int | None = Field(default=None, ge=0, le=2**31 - 1)
+    deterministic: bool = False
 
 
 class CohortsCohort(BaseModel):

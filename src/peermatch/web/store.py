@@ -299,6 +299,15 @@ class Store:
         ).fetchall()
         return [json.loads(r["move"]) for r in rows if r["move"] is not None]
 
+    def can_redo(self, run_id: int) -> bool:
+        """Whether an undone revision follows the current one."""
+        current = self._current(self.conn, run_id)
+        row = self.conn.execute(
+            "SELECT COUNT(*) AS n FROM revisions WHERE run_id = ? AND undone = 1 AND number > ?",
+            (run_id, -1 if current is None else current),
+        ).fetchone()
+        return int(row["n"]) > 0
+
     def undo(self, run_id: int) -> int | None:
         """Step back one revision (never before the run's own); the new current number."""
         with self._write() as conn:
