@@ -69,6 +69,8 @@ def wait_for(what: str, probe: Callable[[], T | None], timeout: float = 20.0) ->
             found = probe()
             if found:
                 return found
+        except AssertionError:
+            raise
         except Exception as exc:  # a page in the middle of a swap
             last = exc
         time.sleep(0.1)
@@ -261,7 +263,7 @@ def _allowed_move(base: str, run_id: int, avoid: set[str]) -> tuple[str, str]:
     raise AssertionError("no allowed move in the example's cohorts")
 
 
-def _follow_run(d: Any, timeout: float = 40) -> list[float]:
+def _follow_run(d: Any, timeout: float = 90) -> list[float]:
     """Watch the run page until it is done; the elapsed seconds it showed on the way."""
     from selenium.webdriver.common.by import By
 
@@ -366,7 +368,9 @@ def test_an_organiser_goes_from_files_to_the_export(
 
     # An allowed move, made with the keyboard path: "Move…" and a list of cohorts.
     pid, to = _allowed_move(server, run_id, avoid={mover, other})
-    d.find_element(By.CSS_SELECTOR, f'li.member[data-participant="{pid}"] button.move').click()
+    button = d.find_element(By.CSS_SELECTOR, f'li.member[data-participant="{pid}"] button.move')
+    d.execute_script("arguments[0].scrollIntoView({block: 'center'})", button)
+    button.click()
     Select(d.find_element(By.ID, "move-target")).select_by_value(to)
     d.find_element(By.ID, "move-go").click()
     wait_for("the allowed move", lambda: _cohort_of(d, pid) == to)
@@ -376,7 +380,7 @@ def test_an_organiser_goes_from_files_to_the_export(
     # Repair the rest, follow the new run, and export its board.
     repair_limit = d.find_element(By.ID, "repair-limit")
     repair_limit.clear()
-    repair_limit.send_keys("2")
+    repair_limit.send_keys("8")
     d.find_element(By.ID, "repair").click()
     wait_for("the repair run", lambda: d.find_elements(By.ID, "progress"))
     repair_id = int(d.find_element(By.ID, "progress").get_attribute("data-run"))
@@ -405,3 +409,16 @@ def test_an_organiser_goes_from_files_to_the_export(
         e for e in console if e["level"] == "SEVERE" or "Content Security Policy" in e["message"]
     ]
     assert problems == [], problems
+
+
+def test_the_console_check_sees_a_csp_violation(server: str, browser: Any) -> None:
+    """The scenario's console check is sharp: an inline style on a page is logged as refused."""
+    browser.get(f"{server}/")
+    browser.get_log("browser")  # drain
+    browser.execute_script(
+        "const box = document.createElement('div');"
+        "box.innerHTML = '<p style=\"color: red\">inline</p>';"
+        "document.body.append(box);"
+    )
+    logged = wait_for("the CSP report", lambda: browser.get_log("browser"), timeout=5)
+    assert any("Content Security Policy" in entry["message"] for entry in logged), logged

@@ -55,6 +55,7 @@ window.peermatch = (function () {
     if (!state) return;
     field("status").textContent = state.status || "";
     field("phase").textContent = state.phase ? "· " + state.phase : "";
+    field("message").textContent = state.message ? "· " + state.message : "";
     const elapsed = Number(state.elapsed || 0);
     const limit = Number(state.limit || 0);
     field("elapsed").textContent = elapsed.toFixed(1) + " s";
