@@ -77,8 +77,10 @@ def start_server(data: Path) -> tuple[subprocess.Popen[bytes], str]:
         port = sock.getsockname()[1]
     env = {**os.environ, "PEERMATCH_TOKEN": TOKEN, "PYTHONPATH": str(REPO / "src")}
     process = subprocess.Popen(
-        [sys.executable, "-m", "peermatch", "serve", "--no-browser"]
-        + ["--port", str(port), "--data", str(data)],
+        [
+            *(sys.executable, "-m", "peermatch", "serve", "--no-browser"),
+            *("--port", str(port), "--data", str(data)),
+        ],
         env=env,
         stdout=subprocess.DEVNULL,
     )
