@@ -21,7 +21,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, StreamingResponse
 
 from peermatch.web import board_api
-from peermatch.web.app import MAX_UPLOAD
+from peermatch.web.deps import MAX_UPLOAD, inputs_dir, problems_response, program_files, store_of
 from peermatch.web.inputs import (
     TABLES,
     check_program,
@@ -42,9 +42,8 @@ from peermatch.web.models import (
     RunRequest,
     RunStatus,
 )
-from peermatch.web.store import Store
 
-__all__ = ["inputs_dir", "program_files", "router", "run_status"]
+__all__ = ["router", "run_status"]
 
 router = APIRouter(prefix="/api/v1")
 router.include_router(board_api.router)
@@ -53,20 +52,7 @@ _upload_locks: dict[int, threading.Lock] = {}
 _TERMINAL = ("done", "failed", "cancelled")
 
 
-def _store(request: Request) -> Store:
-    store: Store = request.app.state.store
-    return store
-
-
-def inputs_dir(data_dir: Path, program_id: int) -> Path:
-    """Where a program's uploaded tables are stored."""
-    return data_dir / "programs" / str(program_id) / "inputs"
-
-
-def program_files(request: Request, program_id: int) -> dict[str, Path]:
-    """Table -> stored file of a program's inputs."""
-    folder = inputs_dir(request.app.state.data_dir, program_id)
-    return {i["name"]: folder / i["stored"] for i in _store(request).inputs(program_id)}
+_store = store_of
 
 
 def _program(request: Request, program_id: int) -> dict[str, Any]:
@@ -264,11 +250,7 @@ def start_run(
     try:
         read_program(files)
     except InputError as exc:
-        problems = [
-            {"file": p.file, "row": p.row, "column": p.column, "message": p.message}
-            for p in exc.problems
-        ]
-        return JSONResponse({"problems": problems, "warnings": []}, status_code=422)
+        return problems_response(exc)
     run_id, _ = request.app.state.runs.submit(
         program_id,
         files,

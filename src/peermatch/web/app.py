@@ -26,11 +26,9 @@ from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from peermatch.web.auth import TokenMiddleware
+from peermatch.web.deps import MAX_UPLOAD
 
 __all__ = ["CSP", "MAX_UPLOAD", "STATIC", "TEMPLATES", "create_app"]
-
-#: Uploads (any request body) above this many bytes are refused with 413.
-MAX_UPLOAD = 50 * 1024 * 1024
 
 #: The Content-Security-Policy of every answer: nothing inline, nothing from elsewhere.
 CSP = (
@@ -134,30 +132,41 @@ class BodyLimit:
             return
         declared = Headers(scope=scope).get("content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.limit:
-            await _refuse(send, 413, f"413 Payload Too Large: at most {self.limit} bytes\n")
+            await self._too_large(send)
             return
         seen = 0
-        started = False
+        exceeded = replaced = started = False
 
         async def counting() -> Message:
-            nonlocal seen
+            nonlocal seen, exceeded
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > self.limit:
+                    exceeded = True
                     raise BodyTooLarge
             return message
 
         async def tracking(message: Message) -> None:
-            nonlocal started
+            # A framework may turn the error into its own answer (a 400): it becomes the 413.
+            nonlocal replaced, started
+            if replaced:
+                return
+            if exceeded and message["type"] == "http.response.start":
+                replaced = True
+                await self._too_large(send)
+                return
             started = started or message["type"] == "http.response.start"
             await send(message)
 
         try:
             await self.app(scope, counting, tracking)
         except BodyTooLarge:
-            if not started:
-                await _refuse(send, 413, f"413 Payload Too Large: at most {self.limit} bytes\n")
+            if not started and not replaced:
+                await self._too_large(send)
+
+    async def _too_large(self, send: Send) -> None:
+        await _refuse(send, 413, f"413 Payload Too Large: at most {self.limit} bytes\n")
 
 
 def create_app(data_dir: Path, token: str, *, start_workers: bool = True) -> FastAPI:
@@ -174,12 +183,13 @@ def create_app(data_dir: Path, token: str, *, start_workers: bool = True) -> Fas
         Start runs in background workers (tests of the API alone may not).
     """
     from peermatch.web import api, pages
+    from peermatch.web.moves import StateCache
     from peermatch.web.runs import RunManager
     from peermatch.web.store import Store
 
     if not token:
         raise ValueError("the token must not be empty")
-    data_dir = Path(data_dir)
+    data_dir = Path(data_dir).resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
     from peermatch.web.db import DB_FILE
 
@@ -204,6 +214,7 @@ def create_app(data_dir: Path, token: str, *, start_workers: bool = True) -> Fas
     app.state.store = store
     app.state.runs = manager
     app.state.data_dir = data_dir
+    app.state.states = StateCache()
     app.state.templates = Jinja2Templates(directory=str(TEMPLATES))
     app.include_router(api.router)
     app.include_router(pages.router)

@@ -19,6 +19,7 @@ from fastapi.responses import JSONResponse
 from peermatch.availability import DAY_NAMES
 from peermatch.model import ProblemData
 from peermatch.solution import Cohort, Solution
+from peermatch.web.deps import problems_response, program_files
 from peermatch.web.models import (
     BoardCohort,
     BoardMember,
@@ -54,7 +55,6 @@ REPORT_CSP = (
     "form-action 'none'; frame-ancestors 'self'; sandbox"
 )
 
-_states = StateCache()
 _move_locks: dict[int, threading.Lock] = {}
 _guard = threading.Lock()
 
@@ -77,7 +77,8 @@ class Board:
         if not run["out_dir"] or revision is None:
             raise HTTPException(409, f"run {run_id} has no cohorts (status: {run['status']})")
         self.run, self.revision = run, revision
-        self.state: RunState = _states.get(run_id, Path(run["out_dir"]))
+        states: StateCache = request.app.state.states
+        self.state: RunState = states.get(run_id, self.data_dir / run["out_dir"])
         self.solution: Solution = self.state.solution(revision)
         self.locks = self.store.locks(run_id)
 
@@ -352,7 +353,6 @@ def start_repair(
 ) -> Any:
     """Queue a repair from the current revision, hand moves and locks kept, on the current inputs."""
     from peermatch.errors import InputError
-    from peermatch.web.api import program_files
     from peermatch.web.inputs import read_program
 
     board = Board(request, run_id)
@@ -361,11 +361,7 @@ def start_repair(
     try:
         read_program(files)
     except InputError as exc:
-        problems = [
-            {"file": p.file, "row": p.row, "column": p.column, "message": p.message}
-            for p in exc.problems
-        ]
-        return JSONResponse({"problems": problems, "warnings": []}, status_code=422)
+        return problems_response(exc)
     repair_id, _ = request.app.state.runs.submit(
         program_id,
         files,

@@ -29,7 +29,7 @@ def revision_folder(
 ) -> Path:
     """The output folder of ``revision`` of ``run``, written now when it does not exist yet."""
     if int(revision["number"]) == 0:
-        return Path(run["out_dir"])
+        return data_dir / run["out_dir"]
     stamp = re.sub(r"[^0-9A-Za-z]", "", str(revision["created"]))
     folder = run_dir(data_dir, int(run["id"])) / "revisions" / f"{revision['number']}-{stamp}"
     with _writing:

@@ -33,7 +33,7 @@ def solve_repair(
     assert parent is not None and parent["out_dir"]
     revision = store.revision(int(parent["id"]), run["parent_revision"])
     assert revision is not None
-    state = RunState(Path(parent["out_dir"]))
+    state = RunState(data_dir / parent["out_dir"])
     current = state.solution(revision)
     before = state.base.cohort_of()
     moved = {p for p, c in current.cohort_of().items() if before.get(p) != c}

@@ -183,12 +183,12 @@ def _solve(store: Store, data_dir: Path, run_id: int, start: float, progress: _P
             ],
         )
         return
-    _write(store, folder, run_id, start, problem, result, extra, stopped)
+    _write(store, data_dir, run_id, start, problem, result, extra, stopped)
 
 
 def _write(
     store: Store,
-    folder: Path,
+    data_dir: Path,
     run_id: int,
     start: float,
     problem: Any,
@@ -218,7 +218,9 @@ def _write(
         return
     progress_phase = {"phase": "writing"}
     store.update_run(run_id, only_if=("running",), **progress_phase)
-    out = folder / "out"
+    from peermatch.web.runs import run_dir
+
+    out = run_dir(data_dir, run_id) / "out"
     write_outputs(
         out,
         problem,
@@ -238,7 +240,8 @@ def _write(
         objective=result.objective,
         bound=result.best_bound,
         gap=result.gap,
-        out_dir=str(out),
+        # Relative to the data folder, so that the folder may move as a whole.
+        out_dir=os.path.relpath(out, data_dir),
         message=f"stopped: the best solution found until {result.interrupted or 'then'} was kept"
         if stopped
         else f"{result.status.value}: {len(result.solution.cohorts)} cohorts, "
