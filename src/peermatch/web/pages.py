@@ -310,9 +310,10 @@ async def run_page(request: Request, run_id: str) -> HTMLResponse:
     """One run's live progress (Server-Sent Events through ``static/app.js``)."""
     try:
         run = await _read(request, f"/runs/{run_id}")
+        program = await _read(request, f"/programs/{run['program_id']}")
     except ApiFailure as failure:
         return _error_page(failure)
-    return _render("run.html.j2", run=run, run_id=run_id)
+    return _render("run.html.j2", run=run, run_id=run_id, program=program)
 
 
 # --- the board ----------------------------------------------------------------
@@ -349,11 +350,12 @@ async def board_page(
     try:
         context = await _board_context(request, run_id, offset, limit, q)
         run = await _read(request, f"/runs/{run_id}")
+        program = await _read(request, f"/programs/{run['program_id']}")
         everyone = await _read(request, f"/runs/{run_id}/cohorts")
     except ApiFailure as failure:
         return _error_page(failure)
     targets = [c["cohort_id"] for c in everyone.get("cohorts", [])]
-    return _render("board.html.j2", run=run, targets=targets, **context)
+    return _render("board.html.j2", run=run, program=program, targets=targets, **context)
 
 
 @router.get("/runs/{run_id}/board/cohorts", response_class=HTMLResponse)

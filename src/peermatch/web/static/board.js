@@ -84,7 +84,8 @@
     const rows = violations.map(function (v) {
       const row = document.createElement("tr");
       const people = (v.people || []).map(function (p) {
-        return typeof p === "string" ? p : (p.name ? p.name + " (" + p.id + ")" : JSON.stringify(p));
+        const name = nameOf(p);
+        return name === p ? p : name + " (" + p + ")";
       }).join(", ");
       row.append(cell(v.rule || ""), cell(v.message || ""), cell(people));
       return row;
