@@ -105,8 +105,10 @@ class SameOrigin:
     def _cross_site(scope: Scope) -> bool:
         headers = Headers(scope=scope)
         site = headers.get("sec-fetch-site")
-        if site is not None and site not in ("same-origin", "none"):
-            return True
+        if site is not None:
+            # A browser's own word (no script can set it). It wins over Origin, which a
+            # same-origin form post sends as "null" under Referrer-Policy: no-referrer.
+            return site not in ("same-origin", "none")
         origin = headers.get("origin")
         if origin is None:
             return False  # not a browser's cross-origin request (tools, same-origin GET forms)
