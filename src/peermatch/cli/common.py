@@ -1,4 +1,4 @@
-"""What every command shares: exit codes (the contract's, plus 5), :func:`fail`,
+"""What every command shares: exit codes (the contract's), :func:`fail`,
 the input options and :func:`read_input`.
 
 Every command module imports these from here, never from the package
@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from peermatch.rules import Violation
 
 __all__ = [
+    "EXIT_DELIVERY",
     "EXIT_INFEASIBLE",
     "EXIT_INVALID",
     "EXIT_NO_SOLUTION",
@@ -34,6 +35,8 @@ __all__ = [
 EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_INFEASIBLE, EXIT_NO_SOLUTION = 0, 1, 2, 3, 4
 #: A solution was found but the independent checker rejected it (a solver bug).
 EXIT_REJECTED = 5
+#: ``invite`` stopped delivering partway (the ledger holds what was accepted).
+EXIT_DELIVERY = 6
 
 
 def fail(message: str, code: int) -> NoReturn:
