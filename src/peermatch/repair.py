@@ -18,6 +18,9 @@ Decisions where the contract is silent
   and is now in another cohort than before (a cohort that was dissolved
   moves all its remaining members). People no longer in participants.csv
   *left*; people who were not in the earlier run *joined*.
+- The invitations ledger (``invitations.json``, written by ``peermatch
+  invite``) is carried into the new folder unchanged (:func:`carried_files`),
+  so that ``invite`` on the repaired folder sends only the differences.
 - The earlier run's slot is rebuilt from sessions.csv (first session's local
   start in the cohort's zone, its nominal date, and the week offset that
   reproduces every session date); when the program's schedule changed so
@@ -48,6 +51,7 @@ __all__ = [
     "PreviousCohort",
     "PreviousRun",
     "calendar_plan",
+    "carried_files",
     "changes",
     "changes_csv",
     "read_previous_run",
@@ -283,3 +287,29 @@ def calendar_plan(
         else:
             sequences[cohort.id] = old.sequence + 1
     return sequences, kept
+
+
+def carried_files(previous: PreviousRun) -> dict[str, bytes]:
+    """The earlier folder's files that the repaired folder keeps as they are: the invitations ledger.
+
+    Returns
+    -------
+    dict of str to bytes
+        Relative path -> bytes (empty when ``invite`` never ran on the earlier folder).
+
+    Raises
+    ------
+    InputError
+        When the ledger exists but cannot be read.
+    """
+    from peermatch.invitations.ledger import LEDGER_FILE
+
+    path = previous.folder / LEDGER_FILE
+    if not path.is_file():
+        return {}
+    try:
+        return {LEDGER_FILE: path.read_bytes()}
+    except OSError as exc:
+        raise InputError(
+            [InputProblem(str(path), None, None, f"cannot read: {exc.strerror or exc}")]
+        ) from None

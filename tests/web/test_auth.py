@@ -132,3 +132,10 @@ def test_a_streamed_json_body_above_the_cap_is_413_not_a_parse_error(client: Any
     answer = client.post("/api/v1/programs", content=body(), headers=AUTH)
     assert answer.status_code == 413
     assert client.get("/api/v1/programs", headers=AUTH).json() == []
+
+
+def test_a_same_origin_form_post_with_origin_null_is_accepted(client: Any) -> None:
+    # Under Referrer-Policy: no-referrer a browser's same-origin form post says Origin: null;
+    # its Sec-Fetch-Site, which no page can set, says what it is.
+    headers = {**AUTH, "Origin": "null", "Sec-Fetch-Site": "same-origin"}
+    assert client.post("/api/v1/programs", json={"name": "X"}, headers=headers).status_code == 201

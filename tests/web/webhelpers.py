@@ -47,3 +47,53 @@ def wait_for(client: Any, run_id: int, timeout: float = 300.0) -> dict[str, Any]
 def client_for(app: Any) -> TestClient:
     """A test client whose requests come from the app's own origin."""
     return TestClient(app, base_url="http://testserver")
+
+
+#: The run of the solved example.
+RUN = "/api/v1/runs/1"
+
+
+def cohorts_of(client: Any) -> dict[str, Any]:
+    """``GET /api/v1/runs/1/cohorts`` (must answer 200)."""
+    answer = client.get(f"{RUN}/cohorts", headers=AUTH)
+    assert answer.status_code == 200
+    data: dict[str, Any] = answer.json()
+    return data
+
+
+def placement(cohorts: dict[str, Any]) -> dict[str, str]:
+    """Participant id -> cohort id of a cohorts answer."""
+    return {m: c["cohort_id"] for c in cohorts["cohorts"] for m in c["members"]}
+
+
+def check(client: Any, pid: str, to: str | None) -> dict[str, Any]:
+    """``POST .../moves/check`` for one move (must answer 200)."""
+    answer = client.post(
+        f"{RUN}/moves/check", json={"participant_id": pid, "to_cohort": to}, headers=AUTH
+    )
+    assert answer.status_code == 200, answer.text
+    data: dict[str, Any] = answer.json()
+    return data
+
+
+def history_pair(client: Any) -> tuple[str, str]:
+    """Two participants of the example who share history (so never one cohort)."""
+    where = placement(cohorts_of(client))
+    for line in (EXAMPLES / "history.csv").read_text(encoding="utf-8").splitlines()[1:]:
+        a, b = line.split(",")[:2]
+        if a in where and b in where:
+            return a, b
+    raise AssertionError("the example has no history pair of two participants")
+
+
+def allowed_move(client: Any, skip: frozenset[str] | set[str] = frozenset()) -> tuple[str, str]:
+    """The first move of someone (not in ``skip``) to another cohort that breaks no rule."""
+    cohorts = cohorts_of(client)["cohorts"]
+    for source in cohorts:
+        for pid in source["members"]:
+            if pid in skip:
+                continue
+            for target in cohorts:
+                if target is not source and check(client, pid, target["cohort_id"])["allowed"]:
+                    return pid, target["cohort_id"]
+    raise AssertionError("no allowed move on the example board")

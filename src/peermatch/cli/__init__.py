@@ -13,7 +13,7 @@ errors
     The group that turns a library error into its message and exit code.
 progress
     The live progress display of a solve on stderr.
-validate, run, generate, repair, report, mdgp, serve
+validate, run, generate, repair, report, mdgp, invite, serve
     One command each (``report`` also holds ``explain``; ``serve`` is the
     workspace of :mod:`peermatch.web`).
 """
@@ -22,8 +22,9 @@ from __future__ import annotations
 
 import click
 
-from peermatch.cli import generate, mdgp, repair, report, run, serve, validate
+from peermatch.cli import generate, invite, mdgp, repair, report, run, serve, validate
 from peermatch.cli.common import (
+    EXIT_DELIVERY,
     EXIT_INFEASIBLE,
     EXIT_INVALID,
     EXIT_NO_SOLUTION,
@@ -34,6 +35,7 @@ from peermatch.cli.common import (
 from peermatch.cli.errors import ErrorReportingGroup
 
 __all__ = [
+    "EXIT_DELIVERY",
     "EXIT_INFEASIBLE",
     "EXIT_INVALID",
     "EXIT_NO_SOLUTION",
@@ -64,6 +66,7 @@ for _command in (
     report.explain,
     generate.generate,
     mdgp.mdgp,
+    invite.invite,
     serve.serve,
 ):
     main.add_command(_command)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -265,15 +265,14 @@ class BoardPage(BaseModel):
 
 
 class SmtpIn(BaseModel):
-    """The mail server of an invitation run."""
+    """The mail server of an invitation run (as ``peermatch invite``'s SMTP options)."""
 
     model_config = ConfigDict(extra="forbid")
-    host: str
-    port: int = Field(default=587, ge=1, le=65535)
-    username: str | None = None
+    host: str = Field(min_length=1)
+    port: int | None = Field(default=None, ge=1, le=65535)
+    security: Literal["starttls", "ssl", "none"] = "starttls"
+    user: str | None = None
     password: str | None = None
-    starttls: bool = True
-    ssl: bool = False
 
 
 class InviteRequest(BaseModel):
