@@ -405,6 +405,21 @@ def test_an_organiser_goes_from_files_to_the_export(
     assert board and exported == board
     keep_console()
 
+    # Invitations written as .eml files, one per member and facilitator of each cohort.
+    d.find_element(By.CSS_SELECTOR, "#invitations summary").click()
+    d.find_element(By.ID, "invite-from").send_keys("programme@example.org")
+    d.find_element(By.CSS_SELECTOR, "#invite-form input[name=dry_run]").click()  # untick
+    d.find_element(By.ID, "invite-go").click()
+    result = d.find_element(By.ID, "invite-result")
+    wait_for("the invitations", lambda: "Working" not in result.text, timeout=60)
+    summary = result.text
+    assert "written as .eml files" in summary, summary
+    people = sum(len(members) for members in board.values())
+    written = int(summary.split()[0])
+    assert written >= people, summary  # and the facilitators
+    assert d.find_element(By.ID, "invite-eml").is_displayed()
+    keep_console()
+
     problems = [
         e for e in console if e["level"] == "SEVERE" or "Content Security Policy" in e["message"]
     ]

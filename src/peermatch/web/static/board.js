@@ -208,18 +208,64 @@
 
   document.getElementById("invite-form").addEventListener("submit", async function (event) {
     event.preventDefault();
-    const form = event.target;
-    const body = { from: form.elements.from.value, dry_run: form.elements.dry_run.checked };
-    if (form.elements.delivery.value === "smtp") body.smtp = form.elements.smtp.value;
-    const out = document.getElementById("invite-result");
-    out.textContent = "Working…";
+    const form = event.target.elements;
+    const body = { from: form.from.value, dry_run: form.dry_run.checked };
+    if (form.delivery.value === "smtp") {
+      body.smtp = { host: form.host.value, security: form.security.value };
+      if (form.port.value) body.smtp.port = Number(form.port.value);
+      if (form.user.value) body.smtp.user = form.user.value;
+      if (form.password.value) body.smtp.password = form.password.value;
+    }
+    const result = document.getElementById("invite-result");
+    const summary = result.querySelector('[data-field="summary"]');
+    summary.textContent = "Working…";
     const answer = await api("POST", "/runs/" + runId + "/invite", body);
-    out.textContent = (answer.status < 300 ? "" : "Stopped (" + answer.status + "): ") +
-      (typeof answer.body === "object" ? JSON.stringify(answer.body, null, 2) : answer.body);
+    showInvitations(answer, body);
   });
 
+  function showInvitations(answer, request) {
+    const result = document.getElementById("invite-result");
+    const summary = result.querySelector('[data-field="summary"]');
+    const table = result.querySelector("table");
+    const outcome = answer.body || {};
+    if (answer.status !== 200 && answer.status !== 502) {
+      summary.textContent = "Nothing was sent: " + window.peermatch.detail(outcome);
+      table.hidden = true;
+      return;
+    }
+    const planned = outcome.planned || [];
+    const sent = outcome.sent || [];
+    summary.textContent = request.dry_run
+      ? planned.length + " message(s) would be sent; nothing was sent (dry run)."
+      : sent.length + " of " + planned.length + " message(s) " +
+        (request.smtp ? "accepted by the mail server." : "written as .eml files.") +
+        (outcome.stopped ? " Stopped: " + outcome.stopped + ". Send again to send the rest." : "");
+    document.getElementById("invite-eml").hidden = request.dry_run || !!request.smtp || !sent.length;
+    const rows = planned.map(function (m) {
+      const row = document.createElement("tr");
+      row.append(cell((m.name ? m.name + " " : "") + "<" + m.recipient + ">"), cell(m.cohort_id || ""),
+        cell(m.method === "CANCEL" ? "cancellation" : "invitation"), cell(m.reason || ""));
+      return row;
+    });
+    const tbody = table.querySelector("tbody");
+    tbody.replaceChildren.apply(tbody, rows);
+    table.hidden = rows.length === 0;
+  }
+
+  /** Undo and redo are offered only when there is something to undo or redo. */
+  function steps() {
+    const meta = document.getElementById("board-meta");
+    if (!meta) return;
+    document.getElementById("undo").disabled = meta.dataset.canUndo !== "true";
+    document.getElementById("redo").disabled = meta.dataset.canRedo !== "true";
+  }
+
   document.body.addEventListener("htmx:afterSwap", function (event) {
-    if (event.detail.target && event.detail.target.id === "board-cohorts") wire();
+    if (event.detail.target && event.detail.target.id === "board-cohorts") {
+      wire();
+      steps();
+    }
   });
   wire();
+  steps();
 })();
