@@ -198,7 +198,9 @@
     event.preventDefault();
     const limit = Number(document.getElementById("repair-limit").value);
     say("Starting a repair: your moves are kept as locks…");
-    const answer = await api("POST", "/runs/" + runId + "/repair", { time_limit: limit });
+    const deterministic = document.getElementById("repair-deterministic").checked;
+    const answer = await api("POST", "/runs/" + runId + "/repair",
+      { time_limit: limit, deterministic: deterministic });
     if (answer.status === 202) {
       window.location.assign("/runs/" + encodeURIComponent(answer.body.run_id));
     } else {
