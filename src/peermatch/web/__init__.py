@@ -1,7 +1,8 @@
 """The organiser's workspace: ``peermatch serve``, a web application on the library.
 
 Needs the ``web`` extra (``pip install -e ".[web]"``): FastAPI, uvicorn, Jinja2,
-platformdirs. The user's manual is ``docs/workspace.md``.
+platformdirs, httpx (the pages call the API in-process). The user's manual is
+``docs/workspace.md``.
 
 Modules
 -------
