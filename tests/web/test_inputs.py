@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
 from webhelpers import AUTH, EXAMPLES, upload_example
 
 HEADER = "id,name,email,organisation,level,timezone,availability"
@@ -141,3 +142,46 @@ def test_the_stored_file_is_given_back(client: Any) -> None:
     _put(client, program_id, "participants", body)
     answer = client.get(f"/api/v1/programs/{program_id}/inputs/participants", headers=AUTH)
     assert answer.content == body
+
+
+def _workbook(text: str) -> bytes:
+    import csv
+    import io
+
+    openpyxl = pytest.importorskip("openpyxl")
+    book = openpyxl.Workbook()
+    sheet = book.active
+    for row in csv.reader(io.StringIO(text)):
+        sheet.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def test_a_workbook_is_read_like_its_csv(client: Any) -> None:
+    program_id = _program(client)
+    text = (EXAMPLES / "participants.csv").read_text(encoding="utf-8")
+    answer = _put(client, program_id, "participants", _workbook(text))
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["rows"] == text.strip().count("\n")
+    stored = client.app.state.data_dir / "programs" / str(program_id) / "inputs"
+    assert sorted(p.name for p in stored.iterdir()) == ["participants.xlsx"]
+    # A CSV replacing it replaces the stored workbook.
+    _put(client, program_id, "participants", text.encode())
+    assert sorted(p.name for p in stored.iterdir()) == ["participants.csv"]
+
+
+def test_a_broken_workbook_names_its_row_and_column(client: Any) -> None:
+    program_id = _program(client)
+    text = "\n".join(
+        [
+            HEADER,
+            "P1,Ann Lee,ann@a.example,Org A,2,Europe/London,Mon-Fri 09:00-17:00",
+            "P2,Bo Chan,,Org B,2,Europe/London,Mon-Fri 09:00-17:00",
+        ]
+    )
+    answer = _put(client, program_id, "participants", _workbook(text))
+    assert answer.status_code == 422
+    where = {(p["file"], p["row"], p["column"]) for p in answer.json()["problems"]}
+    # The file and its sheet, as the library names them.
+    assert ("participants.xlsx#Sheet", 3, "email") in where

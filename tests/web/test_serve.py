@@ -128,3 +128,52 @@ def test_serve_without_the_web_extra_exits_2_naming_it(monkeypatch: pytest.Monke
     assert result.exit_code == 2
     assert 'pip install -e ".[web]"' in result.output
     assert "Traceback" not in result.output
+
+
+def _workers(data: Path) -> list[int]:
+    """Process ids of the workspace workers solving in ``data`` (Linux: /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            cmdline = (entry / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if b"peermatch.web.worker" in cmdline and str(data).encode() in cmdline:
+            found.append(int(entry.name))
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/cmdline").exists(), reason="needs /proc")
+def test_a_server_killed_mid_run_marks_the_run_failed_and_its_worker_stops(
+    tmp_path: Path,
+) -> None:
+    from peermatch.web.runs import ABANDONED
+
+    data = (tmp_path / "data").resolve()
+    server = Server(data)
+    try:
+        http = server.http
+        http.post("/api/v1/programs", json={"name": "Example"})
+        for table, name in EXAMPLE_FILES:
+            http.put(f"/api/v1/programs/1/inputs/{table}", content=(EXAMPLES / name).read_bytes())
+        run_id = http.post("/api/v1/programs/1/runs", json={"time_limit": 600}).json()["run_id"]
+        end = time.monotonic() + 120
+        while http.get(f"/api/v1/runs/{run_id}").json()["status"] != "running":
+            assert time.monotonic() < end
+            time.sleep(0.2)
+        assert _workers(data)
+    finally:
+        server.kill()
+    again = Server(data)
+    try:
+        status = again.http.get(f"/api/v1/runs/{run_id}").json()
+        assert status["status"] == "failed" and status["message"] == ABANDONED
+        # The orphaned worker noticed and stopped, long before its 600 s.
+        end = time.monotonic() + 120
+        while _workers(data):
+            assert time.monotonic() < end, "the orphaned worker is still running"
+            time.sleep(0.5)
+        # What it found is not recorded over the failure.
+        assert again.http.get(f"/api/v1/runs/{run_id}").json()["status"] == "failed"
+    finally:
+        again.kill()

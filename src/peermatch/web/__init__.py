@@ -1,6 +1,8 @@
 """The organiser's workspace: ``peermatch serve``, a web application on the library.
 
-Needs the ``web`` extra (``pip install -e ".[web]"``): FastAPI, uvicorn, Jinja2.
+Needs the ``web`` extra (``pip install -e ".[web]"``): FastAPI, uvicorn, Jinja2,
+platformdirs, httpx (the pages call the API in-process). The user's manual is
+``docs/workspace.md``.
 
 Modules
 -------
@@ -20,10 +22,16 @@ runs
 worker
     One run or repair in its own process (``python -m peermatch.web.worker``).
 moves
-    Checking and applying hand moves on two cohorts; revisions; locks.
-api, board_api
+    Checking and applying hand moves on two cohorts; a run's state in memory.
+exports
+    The output folder of a revision (export.zip, the report, repairs).
+repairs
+    A repair from the board: hand moves and locks kept as locks.
+invites
+    The folder a run's invitations are sent from, ledger carried.
+api, board_api, invite_api
     The JSON API under ``/api/v1`` (the contract's "Workspace" table and the
-    board's routes).
+    routes of the pages); ``deps`` holds what their routes share.
 models
     The API's request and answer bodies (pydantic).
 pages

@@ -49,7 +49,10 @@ def stored_name(table: str, fmt: str) -> str:
 
 
 def display_name(path: str | Path) -> str:
-    """The file name problems show: the stored name without the server's folders."""
+    """The file name problems show: the stored name without the server's folders.
+
+    A workbook's sheet stays: ``participants.xlsx#Sheet1``.
+    """
     return Path(path).name
 
 
@@ -169,7 +172,8 @@ def check_program(files: Mapping[str, Path]) -> dict[str, TableCheck]:
                 except InputError as exc:
                     found += exc.problems
     for p in found:
-        owner = by_file.get(display_name(p.file), "participants")
+        # A workbook's problems name its sheet too: participants.xlsx#Sheet1.
+        owner = by_file.get(display_name(p.file).partition("#")[0], "participants")
         checks[owner].problems.append(_problem(p))
     for w in caught:
         text = str(w.message)

@@ -19,8 +19,8 @@ After a restart
 Runs left ``queued`` or ``running`` by a server that was killed are marked
 ``failed`` with a message saying so (the organiser starts them again; a
 silent re-run could surprise them with a different result). A worker
-orphaned by the killed server notices and stops; what it would record after
-that is ignored, since its run is no longer ``running``.
+orphaned by the killed server notices within a second, stops its search and
+records nothing more.
 """
 
 from __future__ import annotations

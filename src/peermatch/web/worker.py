@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import signal
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,11 @@ __all__ = ["EVERY", "main", "work"]
 
 #: At most one progress write per this many seconds (phase changes are always written).
 EVERY = 0.5
+#: How often (seconds) a worker looks whether the server that started it is still there.
+WATCH = 1.0
+#: Set once the server that started this worker is gone: from then on nothing is recorded
+#: (the next server marks the run failed; a result recorded before it starts would race it).
+ORPHANED = threading.Event()
 
 EXIT_INVALID, EXIT_INFEASIBLE, EXIT_NO_SOLUTION, EXIT_REJECTED = 1, 3, 4, 5
 
@@ -36,8 +42,6 @@ class _Progress:
     def __init__(self, store: Store, run_id: int, start: float) -> None:
         self.store, self.run_id, self.start = store, run_id, start
         self.phase, self.last = "", 0.0
-        self.parent = int(os.environ.get("PEERMATCH_WORKER_PARENT", "0") or 0)
-        self.orphaned = False
 
     def set_phase(self, phase: str) -> None:
         self.phase = phase
@@ -46,7 +50,6 @@ class _Progress:
         )
 
     def __call__(self, event: Any) -> None:
-        self._check_parent()
         phase = getattr(event, "phase", "search")
         now = time.monotonic()
         if phase == self.phase and now - self.last < EVERY:
@@ -62,11 +65,21 @@ class _Progress:
                 )
         self.store.update_run(self.run_id, only_if=("running",), **fields)
 
-    def _check_parent(self) -> None:
-        # A server killed with SIGKILL cannot stop its workers: they notice it is gone.
-        if self.parent and not self.orphaned and os.getppid() != self.parent:
-            self.orphaned = True
-            os.kill(os.getpid(), signal.SIGTERM)
+
+def _watch_parent(parent: int) -> None:
+    """Stop the search (SIGTERM to this process) once the server that started it is gone.
+
+    A server killed with SIGKILL cannot stop its workers; they notice here,
+    once a second, that they were handed to another parent.
+    """
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(WATCH)
+        ORPHANED.set()
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=watch, name="peermatch-watch-parent", daemon=True).start()
 
 
 def _diagnosis(items: Any) -> list[dict[str, Any]]:
@@ -82,6 +95,8 @@ def _diagnosis(items: Any) -> list[dict[str, Any]]:
 
 
 def _finish(store: Store, run_id: int, start: float, **fields: Any) -> None:
+    if ORPHANED.is_set():
+        return
     store.update_run(
         run_id, only_if=("running",), elapsed=time.monotonic() - start, phase="", **fields
     )
@@ -96,7 +111,10 @@ def work(data_dir: Path, run_id: int) -> None:
         return  # cancelled meanwhile, or taken by another worker
     start = time.monotonic()
     progress = _Progress(store, run_id, start)
+    parent = int(os.environ.get("PEERMATCH_WORKER_PARENT", "0") or 0)
     with interrupts.catching():
+        if parent:
+            _watch_parent(parent)
         # From here a signal only stops the search; the best solution is still written.
         interrupts.hold()
         try:
@@ -216,6 +234,8 @@ def _write(
             ],
         )
         return
+    if ORPHANED.is_set():
+        return  # see ORPHANED
     progress_phase = {"phase": "writing"}
     store.update_run(run_id, only_if=("running",), **progress_phase)
     from peermatch.web.runs import run_dir

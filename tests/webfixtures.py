@@ -1,4 +1,8 @@
-"""Fixtures of the workspace tests: an app on a fresh data folder, and one solved example run."""
+"""Fixtures of the workspace tests (tests/web), loaded by the root conftest as a plugin.
+
+An app on a fresh data folder, and one solved example run shared by the session.
+Each fixture skips when the web extra is missing.
+"""
 
 from __future__ import annotations
 
@@ -9,14 +13,13 @@ from typing import Any
 
 import pytest
 
-pytest.importorskip("fastapi")
-
 from webhelpers import AUTH, TOKEN, client_for, upload_example, wait_for
 
 
 @pytest.fixture
 def client(tmp_path: Path) -> Iterator[Any]:
     """A client of an app on an empty data folder; runs are queued but never started."""
+    pytest.importorskip("fastapi")
     from peermatch.web import create_app
 
     with client_for(create_app(tmp_path / "data", TOKEN, start_workers=False)) as c:
@@ -26,6 +29,7 @@ def client(tmp_path: Path) -> Iterator[Any]:
 @pytest.fixture(scope="session")
 def solved_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A data folder holding the example program (id 1) and one finished run (id 1)."""
+    pytest.importorskip("fastapi")
     from peermatch.web import create_app
 
     data = tmp_path_factory.mktemp("solved") / "data"

@@ -1,4 +1,8 @@
-"""What the workspace tests share: the example program, a client, waiting for a run."""
+"""What the workspace tests (tests/web) share: the example program, a client, waiting for a run.
+
+Nothing here imports the web extra at import time: the root conftest loads
+:mod:`webfixtures`, which imports this, in every test session.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +10,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from fastapi.testclient import TestClient
-
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = REPO / "data" / "examples"
 TOKEN = "test-token-0123456789"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -44,8 +46,10 @@ def wait_for(client: Any, run_id: int, timeout: float = 300.0) -> dict[str, Any]
     raise AssertionError(f"run {run_id} still {status['status']} after {timeout}s")
 
 
-def client_for(app: Any) -> TestClient:
-    """A test client whose requests come from the app's own origin."""
+def client_for(app: Any) -> Any:
+    """A FastAPI test client of ``app`` (requests come from its own origin, http://testserver)."""
+    from fastapi.testclient import TestClient
+
     return TestClient(app, base_url="http://testserver")
 
 
