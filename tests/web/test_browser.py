@@ -435,6 +435,15 @@ def test_an_organiser_goes_from_files_to_the_export(
     assert d.find_element(By.ID, "invite-eml").is_displayed()
     keep_console()
 
+    # The filter (htmx): typing someone's id leaves their cohort alone on the board.
+    d.find_element(By.ID, "board-q").send_keys(pid)
+    wait_for("the filtered board", lambda: list(_board_cohorts(d)) == [to])
+    # The report of the current revision opens, styled, with no console complaint.
+    d.find_element(By.ID, "report-link").click()
+    wait_for("the report", lambda: d.find_elements(By.CSS_SELECTOR, "section.card[data-cohort]"))
+    assert d.execute_script("return getComputedStyle(document.body).margin") == "0px"
+    keep_console()
+
     problems = [
         e for e in console if e["level"] == "SEVERE" or "Content Security Policy" in e["message"]
     ]

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from webhelpers import AUTH, EXAMPLES, upload_example
 
 HEADER = "id,name,email,organisation,level,timezone,availability"

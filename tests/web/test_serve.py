@@ -14,9 +14,9 @@ from typing import Any
 import httpx
 import pytest
 from click.testing import CliRunner
-from webhelpers import AUTH, EXAMPLE_FILES, EXAMPLES, TOKEN
 
 from peermatch.cli import main
+from webhelpers import AUTH, EXAMPLE_FILES, EXAMPLES, TOKEN
 
 
 def _free_port() -> int:
