@@ -13,10 +13,10 @@ from typing import Any
 
 import markupsafe
 import pytest
-from webhelpers import AUTH, EXAMPLES, upload_example
 
 from peermatch.web.forms import config_form
 from peermatch.web.pages import TABLES
+from webhelpers import AUTH, EXAMPLES, upload_example
 
 #: A browser's same-origin form post (the pages' POSTs come from their own forms).
 FORM = {**AUTH, "Origin": "http://testserver", "Sec-Fetch-Site": "same-origin"}
@@ -236,3 +236,32 @@ def test_a_locked_member_and_cohort_show_as_locked(board: Any) -> None:
 def _name(client: Any, pid: str) -> str:
     page = client.get(f"/api/v1/runs/1/board?q={pid}", headers=AUTH).json()
     return next(m["name"] for c in page["cohorts"] for m in c["members"] if m["id"] == pid)
+
+
+def test_a_failed_runs_diagnosis_names_the_rules_and_is_escaped() -> None:
+    from peermatch.web.pages import _env
+
+    run = {
+        "run_id": 7,
+        "program_id": 1,
+        "kind": "run",
+        "status": "failed",
+        "phase": "",
+        "message": "proven infeasible",
+        "elapsed": 2.0,
+        "limit": 10.0,
+        "objective": None,
+        "bound": None,
+        "gap": None,
+        "diagnosis": [
+            {"rule": "externality", "message": "Org <A> has 9 people", "people": []},
+            {"rule": None, "message": "plain line", "people": []},
+        ],
+    }
+    page = _env.get_template("run.html.j2").render(
+        run=run, run_id=7, program={"id": 1, "name": "P"}
+    )
+    assert "<strong>externality</strong>: Org &lt;A&gt; has 9 people" in page
+    assert "<li>plain line</li>" in page
+    assert "proven infeasible" in page
+    assert re.search(r'id="open-board"[^>]*hidden', page)  # no board without a solution

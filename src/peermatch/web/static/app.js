@@ -73,13 +73,22 @@ window.peermatch = (function () {
     if (Array.isArray(state.diagnosis) && state.diagnosis.length) {
       diagnosis.replaceChildren.apply(diagnosis, state.diagnosis.map(function (line) {
         const item = document.createElement("li");
-        item.textContent = typeof line === "string" ? line : (line.message || JSON.stringify(line));
+        if (typeof line === "string") {
+          item.textContent = line;
+        } else {
+          if (line.rule) {
+            const rule = document.createElement("strong");
+            rule.textContent = line.rule;
+            item.append(rule, ": ");
+          }
+          item.append(line.message || JSON.stringify(line));
+        }
         return item;
       }));
     }
     if (finished.indexOf(state.status) >= 0) {
       stop.hidden = true;
-      const done = state.status === "done" || (state.status === "cancelled" && state.objective != null);
+      const done = state.has_solution === true; // a stopped run keeps its best cohorts
       document.getElementById("open-board").hidden = !done;
       document.getElementById("open-report").hidden = !done;
       if (source) { source.close(); source = null; }
