@@ -19,6 +19,7 @@ from urllib.parse import urlencode
 
 import httpx
 import jinja2
+import markupsafe
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import UploadFile
@@ -45,6 +46,14 @@ _env = jinja2.Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
+
+
+def _breakable(key: str) -> markupsafe.Markup:
+    """A program.toml key that may wrap after its underscores (``max_per_<wbr>organisation``)."""
+    return markupsafe.Markup("_<wbr>").join(markupsafe.escape(key).split("_"))
+
+
+_env.filters["breakable"] = _breakable
 
 
 def _render(name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
