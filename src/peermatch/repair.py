@@ -289,8 +289,12 @@ def calendar_plan(
     return sequences, kept
 
 
-def carried_files(previous: PreviousRun) -> dict[str, bytes]:
-    """The earlier folder's files that the repaired folder keeps as they are: the invitations ledger.
+def carried_files(folder: str | Path) -> dict[str, bytes]:
+    """An earlier folder's files that a rewritten folder keeps as they are: the invitations ledger.
+
+    ``peermatch repair`` adds them to its new folder; any command that
+    rewrites an output folder whole should too, or ``invite`` would send
+    every invitation again.
 
     Returns
     -------
@@ -304,7 +308,7 @@ def carried_files(previous: PreviousRun) -> dict[str, bytes]:
     """
     from peermatch.invitations.ledger import LEDGER_FILE
 
-    path = previous.folder / LEDGER_FILE
+    path = Path(folder) / LEDGER_FILE
     if not path.is_file():
         return {}
     try:
