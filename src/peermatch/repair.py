@@ -54,6 +54,7 @@ __all__ = [
     "carried_files",
     "changes",
     "changes_csv",
+    "previous_from_solution",
     "read_previous_run",
 ]
 
@@ -198,6 +199,34 @@ def read_previous_run(folder: str | Path, problem: ProblemData) -> PreviousRun:
         left_out = tuple(
             r["participant_id"] for _, r in _rows(folder / "unassigned.csv", ("participant_id",))
         )
+    return PreviousRun(folder, tuple(cohorts), left_out)
+
+
+def previous_from_solution(folder: str | Path, solution: Solution) -> PreviousRun:
+    """A folder's own cohorts (its run.json's ``solution``) with the calendars it holds.
+
+    What :func:`calendar_plan` compares a new solution with when the folder's
+    CSV files may have been edited by hand (``peermatch check``): ids,
+    members, slots, sessions and facilitators from the run's record, each
+    cohort's calendar and SEQUENCE from ``calendars/``.
+    """
+    folder = Path(folder)
+    cohorts = []
+    for cohort in solution.cohorts:
+        path = folder / calendar_path(cohort.id)
+        calendar = path.read_bytes() if path.is_file() else None
+        cohorts.append(
+            PreviousCohort(
+                cohort.id,
+                cohort.members,
+                cohort.facilitator_id,
+                cohort.sessions,
+                cohort.slot,
+                calendar,
+                _sequence(calendar),
+            )
+        )
+    left_out = tuple(u.participant_id for u in solution.unassigned)
     return PreviousRun(folder, tuple(cohorts), left_out)
 
 
