@@ -38,12 +38,12 @@ def solved_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
             "id": 1
         }
         upload_example(c, 1)
-        started = c.post(
-            "/api/v1/programs/1/runs",
-            json={"time_limit": 1, "seed": 0, "deterministic": True},
-            headers=AUTH,
-        )
+        body = {"time_limit": 1, "seed": 0, "deterministic": True}
+        started = c.post("/api/v1/programs/1/runs", json=body, headers=AUTH)
         assert started.status_code == 202, started.text
+        # A double click while the worker is starting: the same run, solved once.
+        again = c.post("/api/v1/programs/1/runs", json=body, headers=AUTH)
+        assert again.json() == started.json()
         status = wait_for(c, started.json()["run_id"])
         assert status["status"] == "done", status
     return data

@@ -54,6 +54,7 @@ __all__ = [
     "carried_files",
     "changes",
     "changes_csv",
+    "previous_from_solution",
     "read_previous_run",
 ]
 
@@ -201,6 +202,34 @@ def read_previous_run(folder: str | Path, problem: ProblemData) -> PreviousRun:
     return PreviousRun(folder, tuple(cohorts), left_out)
 
 
+def previous_from_solution(folder: str | Path, solution: Solution) -> PreviousRun:
+    """A folder's own cohorts (its run.json's ``solution``) with the calendars it holds.
+
+    What :func:`calendar_plan` compares a new solution with when the folder's
+    CSV files may have been edited by hand (``peermatch check``): ids,
+    members, slots, sessions and facilitators from the run's record, each
+    cohort's calendar and SEQUENCE from ``calendars/``.
+    """
+    folder = Path(folder)
+    cohorts = []
+    for cohort in solution.cohorts:
+        path = folder / calendar_path(cohort.id)
+        calendar = path.read_bytes() if path.is_file() else None
+        cohorts.append(
+            PreviousCohort(
+                cohort.id,
+                cohort.members,
+                cohort.facilitator_id,
+                cohort.sessions,
+                cohort.slot,
+                calendar,
+                _sequence(calendar),
+            )
+        )
+    left_out = tuple(u.participant_id for u in solution.unassigned)
+    return PreviousRun(folder, tuple(cohorts), left_out)
+
+
 def changes(
     problem: ProblemData,
     previous: PreviousRun,
@@ -289,8 +318,12 @@ def calendar_plan(
     return sequences, kept
 
 
-def carried_files(previous: PreviousRun) -> dict[str, bytes]:
-    """The earlier folder's files that the repaired folder keeps as they are: the invitations ledger.
+def carried_files(folder: str | Path) -> dict[str, bytes]:
+    """An earlier folder's files that a rewritten folder keeps as they are: the invitations ledger.
+
+    ``peermatch repair`` adds them to its new folder; any command that
+    rewrites an output folder whole should too, or ``invite`` would send
+    every invitation again.
 
     Returns
     -------
@@ -304,7 +337,7 @@ def carried_files(previous: PreviousRun) -> dict[str, bytes]:
     """
     from peermatch.invitations.ledger import LEDGER_FILE
 
-    path = previous.folder / LEDGER_FILE
+    path = Path(folder) / LEDGER_FILE
     if not path.is_file():
         return {}
     try:

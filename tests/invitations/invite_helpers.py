@@ -1,4 +1,5 @@
-"""Helpers of the ``invite`` tests: the small program's inputs, the command line, the SMTP handler."""
+"""Helpers of the ``invite`` tests: the small program's inputs, the command line, the SMTP
+handler, reading messages back (the fixtures are in :mod:`invite_fixtures`)."""
 
 from __future__ import annotations
 

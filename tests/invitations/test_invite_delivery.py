@@ -28,6 +28,9 @@ from invite_helpers import (
 
 SENDER = "Programme Office <office@example.org>"
 
+#: The fixtures folder, program_run and smtp_server.
+pytest_plugins = ["invite_fixtures"]
+
 
 def _starts(cal: Calendar) -> list[datetime]:
     events = recurring_ical_events.of(cal).between(datetime(2026, 1, 1), datetime(2029, 1, 1))
@@ -228,3 +231,5 @@ def test_dry_run_sends_and_writes_nothing(folder: Path, smtp_server) -> None:
     assert len(lines) == len(attendees(folder))
     assert any("cohort C02 to Fay Lead <fay@coach.example>" in line for line in lines)
     assert "nothing was sent or written" in text
+    # A name's CR/LF is a space on the terminal too.
+    assert "\r" not in text and "to Eve Bcc: victim@evil.example <p04@example.org>" in text

@@ -8,7 +8,11 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from invite_helpers import calendar_part, invoke, parse
+from invite_helpers import (
+    calendar_part,
+    invoke,
+    parse,
+)
 
 from peermatch.invitations.messages import (
     AddressError,
@@ -26,6 +30,9 @@ CALENDAR = (
     b"END:VEVENT\r\nEND:VCALENDAR\r\n"
 )
 HEADERS = ["Content-Type", "Date", "From", "MIME-Version", "Message-ID", "Subject", "To"]
+
+#: The fixtures folder, program_run and smtp_server.
+pytest_plugins = ["invite_fixtures"]
 
 
 def _message(name: str, cohort: str, program: str = "Circles", member: str = "M") -> bytes:

@@ -6,9 +6,19 @@ import csv
 from pathlib import Path
 
 from icalendar import Calendar
-from invite_helpers import attendees, calendar_part, invoke, ledger, parse, write_inputs
+from invite_helpers import (
+    attendees,
+    calendar_part,
+    invoke,
+    ledger,
+    parse,
+    write_inputs,
+)
 
 SENDER = "office@example.org"
+
+#: The fixtures folder, program_run and smtp_server.
+pytest_plugins = ["invite_fixtures"]
 
 
 def _cohorts(out: Path) -> dict[str, set[str]]:
@@ -72,6 +82,12 @@ def test_after_a_repair_moved_and_removed_get_cancel_changed_get_update(
     assert len(got) == len(cancels) + len(requests) == 2 + len(expected)
     assert "2 cancellations" in text
     assert all(co != c for _, co, *_ in got)  # the unchanged cohort: nothing
+    subjects = {
+        (rcpt[0], parse(raw)["Subject"].split(": ")[1]) for _, rcpt, raw in recorder.messages
+    }
+    for rcpt, co, method, _, _ in got:
+        kind = "Cancelled" if method == "CANCEL" else "Invitation" if rcpt == mover else "Updated"
+        assert (rcpt, kind) in subjects, (rcpt, co, method)
     for rcpt, _, method, sequence, cal in got:
         event = next(e for e in cal.walk("VEVENT") if "RECURRENCE-ID" not in e)
         if method == "CANCEL":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 import zipfile
 from datetime import date, datetime, time
 from pathlib import Path
@@ -9,12 +10,15 @@ from pathlib import Path
 import openpyxl
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import PARTICIPANT_HEADER, participant_lines
 from peermatch.cli import main
 from peermatch.errors import InputError
 from peermatch.io import read_problem
-from peermatch.io.tables import PARTICIPANTS, load_table
+from peermatch.io.tables import PARTICIPANTS, PREVIOUS, load_table
+from peermatch.io.workbook_out import workbook_bytes
 from workbooks import book_from_csvs
 
 
@@ -186,6 +190,15 @@ def test_a_workbook_named_csv_and_a_csv_named_xlsx_are_refused(
     assert problem.startswith(f"{text}::: is not an Excel workbook")
 
 
+def test_a_damaged_workbook_is_a_problem_not_a_crash(tmp_path: Path, example_book: Path) -> None:
+    data = example_book.read_bytes()
+    for cut in (200, len(data) // 2, len(data) - 30):
+        damaged = tmp_path / f"cut{cut}.xlsx"
+        damaged.write_bytes(data[:cut])
+        [problem] = _problems(lambda path=damaged: read_problem(path))  # type: ignore[misc]
+        assert problem.startswith(f"{damaged}") and "cannot be read as an Excel workbook" in problem
+
+
 def test_every_table_option_accepts_a_sheet(example_book: Path, examples_dir: Path) -> None:
     args = [
         "validate",
@@ -196,3 +209,26 @@ def test_every_table_option_accepts_a_sheet(example_book: Path, examples_dir: Pa
     ]  # fmt: skip
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output
+
+
+# Text as peermatch writes it into a workbook: no surrounding spaces (cells are stripped when
+# read), no control characters (a workbook cannot hold them), "\n" as the line break.
+_CELL_TEXT = st.text(
+    st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters="\u2028\u2029")
+    | st.just("\n"),
+    max_size=20,
+).map(str.strip)
+
+
+@given(st.lists(st.tuples(_CELL_TEXT, _CELL_TEXT.filter(bool)), min_size=1, max_size=8))
+@settings(max_examples=40, deadline=None)
+def test_a_written_workbook_reads_back_exactly(rows: list[tuple[str, str]]) -> None:
+    # cohorts.xlsx given back as a table (check --cohorts, --previous) names the very same values:
+    # "=x" stays text, "007" stays "007", "12" is a number cell read back as "12".
+    data = workbook_bytes({"Cohorts": (["cohort_id", "participant_id"], rows)})
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "cohorts.xlsx"
+        path.write_bytes(data)
+        table = load_table(path, PREVIOUS)
+    assert table.problems == []
+    assert [(r.get("cohort_id"), r.get("participant_id")) for r in table.rows] == rows

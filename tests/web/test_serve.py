@@ -177,3 +177,16 @@ def test_a_server_killed_mid_run_marks_the_run_failed_and_its_worker_stops(
         assert again.http.get(f"/api/v1/runs/{run_id}").json()["status"] == "failed"
     finally:
         again.kill()
+
+
+def test_serve_on_a_port_in_use_exits_2_saying_so(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = CliRunner().invoke(
+            main, ["serve", "--data", str(tmp_path), "--port", str(port), "--no-browser"]
+        )
+    assert result.exit_code == 2
+    assert f"cannot listen on 127.0.0.1:{port}" in result.output
+    assert "Traceback" not in result.output

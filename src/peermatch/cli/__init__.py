@@ -13,7 +13,7 @@ errors
     The group that turns a library error into its message and exit code.
 progress
     The live progress display of a solve on stderr.
-validate, run, generate, repair, report, mdgp, invite, serve
+validate, run, generate, repair, report, check, mdgp, invite, serve
     One command each (``report`` also holds ``explain``; ``serve`` is the
     workspace of :mod:`peermatch.web`).
 """
@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import click
 
-from peermatch.cli import generate, invite, mdgp, repair, report, run, serve, validate
+from peermatch.cli import check, generate, invite, mdgp, repair, report, run, serve, validate
 from peermatch.cli.common import (
     EXIT_DELIVERY,
     EXIT_INFEASIBLE,
@@ -64,6 +64,7 @@ for _command in (
     repair.repair,
     report.report,
     report.explain,
+    check.check,
     generate.generate,
     mdgp.mdgp,
     invite.invite,

@@ -10,10 +10,14 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from peermatch.cli.common import EXIT_DELIVERY, EXIT_USAGE, fail
+
+if TYPE_CHECKING:
+    from peermatch.invitations.delivery import Security
 
 __all__ = ["PASSWORD_VARIABLE", "invite"]
 
@@ -21,7 +25,7 @@ __all__ = ["PASSWORD_VARIABLE", "invite"]
 PASSWORD_VARIABLE = "PEERMATCH_SMTP_PASSWORD"
 
 
-def _server(text: str, security: str) -> tuple[str, int]:
+def _server(text: str, security: Security) -> tuple[str, int]:
     """``HOST``, ``HOST:PORT`` or ``[IPv6]:PORT`` -> (host, port)."""
     from peermatch.invitations import SmtpSettings
 
@@ -34,7 +38,7 @@ def _server(text: str, security: str) -> tuple[str, int]:
     if not host:
         fail(f"--smtp '{text}': no host name", EXIT_USAGE)
     if not port:
-        return host, SmtpSettings.default_port(security)  # type: ignore[arg-type]
+        return host, SmtpSettings.default_port(security)
     if not port.isdigit() or not 0 < int(port) < 65536:
         fail(f"--smtp '{text}': the port must be a number from 1 to 65535", EXIT_USAGE)
     return host, int(port)
@@ -88,7 +92,7 @@ def invite(
     cancellation. Exit 0 done; 1 not a peermatch output folder or a bad
     address; 2 usage error; 6 delivery stopped partway (run again to send the rest).
     """
-    from peermatch.invitations import SmtpSettings
+    from peermatch.invitations import DeliveryStopped, SmtpSettings
     from peermatch.invitations import invite as send_invitations
 
     settings = None
@@ -99,33 +103,31 @@ def invite(
     if smtp is not None:
         if eml_dir is not None:
             fail("--eml writes files instead of sending: not with --smtp", EXIT_USAGE)
-        security = "ssl" if use_ssl else "starttls" if starttls else "none"
+        security: Security = "ssl" if use_ssl else "starttls" if starttls else "none"
         if user and security == "none":
             fail("--user needs --starttls or --ssl: a password is never sent in clear", EXIT_USAGE)
         password = os.environ.get(PASSWORD_VARIABLE)
         if user and not password:
             fail(f"--user {user}: set the password in ${PASSWORD_VARIABLE}", EXIT_USAGE)
         host, port = _server(smtp, security)
-        settings = SmtpSettings(host, port, security, user, password if user else None)  # type: ignore[arg-type]
+        settings = SmtpSettings(host, port, security, user, password if user else None)
     outcome = send_invitations(
         out_dir, sender=sender, smtp=settings, eml_dir=eml_dir, dry_run=dry_run
     )
     if dry_run:
+        from peermatch.invitations.messages import header_text
+
         for m in outcome.planned:
-            click.echo(f"{m.method} {m.sequence} cohort {m.cohort_id} to {m.name} <{m.recipient}>")
+            # header_text: a name's control characters (CR, ESC ...) must not reach the terminal.
+            who = f"{header_text(m.name)} <{header_text(m.recipient)}>"
+            click.echo(f"{m.method} {m.sequence} cohort {header_text(m.cohort_id)} to {who}")
         click.echo(
             f"dry run: {len(outcome.planned)} to send, {len(outcome.skipped)} already sent; "
             "nothing was sent or written"
         )
         return
     if outcome.stopped is not None:
-        done, total = len(outcome.sent), len(outcome.planned)
-        fail(
-            f"{out_dir}: delivery stopped after {done} of {total} messages: {outcome.stopped}\n"
-            f"invitations.json records the {done} sent; run the same command again "
-            f"to send the other {total - done}",
-            EXIT_DELIVERY,
-        )
+        fail(f"{out_dir}: {DeliveryStopped(outcome)}", EXIT_DELIVERY)
     where = "sent" if settings else f"written to {eml_dir or out_dir / 'invitations'}"
     cancels = sum(m.method == "CANCEL" for m in outcome.sent)
     click.echo(

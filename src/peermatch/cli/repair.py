@@ -105,7 +105,7 @@ def repair(
     )
     try:
         earlier = read_previous_run(previous_run, problem)
-        carried = carried_files(earlier)
+        carried = carried_files(previous_run)
     except InputError as exc:
         fail("\n".join(str(p) for p in exc.problems) + "\nnothing was changed.", EXIT_INVALID)
     result, reasons = solve_repair(

@@ -26,6 +26,24 @@ def default_data_dir() -> Path:
     return Path(user_data_dir("peermatch", appauthor=False))
 
 
+def _check_address(host: str, port: int) -> None:
+    """Exit 2 with a plain message when ``host:port`` cannot be listened on (in use, unknown)."""
+    import socket
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+        family, kind, proto, _, address = infos[0]
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind(address)
+    except OSError as exc:
+        fail(
+            f"cannot listen on {host}:{port}: {exc.strerror or exc} "
+            "(another peermatch serve? try --port)",
+            EXIT_USAGE,
+        )
+
+
 @click.command()
 @click.option(
     "--data",
@@ -62,6 +80,7 @@ def serve(data: Path | None, host: str, port: int, no_browser: bool) -> None:
         )
     token = os.environ.get(TOKEN_VARIABLE) or secrets.token_urlsafe(32)
     folder = data if data is not None else default_data_dir()
+    _check_address(host, port)
     try:
         app = create_app(folder, token)
     except OSError as exc:

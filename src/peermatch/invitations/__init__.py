@@ -1,9 +1,12 @@
 """Send each cohort's calendar as an invitation that calendar clients accept (``peermatch invite``).
 
->>> from peermatch.invitations import invite, SmtpSettings   # doctest: +SKIP
->>> outcome = invite(Path("out"), sender="Programme Office <office@example.org>",
-...                  smtp=SmtpSettings("smtp.example.org", 587, "starttls", "office", pw))
->>> outcome.stopped or f"{len(outcome.sent)} sent"
+Example::
+
+    from peermatch.invitations import invite, SmtpSettings
+
+    outcome = invite(Path("out"), sender="Programme Office <office@example.org>",
+                     smtp=SmtpSettings("smtp.example.org", 587, "starttls", "office", password))
+    print(outcome.stopped or f"{len(outcome.sent)} sent")
 
 One message per recipient and calendar UID (in series mode, the default,
 a cohort calendar has one UID: one message per recipient and cohort, so a
@@ -155,7 +158,13 @@ def _exclusive(out_dir: Path) -> Iterator[None]:
     except ImportError:  # pragma: no cover - Windows: no advisory locks, no guard
         yield
         return
-    with open(out_dir / _LOCK, "a") as handle:
+    try:
+        handle = open(out_dir / _LOCK, "a")  # noqa: SIM115 - closed by the with below
+    except OSError as exc:
+        raise InviteError(
+            f"{out_dir}: cannot write in this folder: {exc.strerror or exc}"
+        ) from None
+    with handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
@@ -316,6 +325,9 @@ class _Context:
                 transport.send(message, item, person_id)
             except DeliveryError as exc:
                 return sent, str(exc)
+            except KeyboardInterrupt:
+                # The ledger holds every message accepted before this one: a re-run resumes.
+                return sent, f"interrupted while sending to {item.recipient}"
             sent.append(item)
             entry = LedgerEntry(
                 recipient=item.recipient,

@@ -176,7 +176,7 @@ _TEXT = """Dear {{ name }},
 {% if cancel %}
 you are no longer in cohort {{ l.cohort_id }} of {{ l.program }}: its sessions are cancelled for you, and your calendar program removes them when you open the attached cancellation. If you have been placed in another cohort, its invitation comes in a separate message.
 {% else %}
-{% if update %}the sessions of cohort {{ l.cohort_id }} of {{ l.program }} have changed: this invitation replaces the one you had.{% elif l.role == "facilitator" %}you are the facilitator of cohort {{ l.cohort_id }} of {{ l.program }}.{% else %}you are invited to cohort {{ l.cohort_id }} of {{ l.program }}.{% endif %}
+{% if update %}cohort {{ l.cohort_id }} of {{ l.program }} has changed (its members or its sessions): this invitation replaces the one you had.{% elif l.role == "facilitator" %}you are the facilitator of cohort {{ l.cohort_id }} of {{ l.program }}.{% else %}you are invited to cohort {{ l.cohort_id }} of {{ l.program }}.{% endif %}
 {% if l.facilitator %}Facilitator: {{ l.facilitator }}
 {% endif %}
 Sessions (times in {{ l.zone }}):
@@ -195,7 +195,7 @@ _HTML = """<!DOCTYPE html>
 {% if cancel %}
 <p>you are no longer in cohort <strong>{{ l.cohort_id }}</strong> of {{ l.program }}: its sessions are cancelled for you, and your calendar program removes them when you open the attached cancellation. If you have been placed in another cohort, its invitation comes in a separate message.</p>
 {% else %}
-<p>{% if update %}the sessions of cohort <strong>{{ l.cohort_id }}</strong> of {{ l.program }} have changed: this invitation replaces the one you had.{% elif l.role == "facilitator" %}you are the facilitator of cohort <strong>{{ l.cohort_id }}</strong> of {{ l.program }}.{% else %}you are invited to cohort <strong>{{ l.cohort_id }}</strong> of {{ l.program }}.{% endif %}</p>
+<p>{% if update %}cohort <strong>{{ l.cohort_id }}</strong> of {{ l.program }} has changed (its members or its sessions): this invitation replaces the one you had.{% elif l.role == "facilitator" %}you are the facilitator of cohort <strong>{{ l.cohort_id }}</strong> of {{ l.program }}.{% else %}you are invited to cohort <strong>{{ l.cohort_id }}</strong> of {{ l.program }}.{% endif %}</p>
 {% if l.facilitator %}<p>Facilitator: {{ l.facilitator }}</p>{% endif %}
 <h3>Sessions (times in {{ l.zone }})</h3>
 <ol>{% for n, when, topic in l.sessions %}<li>{{ when }}{% if topic %}: {{ topic }}{% endif %}</li>{% endfor %}</ol>
@@ -286,7 +286,11 @@ def build_message(
     # base64 keeps the calendar's CRLF lines and folding exactly as written.
     msg.add_alternative(text, subtype="calendar", charset="UTF-8", cte="base64", params=method)
     msg.add_attachment(
-        calendar, maintype="application", subtype="ics", filename="invite.ics", params=method
+        calendar,
+        maintype="application",
+        subtype="ics",
+        filename="invite.ics",
+        params={**method, "name": "invite.ics"},  # older clients read the name from here
     )
     # Boundaries from the Message-ID, not random: the same message gives the same bytes.
     # "=_" never occurs in quoted-printable or base64 text, so no part can contain them.

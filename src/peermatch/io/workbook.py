@@ -10,7 +10,10 @@ only the file part of a problem differs (``book.xlsx#Participants:14:level:
 
 openpyxl reads the sheet in read-only mode (its streaming parser), so a
 100,000-row workbook reads in bounded memory; nothing here parses zip or XML
-by hand.
+by hand. The cells come from openpyxl's own sheet parser (``WorkSheetParser``,
+what its read-only worksheets use), subclassed only to see what the
+read-only API hides: a formula cell without a saved value (it would read as
+blank) and the merged ranges. ``tests/io/test_workbook.py`` pins both.
 
 Decisions where the contract is silent
 --------------------------------------
@@ -41,10 +44,12 @@ from __future__ import annotations
 
 import os
 import zipfile
+import zlib
 from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
+from xml.etree.ElementTree import ParseError
 
 from peermatch.errors import InputProblem
 from peermatch.io.csvfile import Column, CsvTable, build_rows
@@ -56,6 +61,18 @@ WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
 #: The first bytes of every zip file, hence of every ``.xlsx``.
 ZIP_MAGIC = b"PK\x03\x04"
 _NO_SAVED_VALUE = "formula without a saved value"
+# What openpyxl raises for a damaged workbook (a truncated zip, bad XML, a missing part).
+_BROKEN: tuple[type[Exception], ...] = (
+    zipfile.BadZipFile,
+    ParseError,
+    KeyError,
+    IndexError,
+    ValueError,
+    TypeError,
+    EOFError,
+    OSError,
+    zlib.error,
+)
 
 
 def is_workbook_name(name: str | os.PathLike[str]) -> bool:
@@ -247,7 +264,7 @@ def _open(path: Path, table: CsvTable) -> Any:
 
     try:
         return load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, OSError) as exc:
+    except (*_BROKEN, InvalidFileException) as exc:
         table.problem(None, None, f"cannot be read as an Excel workbook ({exc})")
         return None
 
@@ -280,7 +297,8 @@ def read_sheet(
     """
     split = split_sheet(source)
     path, name = split if split is not None else (Path(source), None)
-    table = CsvTable(file=file if file is not None else os.fspath(source))
+    text = os.fspath(source)
+    table = CsvTable(file=file if file is not None else text)
     workbook = _open(path, table)
     if workbook is None:
         return table
@@ -289,8 +307,13 @@ def read_sheet(
         if sheet is None:
             return table
         if file is None:
-            table.file = f"{path}#{sheet.title}"
+            # The workbook as the caller wrote it (./book.xlsx stays ./book.xlsx), then the sheet.
+            book = text.rpartition("#")[0] if path != Path(text) else text
+            table.file = f"{book}#{sheet.title}"
         cells = _read_cells(workbook, sheet)
+    except _BROKEN as exc:
+        table.problem(None, None, f"cannot be read as an Excel workbook ({exc})")
+        return table
     finally:
         workbook.close()
     _build(table, cells, columns, allow_empty)

@@ -29,7 +29,7 @@ repairs
     A repair from the board: hand moves and locks kept as locks.
 invites
     The folder a run's invitations are sent from, ledger carried.
-api, board_api, invite_api
+api, board_api, results_api, invite_api
     The JSON API under ``/api/v1`` (the contract's "Workspace" table and the
     routes of the pages); ``deps`` holds what their routes share.
 models

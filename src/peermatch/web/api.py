@@ -20,7 +20,7 @@ from fastapi import APIRouter, Header, HTTPException, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, StreamingResponse
 
-from peermatch.web import board_api, invite_api
+from peermatch.web import board_api, invite_api, results_api
 from peermatch.web.deps import MAX_UPLOAD, inputs_dir, problems_response, program_files, store_of
 from peermatch.web.inputs import (
     TABLES,
@@ -47,6 +47,7 @@ __all__ = ["router", "run_status"]
 
 router = APIRouter(prefix="/api/v1")
 router.include_router(board_api.router)
+router.include_router(results_api.router)
 router.include_router(invite_api.router)
 
 _upload_locks: dict[int, threading.Lock] = {}

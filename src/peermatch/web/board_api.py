@@ -1,4 +1,4 @@
-"""The board's routes under ``/api/v1/runs/{run_id}``: cohorts, moves, undo/redo, locks, repair, export.
+"""The board's routes under ``/api/v1/runs/{run_id}``: cohorts, the board, moves, undo/redo, locks.
 
 Every route works on the run's *current revision* (:mod:`peermatch.web.moves`).
 A move is checked, then written as a new revision, committed before the
@@ -13,13 +13,12 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Header, HTTPException, Query, Request, Response
+from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import JSONResponse
 
 from peermatch.availability import DAY_NAMES
 from peermatch.model import ProblemData
 from peermatch.solution import Cohort, Solution
-from peermatch.web.deps import problems_response, program_files
 from peermatch.web.models import (
     BoardCohort,
     BoardMember,
@@ -31,9 +30,7 @@ from peermatch.web.models import (
     MoveCheck,
     MoveRequest,
     MoveViolation,
-    RepairRequest,
     RevisionAnswer,
-    RunCreated,
 )
 from peermatch.web.moves import (
     MoveResult,
@@ -45,15 +42,9 @@ from peermatch.web.moves import (
 )
 from peermatch.web.store import Store
 
-__all__ = ["REPORT_CSP", "router"]
+__all__ = ["Board", "router"]
 
 router = APIRouter()
-
-#: The report is the library's self-contained page (inline styles, inline SVG, no script).
-REPORT_CSP = (
-    "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; "
-    "form-action 'none'; frame-ancestors 'self'; sandbox"
-)
 
 _move_locks: dict[int, threading.Lock] = {}
 _guard = threading.Lock()
@@ -337,66 +328,3 @@ def set_lock(run_id: int, body: LockRequest, request: Request) -> dict[str, list
         board.store.set_lock(run_id, "cohort", body.cohort_id, body.locked)
     locks = board.store.locks(run_id)
     return {"members": sorted(locks["member"]), "cohorts": sorted(locks["cohort"])}
-
-
-# --- repair, export, report -------------------------------------------------------
-
-
-@router.post(
-    "/runs/{run_id}/repair", status_code=202, response_model=RunCreated, responses={422: {}}
-)
-def start_repair(
-    run_id: int,
-    body: RepairRequest,
-    request: Request,
-    idempotency_key: str | None = Header(default=None, max_length=200),
-) -> Any:
-    """Queue a repair from the current revision, hand moves and locks kept, on the current inputs."""
-    from peermatch.errors import InputError
-    from peermatch.web.inputs import read_program
-
-    board = Board(request, run_id)
-    program_id = int(board.run["program_id"])
-    files = program_files(request, program_id)
-    try:
-        read_program(files)
-    except InputError as exc:
-        return problems_response(exc)
-    repair_id, _ = request.app.state.runs.submit(
-        program_id,
-        files,
-        idempotency_key=f"repair:{run_id}:{idempotency_key}" if idempotency_key else None,
-        kind="repair",
-        parent_run=run_id,
-        parent_revision=int(board.revision["number"]),
-        time_limit=body.time_limit,
-        seed=body.seed,
-        deterministic=body.deterministic,
-    )
-    return RunCreated(run_id=repair_id)
-
-
-@router.get("/runs/{run_id}/export.zip")
-def export_zip(run_id: int, request: Request) -> Response:
-    """The output folder of the current revision, zipped."""
-    from peermatch.web.exports import zip_folder
-
-    board = Board(request, run_id)
-    name = f"peermatch-run-{run_id}-revision-{board.revision['number']}.zip"
-    return Response(
-        zip_folder(board.folder()),
-        media_type="application/zip",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
-    )
-
-
-@router.get("/runs/{run_id}/report")
-def report(run_id: int, request: Request) -> Response:
-    """report.html of the current revision (the library's page; no script)."""
-    board = Board(request, run_id)
-    page = (board.folder() / "report.html").read_bytes()
-    return Response(
-        page,
-        media_type="text/html; charset=utf-8",
-        headers={"Content-Security-Policy": REPORT_CSP},
-    )

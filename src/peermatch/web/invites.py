@@ -58,7 +58,7 @@ def invite_folder(
         if earlier_dir is not None:
             earlier = read_previous_run(earlier_dir, problem)
             sequences, kept = calendar_plan(problem, earlier, solution, mode)
-            options = {"sequences": sequences, "extra": {**carried_files(earlier), **kept}}
+            options = {"sequences": sequences, "extra": {**carried_files(earlier_dir), **kept}}
         result = Result(
             status=Status.FEASIBLE, objective=diversity_cost(problem, solution), solution=solution
         )

@@ -1,4 +1,9 @@
-"""Fixtures of the ``invite`` tests: a small program run once, and a real SMTP server (aiosmtpd)."""
+"""Fixtures of the ``invite`` tests: the small program run once, a real SMTP server (aiosmtpd).
+
+They live here, not in a ``conftest.py``: other tests import helpers ``from
+conftest``, and a second conftest module in this folder would shadow theirs.
+Each test module loads this one with ``pytest_plugins = ["invite_fixtures"]``.
+"""
 
 from __future__ import annotations
 
