@@ -13,15 +13,16 @@ errors
     The group that turns a library error into its message and exit code.
 progress
     The live progress display of a solve on stderr.
-validate, run, generate, repair, report, check, invite, mdgp
-    One command each (``report`` also holds ``explain``).
+validate, run, generate, repair, report, check, mdgp, invite, serve
+    One command each (``report`` also holds ``explain``; ``serve`` is the
+    workspace of :mod:`peermatch.web`).
 """
 
 from __future__ import annotations
 
 import click
 
-from peermatch.cli import check, generate, invite, mdgp, repair, report, run, validate
+from peermatch.cli import check, generate, invite, mdgp, repair, report, run, serve, validate
 from peermatch.cli.common import (
     EXIT_DELIVERY,
     EXIT_INFEASIBLE,
@@ -67,5 +68,6 @@ for _command in (
     generate.generate,
     mdgp.mdgp,
     invite.invite,
+    serve.serve,
 ):
     main.add_command(_command)
