@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from webhelpers import AUTH, TOKEN
 
 from peermatch.web.app import CSP
 from peermatch.web.deps import MAX_UPLOAD
+from webhelpers import AUTH, TOKEN
 
 PAGES_AND_API = ["/", "/api/v1/programs", "/api/v1/programs/1", "/static/.gitkeep", "/nowhere"]
 

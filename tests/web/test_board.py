@@ -178,9 +178,8 @@ def test_the_report_is_the_current_revisions_and_runs_no_script(board: Any) -> N
 
 
 def test_revisions_survive_a_new_app_on_the_same_data(board: Any) -> None:
-    from webhelpers import TOKEN, client_for
-
     from peermatch.web import create_app
+    from webhelpers import TOKEN, client_for
 
     pid, target = allowed_move(board)
     board.post(f"{RUN}/moves", json={"participant_id": pid, "to_cohort": target}, headers=AUTH)

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+
 from webhelpers import AUTH, RUN, allowed_move, cohorts_of, placement
 
 aiosmtpd = pytest.importorskip("aiosmtpd.controller")

@@ -8,6 +8,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
+from peermatch.web.runs import ABANDONED
 from webhelpers import (
     AUTH,
     TOKEN,
@@ -18,8 +19,6 @@ from webhelpers import (
     upload_example,
     wait_for,
 )
-
-from peermatch.web.runs import ABANDONED
 
 
 def _events(client: Any, run_id: int, on_event: Any = None) -> list[tuple[str, dict[str, Any]]]:
