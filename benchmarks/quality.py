@@ -70,7 +70,10 @@ def _methods(
     def cpsat(problem: ProblemData, _: Solution | None, seed: int) -> dict[str, Any]:
         from peermatch.solvers.cpsat import solve
 
-        result = solve(problem, time_limit=time_limit, seed=seed, workers=workers or None)
+        params = problem.config.solver.params().replace(
+            time_limit=time_limit, seed=seed, workers=workers or None
+        )
+        result = solve(problem, params)
         return {
             "solution": result.solution,
             "status": str(result.status),

@@ -24,7 +24,7 @@ from peermatch.params import GreedyParams, NeighbourhoodParams, ParameterError, 
 from peermatch.rules import Diagnosis, Rule, format_diagnoses
 from peermatch.schedule import SessionTime, Slot, session_times
 from peermatch.solution import Cohort, Result, Solution, Statistics, Status, Unassigned
-from peermatch.solvers import solve
+from peermatch.solvers import repair, solve
 from peermatch.violations import Violation, violations
 
 __all__ = [
@@ -62,6 +62,7 @@ __all__ = [
     "generate_population",
     "parse_availability",
     "read_problem",
+    "repair",
     "session_times",
     "solve",
     "to_frames",

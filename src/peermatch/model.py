@@ -56,6 +56,8 @@ __all__ = [
 
 #: Participant fields that may be named as diversity or similarity attributes.
 BUILTIN_ATTRIBUTES = ("industry", "function", "organisation", "timezone", "level")
+# The [solver] table's defaults are SolveParams', not a second copy of them.
+_SOLVE_DEFAULTS = SolveParams()
 
 
 def normalise_key(text: str) -> str:
@@ -393,23 +395,25 @@ class ScheduleRules(_Frozen):
 class SolverSettings(_Frozen):
     """The ``[solver]`` table, with ``[solver.neighbourhood]``, ``[solver.greedy]``, ``[solver.cpsat]``.
 
-    :meth:`params` turns it into the :class:`~peermatch.params.SolveParams`
-    that ``solve()`` uses when given none.
+    The program.toml face of :class:`~peermatch.params.SolveParams`: its keys
+    and defaults are SolveParams' (``time_limit_seconds`` is ``time_limit``;
+    ``workers`` unset is 0, one per core). :meth:`params` turns it into the
+    SolveParams that ``solve()`` uses when given none.
     """
 
-    time_limit_seconds: float = Field(default=60.0, gt=0)
-    seed: int = Field(default=0, ge=0, le=2**31 - 1)  # CP-SAT's seed is a 32-bit integer
+    time_limit_seconds: float = Field(default=_SOLVE_DEFAULTS.time_limit, gt=0)
+    seed: int = Field(default=_SOLVE_DEFAULTS.seed, ge=0, le=2**31 - 1)  # CP-SAT's is 32-bit
     # None (unset) or 0: one per core, at most 8. Deterministic runs reproduce for a given
     # worker count, so a program that must reproduce anywhere pins it (the example: 1).
     workers: int | None = Field(default=None, ge=0)
-    lns_threshold: int = Field(default=100, ge=0)
+    lns_threshold: int = Field(default=_SOLVE_DEFAULTS.lns_threshold, ge=0)
     neighbourhood: NeighbourhoodParams = Field(default_factory=NeighbourhoodParams)
     greedy: GreedyParams = Field(default_factory=GreedyParams)
     #: CP-SAT parameters passed through verbatim (checked by the CP-SAT back end).
     cpsat: dict[str, Any] = Field(default_factory=dict)
 
-    def params(self, **overrides: Any) -> SolveParams:
-        """The search settings of this table; ``overrides`` (``None`` ignored) win."""
+    def params(self) -> SolveParams:
+        """The search settings of this table (change one with ``.replace(seed=3)``)."""
         return SolveParams(
             time_limit=self.time_limit_seconds,
             seed=self.seed,
@@ -418,7 +422,7 @@ class SolverSettings(_Frozen):
             neighbourhood=self.neighbourhood,
             greedy=self.greedy,
             cpsat=self.cpsat,
-        ).replace(**overrides)
+        )
 
 
 class ProgramInfo(_Frozen):

@@ -33,7 +33,7 @@ def planted():  # type: ignore[no-untyped-def]
 
 @pytest.fixture(scope="module")
 def two_workers(planted) -> Result:  # type: ignore[no-untyped-def]
-    return solve(planted.problem, time_limit=2, seed=0, workers=2)
+    return solve(planted.problem, SolveParams(time_limit=2, seed=0, workers=2))
 
 
 def test_parallel_solve_breaks_no_rule(planted, two_workers: Result) -> None:  # type: ignore[no-untyped-def]
@@ -58,7 +58,9 @@ def test_local_cluster_gives_the_same_cohorts_in_deterministic_mode(  # type: ig
         ) as cluster,
         distributed.Client(cluster) as client,
     ):
-        on_cluster = solve(planted.problem, time_limit=2, seed=0, workers=2, scheduler=client)
+        on_cluster = solve(
+            planted.problem, SolveParams(time_limit=2, seed=0, workers=2), scheduler=client
+        )
     assert on_cluster.objective == two_workers.objective
     assert _cohorts(on_cluster) == _cohorts(two_workers)
 
@@ -106,7 +108,7 @@ def test_an_organisation_in_every_cohort_still_solved_in_parallel(planted) -> No
         for p in problem.participants
     )
     tight = problem.model_copy(update={"participants": people})
-    result = solve(tight, time_limit=2, seed=0, workers=2)
+    result = solve(tight, SolveParams(time_limit=2, seed=0, workers=2))
     assert result.status in (Status.FEASIBLE, Status.OPTIMAL)
     assert result.solution is not None
     assert list(violations(tight, result.solution)) == []

@@ -1,6 +1,6 @@
 """``peermatch repair``: change an earlier run as little as the updated inputs allow.
 
-Registered from :mod:`peermatch.cli`; the logic lives in :mod:`peermatch.repair`
+Registered from :mod:`peermatch.cli`; the logic lives in :mod:`peermatch.previous_run`
 (reading the earlier folder, changes.csv, calendars) and
 :mod:`peermatch.solvers.cpsat.repairing` (the model).
 """
@@ -81,10 +81,10 @@ def repair(
     from peermatch.errors import InputError
     from peermatch.io.writers import OutputError, check_output_dir, write_outputs
     from peermatch.metrics import cohort_metrics
-    from peermatch.repair import calendar_plan, changes, read_previous_run
+    from peermatch.previous_run import calendar_plan, changes_csv, read_previous_run
     from peermatch.rules import format_diagnoses
     from peermatch.solution import Status
-    from peermatch.solvers.cpsat.repairing import repair as solve_repair
+    from peermatch.solvers import repair as solve_repair
 
     if out.resolve() == previous_run.resolve():
         fail(f"{out}: --out must be a new folder, not the earlier run's", EXIT_USAGE)
@@ -106,14 +106,11 @@ def repair(
         earlier = read_previous_run(previous_run, problem)
     except InputError as exc:
         fail("\n".join(str(p) for p in exc.problems) + "\nnothing was changed.", EXIT_INVALID)
-    result, reasons = solve_repair(
-        problem,
-        earlier,
-        time_limit=time_limit,
-        seed=seed,
-        workers=workers,
-        deterministic=not wall_clock,
+    params = problem.config.solver.params().replace(
+        time_limit=time_limit, seed=seed, workers=workers, deterministic=not wall_clock
     )
+    repaired = solve_repair(problem, earlier, params)
+    result, rows = repaired.result, repaired.changes
     if result.status == Status.INFEASIBLE:
         fail(
             "no repair can satisfy every rule:\n" + format_diagnoses(result.diagnosis),
@@ -128,10 +125,7 @@ def repair(
             EXIT_NO_SOLUTION,
         )
     mode = calendar_mode or problem.config.calendar.mode
-    rows = changes(problem, earlier, result.solution, reasons)
     sequences, kept = calendar_plan(problem, earlier, result.solution, mode)
-    from peermatch.repair import changes_csv
-
     try:
         write_outputs(
             out,

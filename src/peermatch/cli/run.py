@@ -162,11 +162,13 @@ def run(
         with display:
             result = solve(
                 problem,
-                time_limit=time_limit,
-                seed=seed,
-                workers=workers,
-                allow_unassigned=allow_unassigned,
-                deterministic=deterministic and not wall_clock,
+                problem.config.solver.params().replace(
+                    time_limit=time_limit,
+                    seed=seed,
+                    workers=workers,
+                    allow_unassigned=allow_unassigned,
+                    deterministic=deterministic and not wall_clock,
+                ),
                 progress=display,
                 scheduler=scheduler,
                 deadline=deadline,

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from peermatch.repair import PreviousRun
+from peermatch.previous_run import PreviousRun
 from peermatch.schedule import SessionTime, Slot, attends, session_times
 from peermatch.solution import Cohort, Solution, cohort_ids
 from peermatch.solvers.finish import candidate_slots

@@ -26,7 +26,7 @@ from typing import Any
 
 from ortools.sat.python import cp_model
 
-from peermatch.repair import PreviousRun
+from peermatch.previous_run import PreviousRun
 from peermatch.schedule import attends
 from peermatch.solution import RepairStatistics
 from peermatch.solvers.cpsat import interrupt

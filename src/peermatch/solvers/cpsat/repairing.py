@@ -15,7 +15,7 @@ from typing import Any
 
 from peermatch.compat import slot_table
 from peermatch.model import ProblemData
-from peermatch.repair import PreviousRun
+from peermatch.previous_run import PreviousRun
 from peermatch.rules import Diagnosis, Rule
 from peermatch.solution import Result, Statistics, Status
 from peermatch.solvers.cpsat import interrupt

@@ -58,24 +58,12 @@ def _workers(requested: int | None) -> int:
     return max(1, min(os.cpu_count() or 1, 8))
 
 
-def _resolve(problem: ProblemData, params: SolveParams | None, **legacy: Any) -> SolveParams:
-    """The parameters of this solve: ``params``, else the ``[solver]`` table, with overrides."""
-    base = params if params is not None else problem.config.solver.params()
-    return base.replace(**legacy)
-
-
 @interrupt.interruptible
 def solve(
     problem: ProblemData,
     params: SolveParams | None = None,
     *,
     progress: ProgressFn | None = None,
-    time_limit: float | None = None,
-    seed: int | None = None,
-    workers: int | None = None,
-    allow_unassigned: bool | None = None,
-    deterministic: bool | None = None,
-    log: bool | None = None,
     scheduler: Any = None,
     deadline: Deadline | None = None,
 ) -> Result:
@@ -86,15 +74,19 @@ def solve(
     problem
         The validated problem.
     params
-        The search settings; default the config's ``[solver]`` table
-        (:meth:`peermatch.model.SolverSettings.params`).
+        The search settings (time limit, seed, workers, ...); default the
+        config's ``[solver]`` table (:meth:`peermatch.model.SolverSettings.params`;
+        ``problem.config.solver.params().replace(time_limit=5)`` changes one).
+        **Unlike the command line**, whose ``--time-limit`` is wall clock
+        unless ``--deterministic``, :class:`~peermatch.params.SolveParams`
+        measures the limit in CP-SAT's deterministic time by default
+        (``deterministic=True``): the library reproduces by default; pass
+        ``deterministic=False`` for the command line's wall-clock limit.
+        Workers 0 means one per core, at most 8; a deterministic run
+        reproduces for a given worker count, so pin it where results must be
+        compared.
     progress
         Called with a :class:`Progress` on every improvement.
-    time_limit, seed, workers, allow_unassigned, deterministic, log
-        Override the matching :class:`~peermatch.params.SolveParams` field
-        (kept for callers of the earlier keyword interface). Workers 0 means
-        one per core, at most 8; a deterministic run reproduces for a given
-        worker count, so pass it where results must be compared.
     scheduler
         A Dask scheduler address or ``distributed.Client``: the neighbourhood
         search (n > ``lns_threshold``) sends its neighbourhoods there. With
@@ -122,16 +114,7 @@ def solve(
         For an unknown or ill-typed pass-through CP-SAT parameter.
     """
     started = time.monotonic()
-    params = _resolve(
-        problem,
-        params,
-        time_limit=time_limit,
-        seed=seed,
-        workers=workers,
-        allow_unassigned=allow_unassigned,
-        deterministic=deterministic,
-        log=log,
-    )
+    params = params if params is not None else problem.config.solver.params()
     check_cpsat_parameters(params.cpsat)
     clock: Deadline | None = None
     if not params.deterministic:
