@@ -1,5 +1,6 @@
 """What every command shares: exit codes (the contract's, plus 5), :func:`fail`,
-the input options and :func:`read_input`.
+the input options and :func:`read_input`, and the run options of every command
+that solves (:func:`run_options`, one meaning each).
 
 Every command module imports these from here, never from the package
 :mod:`peermatch.cli`, which imports the command modules: no import cycle.
@@ -7,14 +8,20 @@ Every command module imports these from here, never from the package
 
 from __future__ import annotations
 
+import functools
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
+from peermatch.deadline import Deadline
+
 if TYPE_CHECKING:
+    from peermatch.model import ProblemData
+    from peermatch.params import SolveParams
     from peermatch.rules import Violation
 
 __all__ = [
@@ -24,10 +31,12 @@ __all__ = [
     "EXIT_OK",
     "EXIT_REJECTED",
     "EXIT_USAGE",
+    "RunOptions",
     "fail",
     "input_options",
     "read_input",
     "rejected",
+    "run_options",
 ]
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_INFEASIBLE, EXIT_NO_SOLUTION = 0, 1, 2, 3, 4
@@ -130,3 +139,122 @@ def rejected(broken: Sequence[Violation]) -> NoReturn:
 
 
 # --- generate (issue 5) ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """The run options of every command that solves (``run``, ``repair``), one meaning each.
+
+    Attributes
+    ----------
+    time_limit
+        ``--time-limit``: wall-clock seconds for the whole command, reading to
+        writing (CP-SAT's deterministic seconds for the search with
+        ``--deterministic``); ``None``: the config's.
+    seed, workers
+        ``--seed``, ``--workers``; ``None``: the config's.
+    deterministic
+        ``--deterministic``: reproducible search (the limit is deterministic
+        time, set-up not counted).
+    calendar_mode
+        ``--calendar-mode``; ``None``: the config's.
+    quiet
+        ``--quiet``.
+    deadline
+        The command's wall-clock deadline, started before the inputs are read.
+    """
+
+    time_limit: float | None
+    seed: int | None
+    workers: int | None
+    deterministic: bool
+    calendar_mode: str | None
+    quiet: bool
+    deadline: Deadline
+
+    def params(self, problem: ProblemData) -> SolveParams:
+        """The config's ``[solver]`` settings with these options in place."""
+        return problem.config.solver.params().replace(
+            time_limit=self.time_limit,
+            seed=self.seed,
+            workers=self.workers,
+            deterministic=self.deterministic,
+        )
+
+
+def _deprecated_wall_clock(ctx: click.Context, _: click.Parameter, value: bool) -> bool:
+    if value:
+        click.echo(
+            "warning: --wall-clock is deprecated and has no effect: --time-limit is wall clock "
+            "unless --deterministic",
+            err=True,
+        )
+    return value
+
+
+def run_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """The run options shared by every command that solves; the command gets ``options: RunOptions``.
+
+    The deadline starts when the command starts, so that ``--time-limit``
+    counts reading, solving and writing alike.
+    """
+
+    @functools.wraps(func)
+    def command(*args: Any, **kwargs: Any) -> Any:
+        kwargs.pop("wall_clock")
+        time_limit = kwargs.pop("time_limit")
+        options = RunOptions(
+            time_limit=time_limit,
+            seed=kwargs.pop("seed"),
+            workers=kwargs.pop("workers"),
+            deterministic=kwargs.pop("deterministic"),
+            calendar_mode=kwargs.pop("calendar_mode"),
+            quiet=kwargs.pop("quiet"),
+            deadline=Deadline(time_limit),
+        )
+        return func(*args, options=options, **kwargs)
+
+    decorators = [
+        click.option(
+            "--time-limit",
+            type=click.FloatRange(min=0, min_open=True),
+            help="Wall-clock seconds for the whole command, reading to writing "
+            "(default: the config's, 60); with --deterministic, CP-SAT's deterministic "
+            "seconds for the search.",
+        ),
+        click.option(
+            "--seed",
+            type=click.IntRange(min=0, max=2**31 - 1),
+            help="Random seed (default: the config's, 0).",
+        ),
+        click.option(
+            "--workers",
+            type=click.IntRange(min=0, max=64),
+            help="CP-SAT workers (default: the config's, else one per core, at most 8; 0 the "
+            "same). Above 100 participants, that many disjoint neighbourhoods are solved at "
+            "once. Deterministic runs reproduce for a given worker count.",
+        ),
+        click.option(
+            "--calendar-mode",
+            type=click.Choice(["series", "expanded"]),
+            help="RRULE series (default) or one event per session.",
+        ),
+        click.option(
+            "--deterministic",
+            is_flag=True,
+            help="Reproducible search: the limit is CP-SAT's deterministic time, set-up not "
+            "counted; the same inputs, seed and workers give byte-identical outputs.",
+        ),
+        click.option(
+            "--wall-clock",
+            is_flag=True,
+            hidden=True,
+            expose_value=True,
+            callback=_deprecated_wall_clock,
+            help="Deprecated: wall clock is the default.",
+        ),
+        click.option("--quiet", "-q", is_flag=True, help="No progress on stderr."),
+    ]
+    for decorator in reversed(decorators):
+        command = decorator(command)
+    return command

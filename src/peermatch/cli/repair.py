@@ -8,21 +8,44 @@ Registered from :mod:`peermatch.cli`; the logic lives in :mod:`peermatch.previou
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
+
+if TYPE_CHECKING:
+    from peermatch.model import ProblemData
+    from peermatch.params import SolveParams
 
 from peermatch.cli.common import (
     EXIT_INFEASIBLE,
     EXIT_INVALID,
     EXIT_NO_SOLUTION,
     EXIT_USAGE,
+    RunOptions,
     fail,
     input_options,
     read_input,
     rejected,
+    run_options,
 )
 
 __all__ = ["repair"]
+
+
+def _search_params(options: RunOptions, problem: ProblemData) -> SolveParams:
+    """The repair's settings: with a wall-clock limit, what is left of it after reading.
+
+    ``--time-limit`` is wall clock for the whole command, as for ``run``: the
+    repair's model gets the time left minus what finishing and writing need.
+    """
+    params = options.params(problem)
+    if params.deterministic:
+        return params
+    deadline = options.deadline
+    if deadline.limit is None:
+        deadline.limit = params.time_limit
+    left = deadline.remaining() - deadline.reserve(len(problem.participants))
+    return params.replace(time_limit=max(0.5, left))
 
 
 @click.command()
@@ -41,18 +64,7 @@ __all__ = ["repair"]
     type=click.Path(file_okay=False, path_type=Path),
     help="New output folder (written whole or not at all; not the earlier one).",
 )
-@click.option(
-    "--time-limit",
-    type=click.FloatRange(min=0, min_open=True),
-    help="Seconds (default: the config's).",
-)
-@click.option("--seed", type=click.IntRange(min=0), help="Random seed (default: the config's).")
-@click.option(
-    "--workers", type=click.IntRange(min=0, max=64), help="CP-SAT workers (default: the config's)."
-)
-@click.option("--calendar-mode", type=click.Choice(["series", "expanded"]), help="Calendar shape.")
-@click.option("--wall-clock", is_flag=True, help="Measure the time limit in wall-clock seconds.")
-@click.option("--quiet", "-q", is_flag=True, help="Print only the final line.")
+@run_options
 def repair(
     previous_run: Path,
     participants: Path,
@@ -64,12 +76,7 @@ def repair(
     pairs: Path | None,
     avoid_previous_organisations: bool,
     out: Path,
-    time_limit: float | None,
-    seed: int | None,
-    workers: int | None,
-    calendar_mode: str | None,
-    wall_clock: bool,
-    quiet: bool,
+    options: RunOptions,
 ) -> None:
     """Repair an earlier run after people left, joined or changed: move the fewest people.
 
@@ -106,10 +113,7 @@ def repair(
         earlier = read_previous_run(previous_run, problem)
     except InputError as exc:
         fail("\n".join(str(p) for p in exc.problems) + "\nnothing was changed.", EXIT_INVALID)
-    params = problem.config.solver.params().replace(
-        time_limit=time_limit, seed=seed, workers=workers, deterministic=not wall_clock
-    )
-    repaired = solve_repair(problem, earlier, params)
+    repaired = solve_repair(problem, earlier, _search_params(options, problem))
     result, rows = repaired.result, repaired.changes
     if result.status == Status.INFEASIBLE:
         fail(
@@ -124,7 +128,7 @@ def repair(
             "try a longer --time-limit; nothing was written",
             EXIT_NO_SOLUTION,
         )
-    mode = calendar_mode or problem.config.calendar.mode
+    mode = options.calendar_mode or problem.config.calendar.mode
     sequences, kept = calendar_plan(problem, earlier, result.solution, mode)
     try:
         write_outputs(
@@ -148,5 +152,5 @@ def repair(
         f"{stats.cohorts_changed or 0} earlier cohorts changed slot or facilitator, "
         f"{len(kept)} calendars unchanged; {result.runtime:.1f}s"
     )
-    if not quiet:
+    if not options.quiet:
         click.echo(f"wrote {out} (changes in {out / 'changes.csv'})")

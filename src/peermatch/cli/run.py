@@ -14,10 +14,12 @@ from peermatch.cli.common import (
     EXIT_INVALID,
     EXIT_NO_SOLUTION,
     EXIT_USAGE,
+    RunOptions,
     fail,
     input_options,
     read_input,
     rejected,
+    run_options,
 )
 
 __all__ = ["run"]
@@ -55,23 +57,6 @@ def _stops_on_signals(command: Callable[..., None]) -> Callable[..., None]:
     help="Output folder (written whole or not at all).",
 )
 @click.option(
-    "--time-limit",
-    type=click.FloatRange(min=0, min_open=True),
-    help="Wall-clock seconds for the whole run, reading to writing (default: the config's, 60).",
-)
-@click.option(
-    "--seed",
-    type=click.IntRange(min=0, max=2**31 - 1),
-    help="Random seed (default: the config's, 0).",
-)
-@click.option(
-    "--workers",
-    type=click.IntRange(min=0, max=64),
-    help="CP-SAT workers (default: the config's, else one per core, at most 8; 0 the "
-    "same). Above 100 participants, that many disjoint neighbourhoods are solved at once. "
-    "Deterministic runs (no --wall-clock) reproduce for a given worker count.",
-)
-@click.option(
     "--scheduler",
     metavar="ADDRESS",
     help='Dask scheduler (tcp://host:8786) for the neighbourhoods; needs "peermatch[dask]".',
@@ -81,19 +66,7 @@ def _stops_on_signals(command: Callable[..., None]) -> Callable[..., None]:
     is_flag=True,
     help="Place as many people as possible; list the rest in unassigned.csv.",
 )
-@click.option(
-    "--calendar-mode",
-    type=click.Choice(["series", "expanded"]),
-    help="RRULE series (default) or one event per session.",
-)
-@click.option(
-    "--deterministic",
-    is_flag=True,
-    help="Reproducible search: the limit is CP-SAT's deterministic time, set-up not counted; "
-    "the same inputs, seed and workers give byte-identical outputs.",
-)
-@click.option("--wall-clock", is_flag=True, hidden=True, help="Deprecated: now the default.")
-@click.option("--quiet", "-q", is_flag=True, help="No progress on stderr.")
+@run_options
 @_stops_on_signals
 def run(
     participants: Path,
@@ -105,15 +78,9 @@ def run(
     pairs: Path | None,
     avoid_previous_organisations: bool,
     out: Path,
-    time_limit: float | None,
-    seed: int | None,
-    workers: int | None,
     scheduler: str | None,
     allow_unassigned: bool,
-    calendar_mode: str | None,
-    deterministic: bool,
-    wall_clock: bool,
-    quiet: bool,
+    options: RunOptions,
 ) -> None:
     """Form cohorts, schedule their sessions and write every output file into --out.
 
@@ -122,13 +89,13 @@ def run(
     found but the independent checker rejected it (please report it).
     """
     from peermatch import interrupts
-    from peermatch.deadline import Deadline
 
-    # The limit counts from here: reading, checking, solving and writing all share it.
-    deadline = Deadline(time_limit)
+    # The limit counts from the command's start (options.deadline): reading, checking,
+    # solving and writing all share it.
+    deadline = options.deadline
     from peermatch.cli.progress import ProgressDisplay
 
-    display = ProgressDisplay(quiet, deadline, wall_clock=not deterministic or wall_clock)
+    display = ProgressDisplay(options.quiet, deadline, wall_clock=not options.deterministic)
     display.phase("reading")
     from peermatch.io.writers import OutputError, check_output_dir, write_outputs
     from peermatch.metrics import cohort_metrics
@@ -152,7 +119,6 @@ def run(
         pairs,
         avoid_previous_organisations,
     )
-    workers = workers if workers is not None else problem.config.solver.workers
     from peermatch.executor import DaskUnavailableError, check_scheduler
 
     # From here a signal stops the search and the best solution so far is written.
@@ -162,13 +128,7 @@ def run(
         with display:
             result = solve(
                 problem,
-                problem.config.solver.params().replace(
-                    time_limit=time_limit,
-                    seed=seed,
-                    workers=workers,
-                    allow_unassigned=allow_unassigned,
-                    deterministic=deterministic and not wall_clock,
-                ),
+                options.params(problem).replace(allow_unassigned=allow_unassigned),
                 progress=display,
                 scheduler=scheduler,
                 deadline=deadline,
@@ -206,7 +166,7 @@ def run(
             out,
             problem,
             result,
-            calendar_mode=calendar_mode,
+            calendar_mode=options.calendar_mode,
             metrics=cohort_metrics(problem, result.solution),
         )
     except (OutputError, OSError, ValueError) as exc:
