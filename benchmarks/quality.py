@@ -37,7 +37,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from peermatch.baselines import evaluate, greedy_baseline, random_baseline
+from peermatch.bench.baselines import evaluate, greedy_baseline, random_baseline
 from peermatch.generate import generate_population
 from peermatch.model import ProblemData
 from peermatch.solution import Solution

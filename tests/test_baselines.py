@@ -8,7 +8,7 @@ from collections import Counter
 
 import pytest
 
-from peermatch.baselines import evaluate, greedy_baseline, random_baseline
+from peermatch.bench.baselines import evaluate, greedy_baseline, random_baseline
 from peermatch.generate import generate_population
 from peermatch.metrics import diversity_cost
 from peermatch.solution import Solution

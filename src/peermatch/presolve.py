@@ -41,11 +41,11 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 
-from peermatch.compat import SlotTable, slot_table
 from peermatch.levels import DEFAULT_LADDER
 from peermatch.model import ProblemData
 from peermatch.rules import Diagnosis, Rule
 from peermatch.schedule import series_dates
+from peermatch.slots import SlotTable, slot_table
 
 __all__ = ["Diagnosis", "level_name", "presolve_checks"]
 
@@ -228,7 +228,7 @@ def presolve_checks(problem: ProblemData, table: SlotTable | None = None) -> lis
         The validated problem.
     table
         Its slot table, when the caller has already computed it
-        (``compat.slot_table(problem)``); computed here otherwise.
+        (``slots.slot_table(problem)``); computed here otherwise.
 
     Returns
     -------

@@ -147,7 +147,7 @@ def group_conflicts(
     problem
         The validated problem (locks and pairs naming participants).
     masks
-        The participant bitmasks of the weekly slots (``compat.slot_table(problem).masks``);
+        The participant bitmasks of the weekly slots (``slots.slot_table(problem).masks``);
         when given, a group that shares no slot is reported too.
     """
     from peermatch.graph import relationship_graph

@@ -6,7 +6,7 @@ import pytest
 
 from peermatch.generate import generate_population
 from peermatch.params import NeighbourhoodParams
-from peermatch.solvers.cpsat.neighbourhood import make_step, solve_step
+from peermatch.solvers.cpsat.step import make_step, solve_step
 from peermatch.solvers.finish import assign_facilitators
 from peermatch.solvers.greedy import greedy_cohorts
 from peermatch.solvers.instance import FormationInstance, build_instance

@@ -8,7 +8,7 @@ from peermatch.generate import generate_population
 from peermatch.params import SolveParams
 from peermatch.solution import Result, Status
 from peermatch.solvers.cpsat import parallel_lns, solve
-from peermatch.solvers.cpsat.neighbourhood import Step, solve_step
+from peermatch.solvers.cpsat.step import Step, solve_step
 from peermatch.violations import violations
 
 N = 110  # above the default lns_threshold: the neighbourhood search path
@@ -66,7 +66,7 @@ def test_local_cluster_gives_the_same_cohorts_in_deterministic_mode(  # type: ig
 
 
 def test_a_step_keeps_every_hard_rule_of_its_people(planted) -> None:  # type: ignore[no-untyped-def]
-    from peermatch.compat import slot_table
+    from peermatch.slots import slot_table
     from peermatch.solvers.instance import build_instance
 
     problem = planted.problem

@@ -100,9 +100,9 @@ def _request_problems(
     problem: ProblemData, locks: Parsed[Lock] | None, pairs: Parsed[PairRequest] | None
 ) -> list[InputProblem]:
     """Locks and together pairs that break a hard rule on their own, on their rows."""
-    from peermatch.compat import slot_table
     from peermatch.requests import group_conflicts
     from peermatch.rules import Rule
+    from peermatch.slots import slot_table
 
     if not problem.locks and not any(p.rule == "together" for p in problem.pairs):
         return []

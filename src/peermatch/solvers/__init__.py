@@ -1,10 +1,30 @@
-"""Formation solvers: the flat instance, the greedy start, finishing, and the CP-SAT back end.
+"""Formation solvers: the flat instance, the greedy start, the searches, finishing, and CP-SAT.
 
 Import what you need from the submodules (``peermatch.solvers.greedy``,
-``peermatch.solvers.cpsat``...). The package itself holds only :func:`solve` and
-:func:`repair`, thin fronts for the CP-SAT back end that import it on the
+``peermatch.solvers.cpsat``...). The package itself holds only :func:`solve`
+and :func:`repair`, thin fronts for the CP-SAT back end that import it on the
 first call, so that ``import peermatch`` (and reading or validating a
 problem) never loads OR-Tools.
+
+Modules
+-------
+instance, grouping
+    The solver-neutral, index-based view of a problem; groupings, locks and
+    ``together`` groups.
+greedy
+    The greedy warm start (also a baseline).
+swaps, parallel_swaps
+    Moves and swaps of single people between cohorts; several descents side by side.
+neighbourhoods, operators
+    Which cohorts a neighbourhood step frees; which operator runs next.
+partition
+    Splitting a large program into parts.
+finish, repair_finish
+    From member lists to a Solution (slots, facilitators, ids), for a run and a repair.
+progress
+    The progress events of a solve.
+cpsat
+    The CP-SAT back end (the only package that imports OR-Tools).
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from peermatch.previous_run import PreviousRun
 from peermatch.schedule import SessionTime, Slot, attends, session_times
 from peermatch.solution import Cohort, Solution, cohort_ids
-from peermatch.solvers.finish import candidate_slots
+from peermatch.solvers.finish import cohort_slots
 from peermatch.solvers.instance import FormationInstance
 
 __all__ = ["finish_repair", "move_reasons"]
@@ -33,7 +33,7 @@ def _pick(
 ) -> Slot | None:
     rules = inst.problem.config.schedule
     for everywhere in (False, True):
-        for slot in candidate_slots(inst, members, f, everywhere=everywhere):
+        for slot in cohort_slots(inst, members, f, everywhere=everywhere):
             sessions = session_times(rules, slot)
             if not any(_overlap(sessions, other) for other in busy):
                 return slot

@@ -29,12 +29,12 @@ from typing import Any
 
 from ortools.sat.python import cp_model
 
-from peermatch.compat import SlotTable, slot_table
 from peermatch.deadline import Deadline
 from peermatch.model import ProblemData
 from peermatch.params import SolveParams
 from peermatch.presolve import presolve_checks
 from peermatch.rules import Diagnosis, Rule
+from peermatch.slots import SlotTable, slot_table
 from peermatch.solution import Result, SearchStatistics, Statistics, Status
 from peermatch.solvers.cpsat import interrupt
 from peermatch.solvers.cpsat._run import SEARCH_MIN, Run, Start, budgeted_bound, search_budget
@@ -263,15 +263,15 @@ def _whole_model(run: Run, inst: FormationInstance, start: Start, bound: float |
     """The whole-program model, hinted with the warm start (repaired first when incomplete)."""
     params, remaining = run.params, search_budget(run, inst, start)
     hint, complete, first = start.grouping, start.complete, start.time
-    repair: SearchStatistics | None = None
+    start_repair: SearchStatistics | None = None
     if not complete and hint.cohorts:
         # Repair the incomplete start on neighbourhoods first: the whole model with a
         # partial hint may spend its whole budget looking for a first solution.
         search = run.search(remaining / 3, bound, until_complete=True)
-        repaired, repair = improve(inst, replace(hint, facilitators=None), search)
-        remaining = max(0.5, remaining - repair.solver_time)
+        repaired, start_repair = improve(inst, replace(hint, facilitators=None), search)
+        remaining = max(0.5, remaining - start_repair.solver_time)
         if repaired.complete:
-            hint, complete, first = repaired, True, float(repair.first_complete_time or 0.0)
+            hint, complete, first = repaired, True, float(start_repair.first_complete_time or 0.0)
     fm = FormationModel(inst, inst.max_cohorts, allow_unassigned=params.allow_unassigned)
     if hint.cohorts:
         fm.add_hint(hint.cohorts, hint.facilitators)
@@ -287,7 +287,7 @@ def _whole_model(run: Run, inst: FormationInstance, start: Start, bound: float |
         cp_sat_status=solver.status_name(code),
         cp_sat_wall_time=solver.wall_time,
         cp_sat_deterministic_time=solver.deterministic_time,
-        repair=repair,
+        start_repair=start_repair,
     )
     if tracker.best is not None:
         first_time = first if complete else tracker.first_time
