@@ -22,7 +22,7 @@ import pytest
 from click.testing import CliRunner
 from click.testing import Result as CliResult
 
-from conftest import PARTICIPANT_HEADER, participant_lines
+from helpers import PARTICIPANT_HEADER, participant_lines
 from peermatch.availability import Window, parse_availability
 from peermatch.cli import main
 from peermatch.rules import Rule, Violation

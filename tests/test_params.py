@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 import peermatch
-from conftest import PARTICIPANT_HEADER, participant_lines
+from helpers import PARTICIPANT_HEADER, participant_lines
 from peermatch.cli import main
 from peermatch.errors import InputError
 from peermatch.io.config import read_config

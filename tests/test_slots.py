@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from hypothesis import HealthCheck, given, settings
 
-from conftest import make_participant
+from helpers import make_participant
 from peermatch.availability import parse_availability
 from peermatch.model import Facilitator, Participant, ProblemData, ProgramConfig, ScheduleRules
 from peermatch.schedule import attends, session_times

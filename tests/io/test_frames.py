@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from conftest import PARTICIPANT_HEADER, participant_lines
+from helpers import PARTICIPANT_HEADER, participant_lines
 from peermatch import InputError, read_problem, to_frames, write_outputs
 from peermatch.io import InputWarning
 from peermatch.params import SolveParams

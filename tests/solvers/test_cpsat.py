@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import peermatch.solvers.cpsat.solving as solving
-from conftest import make_participant
+from helpers import make_participant
 from peermatch.availability import parse_availability
 from peermatch.cli import main
 from peermatch.generate import generate_population, write_population

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import participant_links
+from helpers import participant_links
 from peermatch.generate import generate_population
 from peermatch.metrics import diversity_cost
 from peermatch.model import CohortRules, Participant, ProblemData, ProgramConfig
