@@ -22,25 +22,10 @@ from __future__ import annotations
 import click
 
 from peermatch.cli import generate, mdgp, repair, report, run, validate
-from peermatch.cli.common import (
-    EXIT_INFEASIBLE,
-    EXIT_INVALID,
-    EXIT_NO_SOLUTION,
-    EXIT_OK,
-    EXIT_REJECTED,
-    EXIT_USAGE,
-)
 from peermatch.cli.errors import ErrorReportingGroup
 
-__all__ = [
-    "EXIT_INFEASIBLE",
-    "EXIT_INVALID",
-    "EXIT_NO_SOLUTION",
-    "EXIT_OK",
-    "EXIT_REJECTED",
-    "EXIT_USAGE",
-    "main",
-]
+# The exit codes are peermatch.cli.common's (EXIT_OK ... EXIT_REJECTED).
+__all__ = ["main"]
 
 
 @click.group(

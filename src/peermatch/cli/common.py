@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -31,7 +31,9 @@ __all__ = [
     "EXIT_OK",
     "EXIT_REJECTED",
     "EXIT_USAGE",
+    "InputFiles",
     "RunOptions",
+    "check_new_output",
     "fail",
     "input_options",
     "read_input",
@@ -53,8 +55,32 @@ def fail(message: str, code: int) -> NoReturn:
 _existing = click.Path(exists=True, dir_okay=False, path_type=Path)
 
 
+@dataclass(frozen=True)
+class InputFiles:
+    """The contract's input options of a command, as given (see :func:`input_options`)."""
+
+    participants: Path
+    history: Path | None = None
+    facilitators: Path | None = None
+    previous: tuple[Path, ...] = ()
+    config: Path | None = None
+    locks: Path | None = None
+    pairs: Path | None = None
+    avoid_previous_organisations: bool = False
+
+
 def input_options(func: Callable[..., Any]) -> Callable[..., Any]:
-    """The contract's input options, shared by ``run`` and ``validate``."""
+    """The contract's input options, shared by ``run``, ``repair`` and ``validate``.
+
+    The command receives them as one ``inputs: InputFiles``.
+    """
+
+    @functools.wraps(func)
+    def command(*args: Any, **kwargs: Any) -> Any:
+        names = [f.name for f in fields(InputFiles)]
+        inputs = InputFiles(**{name: kwargs.pop(name) for name in names})
+        return func(*args, inputs=inputs, **kwargs)
+
     decorators = [
         click.argument("participants", type=_existing),
         click.option(
@@ -81,20 +107,11 @@ def input_options(func: Callable[..., Any]) -> Callable[..., Any]:
         ),
     ]
     for decorator in reversed(decorators):
-        func = decorator(func)
-    return func
+        command = decorator(command)
+    return command
 
 
-def read_input(
-    participants: Path,
-    history: Path | None,
-    facilitators: Path | None,
-    previous: tuple[Path, ...],
-    config: Path | None,
-    locks: Path | None = None,
-    pairs: Path | None = None,
-    avoid_previous_organisations: bool = False,
-) -> Any:
+def read_input(inputs: InputFiles) -> ProblemData:
     """Read the input files; an :class:`~peermatch.errors.InputError` propagates.
 
     The command group prints its problems and exits 1 (see
@@ -110,23 +127,33 @@ def read_input(
         warnings.simplefilter("always", InputWarning)
         try:
             problem = read_problem(
-                participants,
-                history=history,
-                facilitators=facilitators,
-                previous=previous,
-                config=config,
-                locks=locks,
-                pairs=pairs,
+                inputs.participants,
+                history=inputs.history,
+                facilitators=inputs.facilitators,
+                previous=inputs.previous,
+                config=inputs.config,
+                locks=inputs.locks,
+                pairs=inputs.pairs,
             )
         finally:
             for w in caught:
                 if issubclass(w.category, InputWarning):
                     click.echo(str(w.message), err=True)
-    if avoid_previous_organisations:
+    if inputs.avoid_previous_organisations:
         from peermatch.waves import avoid_previous_organisations as avoid
 
         problem = avoid(problem)
     return problem
+
+
+def check_new_output(out: Path) -> None:
+    """Exit 2 before any work when ``out`` cannot become the output folder."""
+    from peermatch.io.writers import OutputError, check_output_dir
+
+    try:
+        check_output_dir(out)
+    except OutputError as exc:
+        fail(f"{out}: {exc}", EXIT_USAGE)
 
 
 def rejected(broken: Sequence[Violation]) -> NoReturn:
@@ -136,9 +163,6 @@ def rejected(broken: Sequence[Violation]) -> NoReturn:
         "(please report this):\n" + "\n".join(str(v) for v in broken) + "\nnothing was written",
         EXIT_REJECTED,
     )
-
-
-# --- generate (issue 5) ---------------------------------------------------------
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,9 @@ from peermatch.cli.common import (
     EXIT_INVALID,
     EXIT_NO_SOLUTION,
     EXIT_USAGE,
+    InputFiles,
     RunOptions,
+    check_new_output,
     fail,
     input_options,
     read_input,
@@ -67,14 +69,7 @@ def _search_params(options: RunOptions, problem: ProblemData) -> SolveParams:
 @run_options
 def repair(
     previous_run: Path,
-    participants: Path,
-    history: Path | None,
-    facilitators: Path | None,
-    previous: tuple[Path, ...],
-    config: Path | None,
-    locks: Path | None,
-    pairs: Path | None,
-    avoid_previous_organisations: bool,
+    inputs: InputFiles,
     out: Path,
     options: RunOptions,
 ) -> None:
@@ -86,7 +81,7 @@ def repair(
     solution found within the time limit.
     """
     from peermatch.errors import InputError
-    from peermatch.io.writers import OutputError, check_output_dir, write_outputs
+    from peermatch.io.writers import OutputError, write_outputs
     from peermatch.metrics import cohort_metrics
     from peermatch.previous_run import calendar_plan, changes_csv, read_previous_run
     from peermatch.rules import format_diagnoses
@@ -95,20 +90,8 @@ def repair(
 
     if out.resolve() == previous_run.resolve():
         fail(f"{out}: --out must be a new folder, not the earlier run's", EXIT_USAGE)
-    try:
-        check_output_dir(out)
-    except OutputError as exc:
-        fail(f"{out}: {exc}", EXIT_USAGE)
-    problem = read_input(
-        participants,
-        history,
-        facilitators,
-        previous,
-        config,
-        locks,
-        pairs,
-        avoid_previous_organisations,
-    )
+    check_new_output(out)
+    problem = read_input(inputs)
     try:
         earlier = read_previous_run(previous_run, problem)
     except InputError as exc:

@@ -14,19 +14,14 @@ __all__ = ["write_population"]
 
 from peermatch.generate.population import Population
 from peermatch.io.config import program_toml
+from peermatch.io.writers import participant_cells
 
 
 def _csv_rows(population: Population) -> dict[str, tuple[list[str], list[list[str]]]]:
     problem = population.problem
     participants = [
         [
-            p.id,
-            p.name,
-            p.email,
-            p.organisation,
-            p.level_label or str(p.level),
-            p.industry or "",
-            p.function or "",
+            *participant_cells(p),
             p.manager_id or "",
             p.timezone or "",
             format_availability(p.availability) if p.availability else "",
