@@ -217,14 +217,8 @@ def memetic_search(
 
     Parameters
     ----------
-    dist : numpy.ndarray
-        Symmetric n x n distance matrix (diagonal ignored).
-    lower, upper : sequence of int
-        Per-group size bounds.
-    seed : int, default 0
-        Seed of the only random generator.
-    time_limit : float, optional
-        Wall-clock limit in seconds.
+    dist, lower, upper, seed, time_limit
+        As for :func:`~peermatch.mdgp.search.iterated_tabu_search`.
     max_iterations : int, optional
         Total tabu iterations over all runs (reproducible budget). At least
         one of the two limits must be given.

@@ -35,6 +35,7 @@ __all__ = [
     "drop_clashes",
     "facilitator_pressure",
     "finish_solution",
+    "make_cohort",
     "stagger",
     "unassigned_reason",
 ]
@@ -296,6 +297,24 @@ def drop_clashes(
     return out
 
 
+def make_cohort(
+    inst: FormationInstance,
+    cohort_id: str,
+    members: Sequence[int],
+    slot: Slot | None,
+    facilitator: int | None,
+    sessions: Sequence[SessionTime],
+) -> Cohort:
+    """The :class:`~peermatch.solution.Cohort` of model cohort ``members`` (indices into ``inst``)."""
+    return Cohort(
+        id=cohort_id,
+        members=tuple(inst.ids[i] for i in members),
+        slot=slot,
+        facilitator_id=None if facilitator is None else inst.problem.facilitators[facilitator].id,
+        sessions=tuple(sessions),
+    )
+
+
 def unassigned_reason(inst: FormationInstance, i: int, cohorts: Sequence[Sequence[int]]) -> str:
     """Why person ``i`` fits none of ``cohorts``, in the organiser's terms."""
     if not inst.options_of[i]:
@@ -345,15 +364,8 @@ def finish_solution(
     out = []
     names = cohort_names(inst.problem, [[inst.ids[i] for i in c] for c in cohorts])
     for cid, members, f, slot in zip(names, cohorts, fac, slots, strict=True):
-        out.append(
-            Cohort(
-                id=cid,
-                members=tuple(inst.ids[i] for i in members),
-                slot=slot,
-                facilitator_id=None if f is None else inst.problem.facilitators[f].id,
-                sessions=session_times(rules, slot) if slot is not None else (),
-            )
-        )
+        sessions = session_times(rules, slot) if slot is not None else ()
+        out.append(make_cohort(inst, cid, members, slot, f, sessions))
     reasons = reasons or {}
     left = [
         Unassigned(

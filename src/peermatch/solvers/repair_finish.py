@@ -14,8 +14,8 @@ from collections.abc import Sequence
 
 from peermatch.previous_run import PreviousRun
 from peermatch.schedule import SessionTime, Slot, attends, session_times
-from peermatch.solution import Cohort, Solution, cohort_ids
-from peermatch.solvers.finish import cohort_slots
+from peermatch.solution import Solution, cohort_ids
+from peermatch.solvers.finish import cohort_slots, make_cohort
 from peermatch.solvers.instance import FormationInstance
 
 __all__ = ["finish_repair", "move_reasons"]
@@ -82,15 +82,7 @@ def finish_repair(
         else:
             locked = sorted({lock_of[inst.ids[i]] for i in members if inst.ids[i] in lock_of})
             cid = locked[0] if locked else next(fresh)
-        out.append(
-            Cohort(
-                id=cid,
-                members=tuple(inst.ids[i] for i in members),
-                slot=slot,
-                facilitator_id=None if f is None else inst.problem.facilitators[f].id,
-                sessions=sessions,
-            )
-        )
+        out.append(make_cohort(inst, cid, members, slot, f, sessions))
     return Solution(cohorts=tuple(sorted(out, key=lambda c: c.id)))
 
 
