@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from peermatch.model import ProblemData
     from peermatch.params import SolveParams
     from peermatch.rules import Violation
+    from peermatch.solution import Result, Solution
 
 __all__ = [
     "EXIT_INFEASIBLE",
@@ -39,6 +40,7 @@ __all__ = [
     "read_input",
     "rejected",
     "run_options",
+    "solution_or_exit",
 ]
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_INFEASIBLE, EXIT_NO_SOLUTION = 0, 1, 2, 3, 4
@@ -154,6 +156,36 @@ def check_new_output(out: Path) -> None:
         check_output_dir(out)
     except OutputError as exc:
         fail(f"{out}: {exc}", EXIT_USAGE)
+
+
+def solution_or_exit(result: Result, what: str, hint: str) -> Solution:
+    """``result``'s solution, or the exit that says why there is none (3, 4 or 5).
+
+    ``what`` names what was sought (``cohorts``, ``repair``); ``hint`` ends the
+    message when nothing was found in time.
+    """
+    from peermatch.rules import format_diagnoses
+    from peermatch.solution import Status
+
+    if result.status == Status.INFEASIBLE:
+        fail(
+            f"no {what} can satisfy every rule:\n" + format_diagnoses(result.diagnosis),
+            EXIT_INFEASIBLE,
+        )
+    if result.status == Status.REJECTED:
+        rejected(result.violations)
+    if result.solution is None and result.interrupted:
+        fail(
+            f"interrupted by {result.interrupted} before any solution was found; nothing was written",
+            EXIT_NO_SOLUTION,
+        )
+    if result.solution is None:
+        fail(
+            f"no {'solution' if what == 'cohorts' else what} found within the time limit "
+            f"({result.runtime:.1f}s); {hint}; nothing was written",
+            EXIT_NO_SOLUTION,
+        )
+    return result.solution
 
 
 def rejected(broken: Sequence[Violation]) -> NoReturn:

@@ -17,9 +17,7 @@ if TYPE_CHECKING:
     from peermatch.params import SolveParams
 
 from peermatch.cli.common import (
-    EXIT_INFEASIBLE,
     EXIT_INVALID,
-    EXIT_NO_SOLUTION,
     EXIT_USAGE,
     InputFiles,
     RunOptions,
@@ -27,8 +25,8 @@ from peermatch.cli.common import (
     fail,
     input_options,
     read_input,
-    rejected,
     run_options,
+    solution_or_exit,
 )
 
 __all__ = ["repair"]
@@ -84,8 +82,6 @@ def repair(
     from peermatch.io.writers import OutputError, write_outputs
     from peermatch.metrics import cohort_metrics
     from peermatch.previous_run import calendar_plan, changes_csv, read_previous_run
-    from peermatch.rules import format_diagnoses
-    from peermatch.solution import Status
     from peermatch.solvers import repair as solve_repair
 
     if out.resolve() == previous_run.resolve():
@@ -98,28 +94,16 @@ def repair(
         fail("\n".join(str(p) for p in exc.problems) + "\nnothing was changed.", EXIT_INVALID)
     repaired = solve_repair(problem, earlier, _search_params(options, problem))
     result, rows = repaired.result, repaired.changes
-    if result.status == Status.INFEASIBLE:
-        fail(
-            "no repair can satisfy every rule:\n" + format_diagnoses(result.diagnosis),
-            EXIT_INFEASIBLE,
-        )
-    if result.status == Status.REJECTED:
-        rejected(result.violations)
-    if result.solution is None:
-        fail(
-            f"no repair found within the time limit ({result.runtime:.1f}s); "
-            "try a longer --time-limit; nothing was written",
-            EXIT_NO_SOLUTION,
-        )
+    solution = solution_or_exit(result, "repair", "try a longer --time-limit")
     mode = options.calendar_mode or problem.config.calendar.mode
-    sequences, kept = calendar_plan(problem, earlier, result.solution, mode)
+    sequences, kept = calendar_plan(problem, earlier, solution, mode)
     try:
         write_outputs(
             out,
             problem,
             result,
             calendar_mode=mode,
-            metrics=cohort_metrics(problem, result.solution),
+            metrics=cohort_metrics(problem, solution),
             sequences=sequences,
             extra={**kept, "changes.csv": changes_csv(rows)},
         )
@@ -129,7 +113,7 @@ def repair(
     stats = result.stats.previous_run
     assert stats is not None  # a repair's result always has its levels
     click.echo(
-        f"{result.status.value}: {len(result.solution.cohorts)} cohorts; "
+        f"{result.status.value}: {len(solution.cohorts)} cohorts; "
         f"{count['left']} left, {count['joined']} joined, {count['moved']} moved"
         f"{' (fewest possible)' if stats.moved_optimal else ''}; "
         f"{stats.cohorts_changed or 0} earlier cohorts changed slot or facilitator, "

@@ -14,7 +14,6 @@ if TYPE_CHECKING:
     from peermatch.solution import Result, Solution
 
 from peermatch.cli.common import (
-    EXIT_INFEASIBLE,
     EXIT_INVALID,
     EXIT_NO_SOLUTION,
     EXIT_USAGE,
@@ -26,6 +25,7 @@ from peermatch.cli.common import (
     read_input,
     rejected,
     run_options,
+    solution_or_exit,
 )
 
 __all__ = ["run"]
@@ -149,32 +149,15 @@ def _solve(
 
 def _checked_solution(problem: ProblemData, result: Result) -> Solution:
     """The solution to write, or the exit that says why there is none."""
-    from peermatch.rules import format_diagnoses
-    from peermatch.solution import Status
     from peermatch.violations import violations
 
-    if result.status == Status.INFEASIBLE:
-        fail(
-            "no cohorts can satisfy every rule:\n" + format_diagnoses(result.diagnosis),
-            EXIT_INFEASIBLE,
-        )
-    if result.status == Status.REJECTED:
-        rejected(result.violations)
-    if result.solution is None and result.interrupted:
-        fail(
-            f"interrupted by {result.interrupted} before any solution was found; nothing was written",
-            EXIT_NO_SOLUTION,
-        )
-    if result.solution is None:
-        fail(
-            f"no solution found within the time limit ({result.runtime:.1f}s); "
-            "try a longer --time-limit or --allow-unassigned; nothing was written",
-            EXIT_NO_SOLUTION,
-        )
-    broken = tuple(violations(problem, result.solution))
+    solution = solution_or_exit(
+        result, "cohorts", "try a longer --time-limit or --allow-unassigned"
+    )
+    broken = tuple(violations(problem, solution))
     if broken:
         rejected(broken)
-    return result.solution
+    return solution
 
 
 def _write(out: Path, problem: ProblemData, result: Result, options: RunOptions) -> list[Path]:
