@@ -73,10 +73,10 @@ def run_one(
             trace.append((time.monotonic() - started, float(p.objective), float(p.bound)))
 
     started = time.monotonic()
-    result = solve(
-        pop.problem, time_limit=time_limit, seed=0, workers=workers,
-        deterministic=deterministic, progress=record,
-    )  # fmt: skip
+    params = pop.problem.config.solver.params().replace(
+        time_limit=time_limit, seed=0, workers=workers, deterministic=deterministic
+    )
+    result = solve(pop.problem, params, progress=record)
     wall = time.monotonic() - started
     lns = result.stats.lns
     hoods = lns.iterations if lns is not None else 0

@@ -37,7 +37,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from peermatch.baselines import evaluate, greedy_baseline, random_baseline
+from peermatch.bench.baselines import evaluate, greedy_baseline, random_baseline
 from peermatch.generate import generate_population
 from peermatch.model import ProblemData
 from peermatch.solution import Solution
@@ -70,7 +70,10 @@ def _methods(
     def cpsat(problem: ProblemData, _: Solution | None, seed: int) -> dict[str, Any]:
         from peermatch.solvers.cpsat import solve
 
-        result = solve(problem, time_limit=time_limit, seed=seed, workers=workers or None)
+        params = problem.config.solver.params().replace(
+            time_limit=time_limit, seed=seed, workers=workers or None
+        )
+        result = solve(problem, params)
         return {
             "solution": result.solution,
             "status": str(result.status),

@@ -104,9 +104,10 @@ def measure(
     started = time.monotonic()
     problem = generate_population(size, seed, planted=planted, difficulty="normal").problem
     setup = time.monotonic() - started
-    result = solve(
-        problem, time_limit=time_limit, seed=0, workers=workers, allow_unassigned=allow_unassigned
+    params = problem.config.solver.params().replace(
+        time_limit=time_limit, seed=0, workers=workers, allow_unassigned=allow_unassigned
     )
+    result = solve(problem, params)
     broken = list(violations(problem, result.solution)) if result.solution is not None else []
     # ru_maxrss is in kilobytes on Linux (bytes on macOS).
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss

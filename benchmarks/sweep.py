@@ -8,7 +8,7 @@ Run by hand (not part of the tests)::
     python benchmarks/sweep.py --compare                     # here, then on a LocalCluster
 
 Every case is solved in deterministic time with one CP-SAT worker
-(:mod:`peermatch.sweep`), so where it runs does not change its result:
+(:mod:`peermatch.bench.sweep`), so where it runs does not change its result:
 ``--compare`` runs the sweep once in this process and once on a
 ``distributed.LocalCluster`` of ``--workers`` single-threaded workers and
 checks that every row agrees (status, cost, bound, planted cost,
@@ -27,7 +27,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from peermatch.executor import DaskUnavailableError, make_executor
-from peermatch.sweep import SweepCase, SweepRow, run_sweep
+from peermatch.bench.sweep import SweepCase, SweepRow, run_sweep
 
 __all__ = ["main"]
 

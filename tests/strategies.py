@@ -177,7 +177,7 @@ def problems(draw: st.DrawFn, max_participants: int = 12) -> ProblemData:
 
 
 # --- Formation engine (issue 3): schedules around DST, planted problems ---------------
-# Owned by the formation-engine tests (tests/test_compat.py, tests/solvers/test_cpsat.py).
+# Owned by the formation-engine tests (tests/test_slots.py, tests/solvers/test_cpsat.py).
 
 import datetime as _dt  # noqa: E402
 from zoneinfo import ZoneInfo as _ZoneInfo  # noqa: E402

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from click.testing import Result as CliResult
 from icalendar import Calendar
 
-from conftest import PARTICIPANT_HEADER
+from helpers import PARTICIPANT_HEADER
 from peermatch.cli import main
 from peermatch.io.safecsv import restore
 from peermatch.report import read_folder

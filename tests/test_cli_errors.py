@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from conftest import PARTICIPANT_HEADER, REPO, participant_lines
+from helpers import PARTICIPANT_HEADER, REPO, participant_lines
 from peermatch import InputError, PeermatchError, read_problem
 from peermatch.cli import main
 from peermatch.io.writers import OutputError, check_output_dir

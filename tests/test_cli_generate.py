@@ -9,6 +9,7 @@ from click.testing import CliRunner
 
 from peermatch.cli import main
 from peermatch.generate import generate_population
+from peermatch.io import read_problem
 
 FILES = ["facilitators.csv", "history.csv", "participants.csv", "program.toml"]
 
@@ -76,12 +77,9 @@ def test_same_seed_same_bytes(tmp_path: Path) -> None:
 
 
 def test_validate_accepts_the_files(tmp_path: Path) -> None:
-    io = pytest.importorskip("peermatch.io", reason="peermatch.io is not written yet")
-    if not hasattr(io, "read_problem"):
-        pytest.skip("peermatch.io.read_problem is not written yet")
     code, output = _run("--size", "150", "--seed", "4", "--out", str(tmp_path), "--planted")
     assert code == 0, output
-    problem = io.read_problem(
+    problem = read_problem(
         tmp_path / "participants.csv",
         history=tmp_path / "history.csv",
         facilitators=tmp_path / "facilitators.csv",

@@ -22,7 +22,7 @@ import pytest
 from click.testing import CliRunner
 from click.testing import Result as CliResult
 
-from conftest import PARTICIPANT_HEADER, participant_lines
+from helpers import PARTICIPANT_HEADER, participant_lines
 from peermatch.availability import Window, parse_availability
 from peermatch.cli import main
 from peermatch.rules import Rule, Violation
@@ -236,7 +236,7 @@ def test_infeasible_exits_3_naming_the_rule(tmp_path: Path) -> None:
 def test_no_solution_in_time_exits_4(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import peermatch.solvers.cpsat as cpsat
 
-    def nothing(problem: object, **kw: object) -> Result:
+    def nothing(problem: object, params: object = None, **kw: object) -> Result:
         return Result(status=Status.UNKNOWN, runtime=1.0)
 
     monkeypatch.setattr(cpsat, "solve", nothing)
@@ -257,7 +257,7 @@ def test_a_solution_the_checker_rejects_exits_5(
 
     broken = (Violation(Rule.SIZE, "2 members, outside 7..12", "C1"),)
 
-    def rejected(problem: object, **kw: object) -> Result:
+    def rejected(problem: object, params: object = None, **kw: object) -> Result:
         return Result(status=Status.REJECTED, runtime=1.0, violations=broken)
 
     monkeypatch.setattr(cpsat, "solve", rejected)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from conftest import PARTICIPANT_HEADER, participant_lines
+from helpers import PARTICIPANT_HEADER, participant_lines
 from peermatch.cli import main
 
 Writer = Callable[..., Path]

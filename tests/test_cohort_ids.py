@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from peermatch.model import CohortRules, Participant, ProblemData, ProgramConfig
-from peermatch.repair import PreviousCohort, PreviousRun
+from peermatch.previous_run import PreviousCohort, PreviousRun
 from peermatch.schedule import Slot, session_times
 from peermatch.solution import cohort_ids
 from peermatch.solvers.instance import build_instance

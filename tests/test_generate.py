@@ -21,6 +21,7 @@ from peermatch.generate import (
     write_population,
 )
 from peermatch.graph import relationship_graph
+from peermatch.io import read_problem
 from peermatch.model import CohortRules, ProblemData, ProgramConfig, ScheduleRules
 from peermatch.violations import violations
 
@@ -241,12 +242,9 @@ def test_write_population_files(tmp_path: Path) -> None:
 def test_files_read_back_to_an_equal_problem(
     tmp_path: Path, planted: bool, difficulty: str
 ) -> None:
-    io = pytest.importorskip("peermatch.io", reason="peermatch.io is not written yet")
-    if not hasattr(io, "read_problem"):
-        pytest.skip("peermatch.io.read_problem is not written yet")
     pop = generate_population(400, seed=13, planted=planted, difficulty=difficulty)
     write_population(pop, tmp_path)
-    back = io.read_problem(
+    back = read_problem(
         tmp_path / "participants.csv",
         history=tmp_path / "history.csv",
         facilitators=tmp_path / "facilitators.csv",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import make_participant, participant_links
+from helpers import make_participant, participant_links
 from peermatch.graph import relationship_graph
 from peermatch.model import Facilitator, HistoryLink, Participant, ProblemData
 

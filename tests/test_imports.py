@@ -109,8 +109,8 @@ def test_the_first_solve_loads_ortools() -> None:
         "import peermatch\n"
         "people = [peermatch.Participant(id=f'p{i}', name='P', email='p@x.org',"
         " organisation=f'O{i}', level=1) for i in range(8)]\n"
-        "result = peermatch.solve(peermatch.ProblemData(participants=people), time_limit=2,"
-        " workers=1)\n"
+        "result = peermatch.solve(peermatch.ProblemData(participants=people),"
+        " peermatch.SolveParams(time_limit=2, workers=1))\n"
         "assert result.solution is not None"
     )
     assert "ortools" in loaded

@@ -13,8 +13,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import make_participant
-from peermatch.baselines import random_baseline
+from helpers import make_participant
+from peermatch.bench.baselines import random_baseline
 from peermatch.generate import generate_population
 from peermatch.metrics import (
     best_entropy,

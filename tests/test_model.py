@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from pydantic import ValidationError
 
-from conftest import make_participant
+from helpers import make_participant
 from peermatch.model import (
     CohortRules,
     DateRange,

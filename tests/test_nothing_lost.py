@@ -20,7 +20,7 @@ from click.testing import CliRunner
 from click.testing import Result as CliResult
 
 from checks import assert_nothing_lost
-from conftest import PARTICIPANT_HEADER, participant_lines
+from helpers import PARTICIPANT_HEADER, participant_lines
 from peermatch.cli import main
 from peermatch.generate import generate_population, write_population
 

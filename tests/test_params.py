@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from conftest import PARTICIPANT_HEADER, participant_lines
+import peermatch
+from helpers import PARTICIPANT_HEADER, participant_lines
 from peermatch.cli import main
 from peermatch.errors import InputError
 from peermatch.io.config import read_config
@@ -58,7 +59,7 @@ def test_the_solver_tables_of_program_toml_load_into_the_params(tmp_path: Path) 
         "[solver.cpsat]\nlinearization_level = 2\n",
         encoding="utf-8",
     )
-    params = read_config(toml).solver.params(workers=2)
+    params = read_config(toml).solver.params().replace(workers=2)
     assert (params.time_limit, params.seed, params.workers, params.lns_threshold) == (5, 4, 2, 50)
     assert params.neighbourhood == NeighbourhoodParams(step_limit=0.5, max_extra=3)
     assert params.greedy == GreedyParams(level_weight=900)
@@ -120,16 +121,21 @@ def _people(n: int) -> ProblemData:
     )
 
 
-def test_solve_takes_a_params_object_and_the_legacy_keywords_agree() -> None:
+def test_solve_takes_a_params_object_and_no_legacy_keywords() -> None:
     problem = _people(16)
     params = SolveParams(time_limit=2.0, seed=0, workers=1, cpsat={"linearization_level": 2})
     by_params = solve(problem, params)
-    by_keywords = solve(problem, time_limit=2.0, seed=0, workers=1)
+    by_keywords = solve(problem, SolveParams(time_limit=2.0, seed=0, workers=1))
     assert by_params.status in (Status.OPTIMAL, Status.FEASIBLE)
     assert by_params.solution is not None and not list(violations(problem, by_params.solution))
     assert by_params.objective == by_keywords.objective
     with pytest.raises(ParameterError):
         solve(problem, params.replace(cpsat={"no_such_parameter": 1}))
+    # One parameter path: the settings go in the params object, not in keywords.
+    with pytest.raises(TypeError):
+        solve(problem, time_limit=2.0)  # type: ignore[call-arg]
+    with pytest.raises(TypeError):
+        peermatch.solve(problem, seed=1)  # type: ignore[call-arg]
 
 
 def test_config_solver_table_is_the_default_params() -> None:
@@ -161,3 +167,33 @@ def test_a_bad_cpsat_parameter_in_program_toml_exits_1(tmp_path: Path) -> None:
     assert result.exit_code == 1, result.output
     assert "unknown CP-SAT parameter 'linearisation_level'" in result.stderr
     assert "Traceback" not in result.stderr and not out.exists()
+
+
+def test_the_solver_table_defaults_are_the_params_defaults() -> None:
+    table, params = ProgramConfig().solver, SolveParams()
+    assert table.params() == params.replace(workers=0)
+    assert (table.time_limit_seconds, table.seed, table.lns_threshold) == (
+        params.time_limit,
+        params.seed,
+        params.lns_threshold,
+    )
+    assert (table.neighbourhood, table.greedy, dict(table.cpsat)) == (
+        params.neighbourhood,
+        params.greedy,
+        dict(params.cpsat),
+    )
+
+
+def test_every_neighbourhood_setting_loads_from_program_toml(tmp_path: Path) -> None:
+    toml = tmp_path / "program.toml"
+    toml.write_text(
+        "[solver.neighbourhood]\nfacilitator_pool = 5\nexcess_pool = 9\n"
+        "operator_decay = 0.5\noperator_min_share = 0.2\n",
+        encoding="utf-8",
+    )
+    loaded = read_config(toml).solver.params().neighbourhood
+    assert loaded == NeighbourhoodParams(
+        facilitator_pool=5, excess_pool=9, operator_decay=0.5, operator_min_share=0.2
+    )
+    with pytest.raises(ParameterError, match="operator_decay must be below 1"):
+        NeighbourhoodParams(operator_decay=1.0)

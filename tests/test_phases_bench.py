@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from conftest import load_benchmark
+from helpers import load_benchmark
 
 
 def _load() -> ModuleType:

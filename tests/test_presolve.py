@@ -7,7 +7,6 @@ from pathlib import Path
 import pytest
 
 from peermatch.availability import parse_availability
-from peermatch.compat import slot_table
 from peermatch.io import read_problem
 from peermatch.model import (
     CohortRules,
@@ -19,6 +18,7 @@ from peermatch.model import (
 )
 from peermatch.presolve import presolve_checks
 from peermatch.rules import Diagnosis, Rule
+from peermatch.slots import slot_table
 
 
 def people(

@@ -31,7 +31,7 @@ def test_top_level_all_is_sorted_and_importable() -> None:
 
 
 def test_the_engine_modules_are_found() -> None:
-    for name in ("peermatch.schedule", "peermatch.compat", "peermatch.solvers.cpsat.solving"):
+    for name in ("peermatch.schedule", "peermatch.slots", "peermatch.solvers.cpsat.solving"):
         assert name in MODULES
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from conftest import PARTICIPANT_HEADER, participant_lines
+from helpers import PARTICIPANT_HEADER, participant_lines
 from peermatch.cli import main
 from peermatch.errors import InputError
 from peermatch.generate import generate_population
@@ -189,7 +189,7 @@ def test_solve_honours_locks_and_pairs() -> None:
         PairRequest(a=c0[0], b=c0[4], rule="apart"),
     ]
     problem = pop.problem.replace(locks=tuple(locks), pairs=tuple(pairs))
-    result = solve(problem, time_limit=2, seed=1)
+    result = solve(problem, problem.config.solver.params().replace(time_limit=2, seed=1))
     assert result.solution is not None
     assert list(violations(problem, result.solution)) == []
     _honoured(locks, pairs, result.solution)

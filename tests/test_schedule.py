@@ -18,9 +18,9 @@ from peermatch.schedule import (
     MAX_SHIFT_WEEKS,
     Slot,
     attends,
-    candidate_slots,
     series_dates,
     session_times,
+    slot_grid,
 )
 
 LONDON = "Europe/London"
@@ -125,7 +125,7 @@ def test_duration_is_elapsed_time_across_the_spring_change() -> None:
 
 
 def test_a_session_at_a_skipped_wall_time_is_read_at_its_real_instant() -> None:
-    # Regression (hypothesis, test_compat): 01:00 on Sunday 2027-03-28 does not
+    # Regression (hypothesis, test_slots): 01:00 on Sunday 2027-03-28 does not
     # exist in London; the session's instant is 01:00 UTC = 02:00 BST and it
     # ends at 03:00 BST, so a window from 01:05 to 03:00 holds it. attends()
     # read the start as 01:00 and disagreed with the slot table.
@@ -223,7 +223,7 @@ def test_a_session_crossing_local_midnight_is_never_attended() -> None:
 
 def test_candidate_and_available_slots() -> None:
     r = rules(duration_minutes=180, slot_minutes=60, sessions=1)
-    slots = candidate_slots(r, [LONDON, NEW_YORK, LONDON], offsets=2)
+    slots = slot_grid(r, [LONDON, NEW_YORK, LONDON], offsets=2)
     # 2 offsets x 2 zones x 7 days x starts 00:00..21:00.
     assert len(slots) == 2 * 2 * 7 * 22
     assert all(s.start_minute + 180 <= 1440 for s in slots)

@@ -176,13 +176,13 @@ def test_the_library_marks_an_interrupted_result(
     _signal_after_greedy(monkeypatch, signal.SIGTERM)
     before = signal.getsignal(signal.SIGTERM)
     started = time.monotonic()
-    result = solve(problem, time_limit=60)
+    result = solve(problem, problem.config.solver.params().replace(time_limit=60))
     assert time.monotonic() - started < 30  # the search stopped at once, not at the limit
     assert result.interrupted == "SIGTERM"
     assert result.status == Status.UNKNOWN and result.solution is None
     assert signal.getsignal(signal.SIGTERM) is before  # the caller's handler is back
     monkeypatch.undo()
-    again = solve(problem, time_limit=5)
+    again = solve(problem, problem.config.solver.params().replace(time_limit=5))
     assert again.interrupted is None
 
 
@@ -221,7 +221,7 @@ def test_the_library_delivers_a_deferred_signal_after_writing(
 
     files = _inputs(tmp_path, 24, 1)
     problem = read_problem(files["participants.csv"], config=files["program.toml"])
-    result = solve(problem, time_limit=5)
+    result = solve(problem, problem.config.solver.params().replace(time_limit=5))
     assert result.solution is not None
     events: list[str] = []
     real = outdir._write_file

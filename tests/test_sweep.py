@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from peermatch import sweep
+from peermatch.bench import sweep
+from peermatch.bench.sweep import SweepCase, run_sweep
 from peermatch.executor import SerialExecutor, make_executor
-from peermatch.sweep import SweepCase, run_sweep
 
 CASES = [SweepCase(24, 1, time_limit=0.5), SweepCase(30, 2, time_limit=0.5)]
 

@@ -129,7 +129,11 @@ def test_library_callers_get_the_same_phases() -> None:
         config=EXAMPLES / "program.toml",
     )
     events: list = []  # type: ignore[type-arg]
-    result = solve(problem, time_limit=2, deterministic=False, progress=events.append)
+    result = solve(
+        problem,
+        problem.config.solver.params().replace(time_limit=2, deterministic=False),
+        progress=events.append,
+    )
     assert result.solution is not None
     seen = [e.phase for e in events]
     assert [p for p in PHASES[1:-1] if p in seen] == list(PHASES[1:-1])

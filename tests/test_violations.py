@@ -11,7 +11,7 @@ from datetime import timedelta
 
 import pytest
 
-from conftest import make_participant
+from helpers import make_participant
 from peermatch.availability import parse_availability
 from peermatch.model import (
     CohortRules,

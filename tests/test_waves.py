@@ -9,7 +9,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from conftest import PARTICIPANT_HEADER, participant_lines
+from helpers import PARTICIPANT_HEADER, participant_lines
 from peermatch.cli import main
 from peermatch.io import read_problem
 from peermatch.presolve import presolve_checks

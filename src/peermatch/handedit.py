@@ -9,7 +9,7 @@ solver-free :func:`peermatch.violations.violations`. :func:`write_hand_edit`
 then rewrites the folder whole (through
 :func:`peermatch.io.writers.write_outputs`): the tables, the calendars (a
 changed cohort's events keep their UIDs with a higher SEQUENCE, an unchanged
-cohort's file is kept byte for byte: :func:`peermatch.repair.calendar_plan`),
+cohort's file is kept byte for byte: :func:`peermatch.previous_run.calendar_plan`),
 the report and changes.csv against the folder's own cohorts.
 
 Decisions where the contract is silent
@@ -43,7 +43,7 @@ from peermatch.io.ical_events import natural_key
 from peermatch.io.tables import Source, TableSpec, load_table
 from peermatch.metrics import diversity_cost
 from peermatch.model import ProblemData
-from peermatch.repair import Change
+from peermatch.previous_run import Change
 from peermatch.report.folder import FolderError, RunFolder, read_folder
 from peermatch.rules import Violation
 from peermatch.solution import Solution, Unassigned
@@ -262,7 +262,7 @@ def write_hand_edit(edit: HandEdit) -> list[Path]:
     """
     from peermatch.io.writers import write_outputs
     from peermatch.metrics import cohort_metrics
-    from peermatch.repair import calendar_plan, changes_csv, previous_from_solution
+    from peermatch.previous_run import calendar_plan, changes_csv, previous_from_solution
     from peermatch.solution import Result, Status
 
     if edit.broken:

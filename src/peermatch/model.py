@@ -24,11 +24,18 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import cached_property
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import networkx as nx
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
 from peermatch.availability import Window, merge_windows, parse_availability
 from peermatch.params import GreedyParams, NeighbourhoodParams, SolveParams
@@ -56,6 +63,8 @@ __all__ = [
 
 #: Participant fields that may be named as diversity or similarity attributes.
 BUILTIN_ATTRIBUTES = ("industry", "function", "organisation", "timezone", "level")
+# The [solver] table's defaults are SolveParams', not a second copy of them.
+_SOLVE_DEFAULTS = SolveParams()
 
 
 def normalise_key(text: str) -> str:
@@ -96,6 +105,28 @@ def _check_email(value: str) -> str:
     return value
 
 
+def _blank_is_none(value: str | None) -> str | None:
+    return value.strip() or None if value is not None else None
+
+
+def _zone_or_none(value: str | None) -> str | None:
+    return valid_timezone(value) if value else None
+
+
+def _windows_or_none(value: tuple[Window, ...] | None) -> tuple[Window, ...] | None:
+    if value is not None and not value:
+        raise ValueError("availability must hold at least one window (or be None)")
+    # Touching windows form one: a session may run from one into the next.
+    return merge_windows(value) if value is not None else None
+
+
+# Field types shared by participants and facilitators, each with its one check.
+_Email = Annotated[str, AfterValidator(_check_email)]
+_OptionalText = Annotated[str | None, AfterValidator(_blank_is_none)]
+_Zone = Annotated[str | None, AfterValidator(_zone_or_none)]
+_Availability = Annotated[tuple[Window, ...] | None, AfterValidator(_windows_or_none)]
+
+
 class Participant(_Frozen):
     """A manager taking part in the program.
 
@@ -121,44 +152,21 @@ class Participant(_Frozen):
 
     id: str
     name: str
-    email: str
+    email: _Email
     organisation: str
     level: int = Field(ge=1)
-    level_label: str | None = None
-    industry: str | None = None
-    function: str | None = None
-    manager_id: str | None = None
-    timezone: str | None = None
-    availability: tuple[Window, ...] | None = None
+    level_label: _OptionalText = None
+    industry: _OptionalText = None
+    function: _OptionalText = None
+    manager_id: _OptionalText = None
+    timezone: _Zone = None
+    availability: _Availability = None
     attributes: dict[str, str] = Field(default_factory=dict)
 
     @field_validator("id", "name", "organisation")
     @classmethod
     def _required(cls, value: str, info: Any) -> str:
         return _nonblank(value, info.field_name)
-
-    @field_validator("email")
-    @classmethod
-    def _email(cls, value: str) -> str:
-        return _check_email(value)
-
-    @field_validator("industry", "function", "manager_id", "level_label")
-    @classmethod
-    def _blank_is_none(cls, value: str | None) -> str | None:
-        return value.strip() or None if value is not None else None
-
-    @field_validator("timezone")
-    @classmethod
-    def _tz(cls, value: str | None) -> str | None:
-        return valid_timezone(value) if value else None
-
-    @field_validator("availability")
-    @classmethod
-    def _nonempty(cls, value: tuple[Window, ...] | None) -> tuple[Window, ...] | None:
-        if value is not None and not value:
-            raise ValueError("availability must hold at least one window (or be None)")
-        # Touching windows form one: a session may run from one into the next.
-        return merge_windows(value) if value is not None else None
 
     @field_validator("attributes")
     @classmethod
@@ -182,38 +190,16 @@ class Facilitator(_Frozen):
 
     id: str
     name: str
-    email: str
-    organisation: str | None = None
-    timezone: str | None = None
-    availability: tuple[Window, ...] | None = None
+    email: _Email
+    organisation: _OptionalText = None
+    timezone: _Zone = None
+    availability: _Availability = None
     max_cohorts: int = Field(default=1, ge=0)
 
     @field_validator("id", "name")
     @classmethod
     def _required(cls, value: str, info: Any) -> str:
         return _nonblank(value, info.field_name)
-
-    @field_validator("email")
-    @classmethod
-    def _email(cls, value: str) -> str:
-        return _check_email(value)
-
-    @field_validator("organisation")
-    @classmethod
-    def _blank_is_none(cls, value: str | None) -> str | None:
-        return value.strip() or None if value is not None else None
-
-    @field_validator("availability")
-    @classmethod
-    def _windows(cls, value: tuple[Window, ...] | None) -> tuple[Window, ...] | None:
-        if value is not None and not value:
-            raise ValueError("availability must hold at least one window (or be None)")
-        return merge_windows(value) if value is not None else None
-
-    @field_validator("timezone")
-    @classmethod
-    def _tz(cls, value: str | None) -> str | None:
-        return valid_timezone(value) if value else None
 
 
 class HistoryLink(_Frozen):
@@ -393,23 +379,25 @@ class ScheduleRules(_Frozen):
 class SolverSettings(_Frozen):
     """The ``[solver]`` table, with ``[solver.neighbourhood]``, ``[solver.greedy]``, ``[solver.cpsat]``.
 
-    :meth:`params` turns it into the :class:`~peermatch.params.SolveParams`
-    that ``solve()`` uses when given none.
+    The program.toml face of :class:`~peermatch.params.SolveParams`: its keys
+    and defaults are SolveParams' (``time_limit_seconds`` is ``time_limit``;
+    ``workers`` unset is 0, one per core). :meth:`params` turns it into the
+    SolveParams that ``solve()`` uses when given none.
     """
 
-    time_limit_seconds: float = Field(default=60.0, gt=0)
-    seed: int = Field(default=0, ge=0, le=2**31 - 1)  # CP-SAT's seed is a 32-bit integer
+    time_limit_seconds: float = Field(default=_SOLVE_DEFAULTS.time_limit, gt=0)
+    seed: int = Field(default=_SOLVE_DEFAULTS.seed, ge=0, le=2**31 - 1)  # CP-SAT's is 32-bit
     # None (unset) or 0: one per core, at most 8. Deterministic runs reproduce for a given
     # worker count, so a program that must reproduce anywhere pins it (the example: 1).
     workers: int | None = Field(default=None, ge=0)
-    lns_threshold: int = Field(default=100, ge=0)
+    lns_threshold: int = Field(default=_SOLVE_DEFAULTS.lns_threshold, ge=0)
     neighbourhood: NeighbourhoodParams = Field(default_factory=NeighbourhoodParams)
     greedy: GreedyParams = Field(default_factory=GreedyParams)
     #: CP-SAT parameters passed through verbatim (checked by the CP-SAT back end).
     cpsat: dict[str, Any] = Field(default_factory=dict)
 
-    def params(self, **overrides: Any) -> SolveParams:
-        """The search settings of this table; ``overrides`` (``None`` ignored) win."""
+    def params(self) -> SolveParams:
+        """The search settings of this table (change one with ``.replace(seed=3)``)."""
         return SolveParams(
             time_limit=self.time_limit_seconds,
             seed=self.seed,
@@ -418,7 +406,7 @@ class SolverSettings(_Frozen):
             neighbourhood=self.neighbourhood,
             greedy=self.greedy,
             cpsat=self.cpsat,
-        ).replace(**overrides)
+        )
 
 
 class ProgramInfo(_Frozen):

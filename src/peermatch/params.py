@@ -59,6 +59,17 @@ class NeighbourhoodParams:
         Steps without progress before the neighbourhood widens.
     max_extra
         People left out that one neighbourhood tries to take in.
+    facilitator_pool
+        Facilitators a step offers besides those leading its cohorts (a
+        seeded sample; the sub-model grows with every facilitator offered).
+    excess_pool
+        Cohorts ranked per "too many of one value" neighbourhood, at most (a
+        seeded sample beyond: ranking reads every member's options).
+    operator_decay
+        Weight an operator's past gains and seconds keep at each of its calls
+        (the adaptive choice between swap descents and steps).
+    operator_min_share
+        Least share of the search's time each operator gets.
     """
 
     __pydantic_config__ = _STRICT
@@ -69,6 +80,10 @@ class NeighbourhoodParams:
     max_cohorts: int = 16
     stale_steps: int = 15
     max_extra: int = 8
+    facilitator_pool: int = 48
+    excess_pool: int = 64
+    operator_decay: float = 0.8
+    operator_min_share: float = 0.15
 
     def __post_init__(self) -> None:
         _check(
@@ -80,8 +95,18 @@ class NeighbourhoodParams:
                 "max_cohorts": 1,
                 "stale_steps": 1,
                 "max_extra": 1,
+                "facilitator_pool": 1,
+                "excess_pool": 1,
+                "operator_decay": 0,
+                "operator_min_share": 0,
             },
         )
+        if self.operator_decay >= 1:
+            raise ParameterError(f"operator_decay must be below 1, not {self.operator_decay}")
+        if self.operator_min_share >= 0.5:
+            raise ParameterError(
+                f"operator_min_share must be below 0.5, not {self.operator_min_share}"
+            )
         if self.max_cohorts < self.min_cohorts:
             raise ParameterError(
                 f"max_cohorts ({self.max_cohorts}) must be at least min_cohorts ({self.min_cohorts})"

@@ -39,24 +39,14 @@ The checks (by rule, and the setting they come from)
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable
 
-from peermatch.compat import SlotTable, slot_table
 from peermatch.levels import DEFAULT_LADDER
 from peermatch.model import ProblemData
-from peermatch.rules import Diagnosis, Rule
+from peermatch.rules import Diagnosis, Rule, listed
 from peermatch.schedule import series_dates
+from peermatch.slots import SlotTable, slot_table
 
 __all__ = ["Diagnosis", "level_name", "presolve_checks"]
-
-#: How many names a message lists before saying "and N more".
-_SHOWN = 12
-
-
-def _names(ids: Iterable[str]) -> str:
-    ids = list(ids)
-    shown = ", ".join(ids[:_SHOWN])
-    return shown + (f" and {len(ids) - _SHOWN} more" if len(ids) > _SHOWN else "")
 
 
 def level_name(problem: ProblemData, level: int) -> str:
@@ -102,7 +92,7 @@ def _organisations(problem: ProblemData) -> list[Diagnosis]:
                     f"{cohorts} cohorts of min_size = {rules.min_size}, which hold at most "
                     f"{capacity} people of one organisation (max_per_organisation = "
                     f"{rules.max_per_organisation}): {len(ids) - capacity} of {org} cannot be "
-                    f"placed ({_names(ids)})",
+                    f"placed ({listed(ids)})",
                     tuple(ids),
                     (org,),
                 )
@@ -144,13 +134,12 @@ def _levels(problem: ProblemData) -> list[Diagnosis]:
         )
         ids = by_level[level]
         out.append(
-            Diagnosis(
+            Diagnosis.naming(
                 Rule.LEVEL,
                 f"{len(ids)} participants at level {level_name(problem, level)} can only share "
                 f"a cohort with people at most max_level_gap = {gap} level(s) away ({band}), and there are "
-                f"{why} within any such band, fewer than min_size = {rules.min_size}: "
-                f"{_names(ids)}",
-                tuple(ids),
+                f"{why} within any such band, fewer than min_size = {rules.min_size}",
+                ids,
             )
         )
     return out
@@ -178,22 +167,21 @@ def _availability(problem: ProblemData, table: SlotTable) -> list[Diagnosis]:
     minutes = rules.schedule.duration_minutes
     if nowhere:
         out.append(
-            Diagnosis(
+            Diagnosis.naming(
                 Rule.AVAILABILITY,
                 f"{len(nowhere)} participants are free for no weekly slot of "
                 f"{minutes} minutes on every session date (check their availability, time "
-                f"zone and the blackout dates): {_names(nowhere)}",
-                tuple(nowhere),
+                f"zone and the blackout dates)",
+                nowhere,
             )
         )
     if lonely:
         out.append(
-            Diagnosis(
+            Diagnosis.naming(
                 Rule.AVAILABILITY,
                 f"{len(lonely)} participants share no weekly slot of {minutes} minutes with "
-                f"at least {need} others (min_size = {rules.cohort.min_size}): "
-                f"{_names(lonely)}",
-                tuple(lonely),
+                f"at least {need} others (min_size = {rules.cohort.min_size})",
+                lonely,
             )
         )
     return out
@@ -213,7 +201,7 @@ def _facilitators(problem: ProblemData) -> list[Diagnosis]:
             Rule.FACILITATOR,
             f"{n} participants need at least {needed} cohorts of at most max_size = "
             f"{rules.max_size}, but the facilitators can lead only {capacity} in all "
-            f"(the sum of max_cohorts): {_names(f.id for f in problem.facilitators)}",
+            f"(the sum of max_cohorts): {listed(f.id for f in problem.facilitators)}",
             tuple(f.id for f in problem.facilitators),
         )
     ]
@@ -228,7 +216,7 @@ def presolve_checks(problem: ProblemData, table: SlotTable | None = None) -> lis
         The validated problem.
     table
         Its slot table, when the caller has already computed it
-        (``compat.slot_table(problem)``); computed here otherwise.
+        (``slots.slot_table(problem)``); computed here otherwise.
 
     Returns
     -------

@@ -19,13 +19,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from peermatch.model import ProblemData
-from peermatch.rules import Rule
+from peermatch.rules import Rule, listed
 from peermatch.solution import cohort_ids
 
 __all__ = ["Group", "GroupConflict", "cohort_names", "group_conflicts", "together_groups"]
-
-#: How many names a message lists before saying "and N more".
-_SHOWN = 12
 
 
 @dataclass(frozen=True)
@@ -72,11 +69,6 @@ class GroupConflict:
 
     def __str__(self) -> str:
         return f"[{self.rule}] {self.message}"
-
-
-def _names(ids: Sequence[str]) -> str:
-    shown = ", ".join(ids[:_SHOWN])
-    return shown + (f" and {len(ids) - _SHOWN} more" if len(ids) > _SHOWN else "")
 
 
 def together_groups(problem: ProblemData) -> list[Group]:
@@ -147,7 +139,7 @@ def group_conflicts(
     problem
         The validated problem (locks and pairs naming participants).
     masks
-        The participant bitmasks of the weekly slots (``compat.slot_table(problem).masks``);
+        The participant bitmasks of the weekly slots (``slots.slot_table(problem).masks``);
         when given, a group that shares no slot is reported too.
     """
     from peermatch.graph import relationship_graph
@@ -166,7 +158,7 @@ def group_conflicts(
         if len(lock_ids) > 1:
             add(
                 Rule.LOCK,
-                f"{_names(group.members)} must share a cohort (together pairs and locks), but are "
+                f"{listed(group.members)} must share a cohort (together pairs and locks), but are "
                 f"locked to different cohorts: {', '.join(lock_ids)}",
                 group.members,
             )
@@ -174,7 +166,7 @@ def group_conflicts(
         if len(people) > rules.max_size:
             add(
                 Rule.SIZE,
-                f"{len(people)} people are {what} ({_names(group.members)}), more than "
+                f"{len(people)} people are {what} ({listed(group.members)}), more than "
                 f"max_size = {rules.max_size}",
                 group.members,
             )
@@ -185,7 +177,7 @@ def group_conflicts(
             if len(ids) > rules.max_per_organisation:
                 add(
                     Rule.ORGANISATION,
-                    f"{_names(ids)} are {what} but all work for {org} (max_per_organisation = "
+                    f"{listed(ids)} are {what} but all work for {org} (max_per_organisation = "
                     f"{rules.max_per_organisation})",
                     ids,
                 )
@@ -212,7 +204,7 @@ def group_conflicts(
             if len(values) > 1 or None in values:
                 add(
                     Rule.SIMILARITY,
-                    f"{_names(group.members)} are {what} but do not share one {attr}",
+                    f"{listed(group.members)} are {what} but do not share one {attr}",
                     group.members,
                 )
         if masks is not None:
@@ -222,7 +214,7 @@ def group_conflicts(
             if not any(mask & need == need for mask in masks):
                 add(
                     Rule.AVAILABILITY,
-                    f"{_names(group.members)} are {what} but share no weekly slot for every "
+                    f"{listed(group.members)} are {what} but share no weekly slot for every "
                     "session (availability, time zones, blackout dates)",
                     group.members,
                 )

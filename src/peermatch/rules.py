@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-__all__ = ["Diagnosis", "Rule", "Violation", "format_diagnoses"]
+__all__ = ["SHOWN_IDS", "Diagnosis", "Rule", "Violation", "format_diagnoses", "listed"]
 
 
 class Rule(StrEnum):
@@ -74,6 +74,16 @@ _PHRASES: dict[Rule, str] = {
 }
 
 
+#: How many ids a message lists before "and N more".
+SHOWN_IDS = 12
+
+
+def listed(ids: Iterable[str], shown: int = SHOWN_IDS) -> str:
+    """The first ``shown`` of ``ids`` for a message: ``a, b, c and 9 more``."""
+    ids = list(ids)
+    return ", ".join(ids[:shown]) + (f" and {len(ids) - shown} more" if len(ids) > shown else "")
+
+
 @dataclass(frozen=True)
 class Diagnosis:
     """A reason why a problem cannot be solved, in the organiser's terms.
@@ -102,6 +112,12 @@ class Diagnosis:
 
     def __str__(self) -> str:
         return f"[{self.rule}] {self.message}" if self.rule is not None else self.message
+
+    @classmethod
+    def naming(cls, rule: Rule | None, message: str, people: Iterable[str]) -> Diagnosis:
+        """A diagnosis whose message ends with the people concerned (``: a, b and 3 more``)."""
+        people = tuple(people)
+        return cls(rule, f"{message}: {listed(people)}", people)
 
 
 @dataclass(frozen=True)

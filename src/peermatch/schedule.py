@@ -29,10 +29,10 @@ __all__ = [
     "SessionTime",
     "Slot",
     "attends",
-    "candidate_slots",
     "local_span",
     "series_dates",
     "session_times",
+    "slot_grid",
 ]
 
 #: How many weeks a blackout may push one session before the series is declared impossible.
@@ -193,7 +193,7 @@ def attends(windows: Sequence[Window], timezone: str, sessions: Iterable[Session
     return True
 
 
-def candidate_slots(rules: ScheduleRules, zones: Iterable[str], offsets: int = 1) -> list[Slot]:
+def slot_grid(rules: ScheduleRules, zones: Iterable[str], offsets: int = 1) -> list[Slot]:
     """Every slot on the ``slot_minutes`` grid whose session fits in a day, in each zone.
 
     Parameters

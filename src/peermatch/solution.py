@@ -232,9 +232,9 @@ class Statistics:
         The whole-program CP-SAT solve (small programs only).
     lns
         The neighbourhood search of a large program.
-    repair
-        The neighbourhood search that repaired an incomplete start before the
-        whole-program model.
+    start_repair
+        The neighbourhood search that completed an incomplete warm start
+        before the whole-program model (summary.json's ``repair_*`` keys).
     facilitators
         How binding the facilitators are (programs with facilitators, with a solution).
     cohorts_without_facilitator, unplaced
@@ -252,7 +252,7 @@ class Statistics:
     cp_sat_wall_time: float | None = None
     cp_sat_deterministic_time: float | None = None
     lns: SearchStatistics | None = None
-    repair: SearchStatistics | None = None
+    start_repair: SearchStatistics | None = None
     facilitators: FacilitatorPressure | None = None
     cohorts_without_facilitator: int | None = None
     unplaced: int | None = None
@@ -268,7 +268,8 @@ class Statistics:
             if value is None:
                 continue
             if isinstance(value, SearchStatistics):
-                out.update(value.as_dict("repair_" if f.name == "repair" else ""))
+                # summary.json keeps its keys: the start repair's figures are "repair_*".
+                out.update(value.as_dict("repair_" if f.name == "start_repair" else ""))
             elif isinstance(value, FacilitatorPressure | RepairStatistics):
                 out.update(value.as_dict())
             elif isinstance(value, tuple):

@@ -32,7 +32,7 @@ import networkx as nx
 
 from peermatch.graph import relationship_graph
 from peermatch.model import HistoryLink, ProblemData
-from peermatch.rules import Diagnosis, Rule
+from peermatch.rules import Diagnosis, Rule, listed
 
 __all__ = [
     "avoid_previous_organisations",
@@ -42,8 +42,6 @@ __all__ = [
     "wave_checks",
 ]
 
-#: How many names a message lists before saying "and N more".
-_SHOWN = 12
 _PREFIX = "earlier cohort "
 
 
@@ -154,15 +152,15 @@ def band_history_checks(problem: ProblemData) -> list[Diagnosis]:
         ids = [p.id for p in problem.participants if p.level == level]
         names = sorted(name for name, _ in best)
         out.append(
-            Diagnosis(
+            Diagnosis.naming(
                 Rule.NEUTRALITY,
                 f"{len(ids)} participants at level {level} can only share a cohort with people "
                 f"within {gap} level(s) of theirs (max_level_gap); the {sum(len(g) for _, g in best)} "
                 f"people at levels {band[0]}..{band[1]} come from {len(best)} groups who must be "
-                f"kept apart (earlier cohorts, history pairs, organisations: {_names(names)}), so a "
+                f"kept apart (earlier cohorts, history pairs, organisations: {listed(names)}), so a "
                 f"cohort there holds at most {len(best)} people, fewer than min_size = {need}; "
-                f"nobody at level {level} can be placed: {_names(ids)}",
-                tuple(ids),
+                f"nobody at level {level} can be placed",
+                ids,
             )
         )
     return out
@@ -181,12 +179,12 @@ def spread_checks(problem: ProblemData) -> list[Diagnosis]:
         here = sorted(members & set(problem.index))
         if len(here) > most:
             out.append(
-                Diagnosis(
+                Diagnosis.naming(
                     Rule.NEUTRALITY,
                     f"the {len(here)} members of earlier cohort {cid} ({source}) must now all be in "
                     f"different cohorts, but {n} participants make at most {most} cohorts of "
-                    f"min_size = {need}: {_names(here)}",
-                    tuple(here),
+                    f"min_size = {need}",
+                    here,
                 )
             )
     return out
@@ -195,7 +193,3 @@ def spread_checks(problem: ProblemData) -> list[Diagnosis]:
 def wave_checks(problem: ProblemData) -> list[Diagnosis]:
     """Every proof of this module: :func:`spread_checks`, then :func:`band_history_checks`."""
     return spread_checks(problem) + band_history_checks(problem)
-
-
-def _names(ids: Sequence[str]) -> str:
-    return ", ".join(ids[:_SHOWN]) + (f" and {len(ids) - _SHOWN} more" if len(ids) > _SHOWN else "")

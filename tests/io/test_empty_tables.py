@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from conftest import PARTICIPANT_HEADER, participant_lines
+from helpers import PARTICIPANT_HEADER, participant_lines
 from peermatch.cli import main
 from peermatch.errors import InputError
 from peermatch.io import InputWarning, read_history, read_previous, read_problem

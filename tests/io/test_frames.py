@@ -9,9 +9,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from conftest import PARTICIPANT_HEADER, participant_lines
+from helpers import PARTICIPANT_HEADER, participant_lines
 from peermatch import InputError, read_problem, to_frames, write_outputs
 from peermatch.io import InputWarning
+from peermatch.params import SolveParams
 from peermatch.solution import Result, Solution, Status, Unassigned
 
 Writer = Callable[..., Path]
@@ -135,7 +136,7 @@ def test_to_frames_gives_the_csv_tables_with_raw_cells(tmp_path: Path) -> None:
     people.loc[7, "name"] = HOSTILE
     people["language"] = "fr"
     problem = read_problem(people)
-    result = solve(problem, time_limit=5, seed=0, workers=1)
+    result = solve(problem, SolveParams(time_limit=5, seed=0, workers=1))
     assert result.solution is not None
     frames = to_frames(problem, result)
     write_outputs(tmp_path / "out", problem, result)

@@ -18,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from conftest import PARTICIPANT_HEADER, REPO, participant_lines
+from helpers import PARTICIPANT_HEADER, REPO, participant_lines
 from peermatch.errors import InputError
 from peermatch.io import InputWarning, read_problem
 from peermatch.model import ProblemData, check_references

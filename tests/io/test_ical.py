@@ -23,7 +23,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from icalendar import Calendar
 
-from conftest import make_participant
+from helpers import make_participant
 from peermatch.io.ical import (
     calendar_bytes,
     calendar_files,

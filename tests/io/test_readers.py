@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import PARTICIPANT_HEADER, participant_lines
+from helpers import PARTICIPANT_HEADER, participant_lines
 from peermatch.availability import parse_availability
 from peermatch.errors import InputError
 from peermatch.io import read_facilitators, read_history, read_participants, read_previous

@@ -8,7 +8,7 @@ from types import ModuleType
 
 import numpy as np
 
-from conftest import load_benchmark
+from helpers import load_benchmark
 
 
 def _load() -> ModuleType:

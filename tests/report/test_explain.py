@@ -11,9 +11,9 @@ from click.testing import CliRunner
 from report_sample import sample_result
 
 from peermatch.cli import main
-from peermatch.explain import UnknownParticipant, explain
 from peermatch.io.writers import write_outputs
 from peermatch.model import ProblemData
+from peermatch.report.explain import UnknownParticipant, explain
 from peermatch.solution import Solution
 
 

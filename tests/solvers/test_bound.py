@@ -7,8 +7,8 @@ import os
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from peermatch.compat import slot_table
 from peermatch.generate import generate_population
+from peermatch.slots import slot_table
 from peermatch.solvers.cpsat import bound
 from peermatch.solvers.cpsat.bound import aggregate_bound
 from peermatch.solvers.instance import build_instance

@@ -17,7 +17,7 @@ from collections.abc import Iterator, Sequence
 import pytest
 from ortools.sat.python import cp_model  # noqa: TID251 (the model itself is under test)
 
-from conftest import make_participant
+from helpers import make_participant
 from peermatch.availability import parse_availability
 from peermatch.metrics import diversity_cost
 from peermatch.model import (

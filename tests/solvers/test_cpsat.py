@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import peermatch.solvers.cpsat.solving as solving
-from conftest import make_participant
+from helpers import make_participant
 from peermatch.availability import parse_availability
 from peermatch.cli import main
 from peermatch.generate import generate_population, write_population
@@ -80,7 +80,7 @@ def check_result(problem: ProblemData, result: Result, planted: Solution | None 
 def test_generated_planted_populations_are_solved_soundly(size: int, seed: int) -> None:
     population = generate_population(size, seed, planted=True)
     assert population.planted is not None
-    result = solve(population.problem, time_limit=1.5, seed=0, workers=1)
+    result = solve(population.problem, SolveParams(time_limit=1.5, seed=0, workers=1))
     check_result(population.problem, result, population.planted)
 
 
@@ -89,7 +89,7 @@ def test_generated_planted_populations_are_solved_soundly(size: int, seed: int) 
 def test_planted_problems_are_solved_soundly(case: tuple[ProblemData, Solution]) -> None:
     problem, planted = case
     assert list(violations(problem, planted)) == []  # the strategy's own promise
-    result = solve(problem, time_limit=1.0, seed=0, workers=1)
+    result = solve(problem, SolveParams(time_limit=1.0, seed=0, workers=1))
     check_result(problem, result, planted)
 
 
@@ -101,7 +101,7 @@ def _p(i: int, **kw: object) -> Participant:
 
 
 def _infeasible(problem: ProblemData) -> str:
-    result = solve(problem, time_limit=2.0, seed=0, workers=1)
+    result = solve(problem, SolveParams(time_limit=2.0, seed=0, workers=1))
     assert result.status == Status.INFEASIBLE
     assert result.solution is None and result.diagnosis
     return format_diagnoses(result.diagnosis)
@@ -188,8 +188,10 @@ def test_allow_unassigned_places_as_many_as_possible() -> None:
         _p(15, availability=parse_availability("Sun 22:00-23:30")),
     )
     problem = ProblemData(participants=crowd)
-    assert solve(problem, time_limit=2.0, seed=0, workers=1).status == Status.INFEASIBLE
-    result = solve(problem, time_limit=3.0, seed=0, workers=1, allow_unassigned=True)
+    assert (
+        solve(problem, SolveParams(time_limit=2.0, seed=0, workers=1)).status == Status.INFEASIBLE
+    )
+    result = solve(problem, SolveParams(time_limit=3.0, seed=0, workers=1, allow_unassigned=True))
     check_result(problem, result)
     assert result.solution is not None
     left = {u.participant_id: u.reason for u in result.solution.unassigned}
@@ -204,8 +206,8 @@ def test_allow_unassigned_places_as_many_as_possible() -> None:
 
 def test_same_input_seed_and_workers_give_the_same_solution() -> None:
     problem = generate_population(56, 11, planted=True).problem
-    first = solve(problem, time_limit=1.5, seed=7, workers=1)
-    second = solve(problem, time_limit=1.5, seed=7, workers=1)
+    first = solve(problem, SolveParams(time_limit=1.5, seed=7, workers=1))
+    second = solve(problem, SolveParams(time_limit=1.5, seed=7, workers=1))
     assert first.solution is not None
     assert first.solution == second.solution
     assert first.objective == second.objective
@@ -303,12 +305,12 @@ def test_regression_a_program_without_facilitators_is_solved() -> None:
     # program that has no facilitators at all, and solve() took that for cohorts
     # nobody can lead: status unknown (or, leaving people out, everyone left out).
     problem = ProblemData(participants=tuple(_p(i) for i in range(16)))
-    result = solve(problem, time_limit=1.0, seed=0, workers=1)
+    result = solve(problem, SolveParams(time_limit=1.0, seed=0, workers=1))
     check_result(problem, result)
     assert result.solution is not None
     assert [len(c.members) for c in result.solution.cohorts] == [8, 8]
     assert all(c.facilitator_id is None for c in result.solution.cohorts)
-    loose = solve(problem, time_limit=1.0, seed=0, workers=1, allow_unassigned=True)
+    loose = solve(problem, SolveParams(time_limit=1.0, seed=0, workers=1, allow_unassigned=True))
     assert loose.solution is not None and loose.solution.unassigned == ()
 
 
@@ -339,5 +341,5 @@ def test_regression_deterministic_budget_ignores_set_up_wall_time(
     monkeypatch.setattr(solving, "greedy_cohorts", slow_greedy)
     monkeypatch.setattr(solving, "time", LoadedClock)
     problem = ProblemData(participants=tuple(_p(i, level=1 + i % 2) for i in range(16)))
-    solve(problem, time_limit=2.0, seed=0, workers=1)
+    solve(problem, SolveParams(time_limit=2.0, seed=0, workers=1))
     assert budgets[0] == 2.0

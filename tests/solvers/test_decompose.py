@@ -11,6 +11,7 @@ import pytest
 from peermatch.generate import generate_population
 from peermatch.metrics import diversity_cost
 from peermatch.model import Participant, ProblemData
+from peermatch.params import SolveParams
 from peermatch.solution import Status
 from peermatch.solvers import partition
 from peermatch.solvers.cpsat import decompose, solve
@@ -47,7 +48,7 @@ def test_decomposed_solve_of_a_planted_population_breaks_no_rule(counted: list[i
     population = generate_population(240, 0, planted=True)
     problem, planted = population.problem, population.planted
     assert planted is not None and problem.facilitators
-    result = solve(problem, time_limit=4, seed=0, workers=1)
+    result = solve(problem, SolveParams(time_limit=4, seed=0, workers=1))
     assert len(counted) >= 2 and sum(counted) == 240  # the parts ran, everyone in one
     assert result.status in (Status.FEASIBLE, Status.OPTIMAL)
     assert result.solution is not None and result.solution.unassigned == ()
@@ -96,7 +97,7 @@ def test_split_balances_an_organisation_concentrated_in_one_band() -> None:
 
 def test_concentrated_organisation_is_still_solved(counted: list[int]) -> None:
     problem = _concentrated()
-    result = solve(problem, time_limit=3, seed=0, workers=1)
+    result = solve(problem, SolveParams(time_limit=3, seed=0, workers=1))
     assert len(counted) >= 2
     assert result.status in (Status.FEASIBLE, Status.OPTIMAL)
     assert result.solution is not None and result.solution.unassigned == ()
@@ -126,7 +127,8 @@ def test_wall_clock_parts_share_the_time_left_per_round_of_workers(
     problem = generate_population(240, 0, planted=True).problem
     # People may stay out, so that a loaded machine still gets a solution to check.
     result = solve(
-        problem, time_limit=8, seed=0, workers=1, deterministic=False, allow_unassigned=True
+        problem,
+        SolveParams(time_limit=8, seed=0, workers=1, deterministic=False, allow_unassigned=True),
     )
     assert len(tasks) >= 2
     # One worker: the parts run one after another, so together they get at most the share.

@@ -1,12 +1,12 @@
-"""A neighbourhood step offers its own leaders and at most FACILITATOR_POOL other facilitators."""
+"""A neighbourhood step offers its own leaders and at most ``facilitator_pool`` other facilitators."""
 
 from __future__ import annotations
 
 import pytest
 
 from peermatch.generate import generate_population
-from peermatch.solvers.cpsat import neighbourhood
-from peermatch.solvers.cpsat.neighbourhood import FACILITATOR_POOL, make_step, solve_step
+from peermatch.params import NeighbourhoodParams
+from peermatch.solvers.cpsat.step import make_step, solve_step
 from peermatch.solvers.finish import assign_facilitators
 from peermatch.solvers.greedy import greedy_cohorts
 from peermatch.solvers.instance import FormationInstance, build_instance
@@ -25,14 +25,15 @@ def test_a_step_keeps_its_leaders_and_a_bounded_pool(
     program: tuple[FormationInstance, list[list[int]], list[int | None]],
 ) -> None:
     inst, cohorts, facs = program
-    assert len(inst.facilitator_capacity) > FACILITATOR_POOL  # else the pool changes nothing
+    pool = NeighbourhoodParams().facilitator_pool  # the default: make_step is given none
+    assert len(inst.facilitator_capacity) > pool  # else the pool changes nothing
     chosen = [0, 5, 9, 14, 20, 31]
     step = make_step(inst, cohorts, facs, chosen, seed=3, limit=5.0, deterministic=True,
                      may_leave=False)  # fmt: skip
     leaders = {facs[k] for k in chosen} - {None}
     assert leaders and all(step.capacity[j] >= 1 for j in leaders)
     others = [j for j, c in enumerate(step.capacity) if c > 0 and j not in leaders]
-    assert 0 < len(others) <= FACILITATOR_POOL
+    assert 0 < len(others) <= pool
     # Everyone offered is free at some option of the step's people.
     free = 0
     for i in step.people:
@@ -48,22 +49,19 @@ def test_a_step_keeps_its_leaders_and_a_bounded_pool(
 
 def test_different_seeds_offer_different_pools_and_small_programs_keep_everyone(
     program: tuple[FormationInstance, list[list[int]], list[int | None]],
-    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     inst, cohorts, facs = program
-    monkeypatch.setattr(neighbourhood, "FACILITATOR_POOL", 4)  # fewer than the candidates
     pools = []
     for seed in (1, 2, 3, 4):
         step = make_step(inst, cohorts, facs, [2, 3], seed=seed, limit=1.0, deterministic=True,
-                         may_leave=False)  # fmt: skip
+                         may_leave=False, facilitator_pool=4)  # fewer than the candidates  # fmt: skip
         pools.append(frozenset(j for j, c in enumerate(step.capacity) if c > 0))
     leaders = {facs[2], facs[3]} - {None}
     assert all(len(pool - leaders) <= 4 for pool in pools)
     assert len(set(pools)) > 1
     # With a pool larger than the facilitators with capacity left, nobody is dropped.
-    monkeypatch.setattr(neighbourhood, "FACILITATOR_POOL", len(inst.facilitator_capacity))
     step = make_step(inst, cohorts, facs, [2, 3], seed=1, limit=1.0, deterministic=True,
-                     may_leave=False)  # fmt: skip
+                     may_leave=False, facilitator_pool=len(inst.facilitator_capacity))  # fmt: skip
     outside = [0] * len(inst.facilitator_capacity)
     for k, f in enumerate(facs):
         if f is not None and k not in (2, 3):

@@ -17,7 +17,7 @@ from peermatch.schedule import Slot
 from peermatch.solution import cohort_ids
 from peermatch.solvers.finish import (
     assign_facilitators,
-    candidate_slots,
+    cohort_slots,
     finish_solution,
     unassigned_reason,
 )
@@ -107,7 +107,7 @@ def test_facilitators_by_flow_respect_organisations_and_capacity() -> None:
 def test_slot_preference_earliest_week_day_then_nearest_ten() -> None:
     problem = ProblemData(participants=_people(3), config=_config())
     inst = build_instance(problem)
-    best = candidate_slots(inst, [0, 1, 2], None)
+    best = cohort_slots(inst, [0, 1, 2], None)
     assert best[0] == Slot(zone="Europe/London", weekday=0, start_minute=600)
     # Everyone defaults to Mon-Fri 09:00-17:00: 60-minute sessions start 09:00..16:00.
     assert {s.weekday for s in best} == {0, 1, 2, 3, 4}

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from conftest import make_participant
+from helpers import make_participant
 from peermatch.availability import parse_availability
 from peermatch.generate import generate_population
 from peermatch.io import read_problem

@@ -9,11 +9,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import participant_links
-from peermatch.compat import SlotTable
+from helpers import participant_links
 from peermatch.generate import generate_population
 from peermatch.metrics import diversity_cost
 from peermatch.model import CohortRules, Participant, ProblemData, ProgramConfig
+from peermatch.slots import SlotTable
 from peermatch.solution import Cohort, Solution
 from peermatch.solvers.instance import (
     SIZE_WEIGHT,

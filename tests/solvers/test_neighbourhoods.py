@@ -8,6 +8,7 @@ from types import SimpleNamespace
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from peermatch.params import NeighbourhoodParams
 from peermatch.solvers import neighbourhoods
 from peermatch.solvers.instance import balanced_pairs
 from peermatch.solvers.neighbourhoods import around_excess, over_full
@@ -100,7 +101,7 @@ def test_around_excess_ranks_a_sample_when_many_cohorts_are_short() -> None:
     vals: list[int | None] = [0, 0, 0] + [1 + i for i in range(3 * (k - 1))]
     cohorts = [[3 * j, 3 * j + 1, 3 * j + 2] for j in range(k)]
     inst = _instance([vals], [1000])
-    assert len(list(range(1, k))) > neighbourhoods.EXCESS_POOL
+    assert len(list(range(1, k))) > NeighbourhoodParams().excess_pool
     for seed in range(5):
         chosen = around_excess(inst, cohorts, [(0, 0, 0)], random.Random(seed), 6)  # type: ignore[arg-type]
         assert len(chosen) == 6 and chosen[0] == 0 and len(set(chosen)) == 6

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import pytest
 
+from peermatch.params import NeighbourhoodParams
 from peermatch.solvers import operators
-from peermatch.solvers.operators import MIN_SHARE, OperatorChoice
+from peermatch.solvers.operators import OperatorChoice
+
+MIN_SHARE = NeighbourhoodParams().operator_min_share
 
 
 def test_all_is_the_public_api() -> None:
-    assert operators.__all__ == ["DECAY", "MIN_SHARE", "OPERATORS", "OperatorChoice"]
+    assert operators.__all__ == ["OPERATORS", "OperatorChoice"]
 
 
 def _run(choice: OperatorChoice, gain_per_s: dict[str, float], calls: int) -> list[str]:
@@ -67,4 +70,15 @@ def test_rates_count_only_decreases_and_decay() -> None:
     choice.record("swaps", -4.0, 1.0)  # a step that raised the cost counts as no gain
     assert choice.rate("swaps") == 0.0
     choice.record("swaps", 9.0, 1.0)
-    assert choice.rate("swaps") == pytest.approx(9.0 / (1 + operators.DECAY))
+    assert choice.rate("swaps") == pytest.approx(9.0 / (1 + NeighbourhoodParams().operator_decay))
+
+
+def test_the_decay_and_floor_share_come_from_the_params() -> None:
+    params = NeighbourhoodParams(operator_decay=0.5, operator_min_share=0.3)
+    choice = OperatorChoice(decay=params.operator_decay, min_share=params.operator_min_share)
+    picked = _run(choice, {"swaps": 10.0, "steps": 1.0}, 400)
+    assert 0.3 - 0.01 <= picked.count("steps") / len(picked) <= 0.3 + 0.02
+    choice = OperatorChoice(decay=0.5)
+    choice.record("swaps", 9.0, 1.0)
+    choice.record("swaps", 9.0, 1.0)
+    assert choice.rate("swaps") == pytest.approx(9.0)

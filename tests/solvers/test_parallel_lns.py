@@ -8,7 +8,7 @@ from peermatch.generate import generate_population
 from peermatch.params import SolveParams
 from peermatch.solution import Result, Status
 from peermatch.solvers.cpsat import parallel_lns, solve
-from peermatch.solvers.cpsat.neighbourhood import Step, solve_step
+from peermatch.solvers.cpsat.step import Step, solve_step
 from peermatch.violations import violations
 
 N = 110  # above the default lns_threshold: the neighbourhood search path
@@ -33,7 +33,7 @@ def planted():  # type: ignore[no-untyped-def]
 
 @pytest.fixture(scope="module")
 def two_workers(planted) -> Result:  # type: ignore[no-untyped-def]
-    return solve(planted.problem, time_limit=2, seed=0, workers=2)
+    return solve(planted.problem, SolveParams(time_limit=2, seed=0, workers=2))
 
 
 def test_parallel_solve_breaks_no_rule(planted, two_workers: Result) -> None:  # type: ignore[no-untyped-def]
@@ -58,13 +58,15 @@ def test_local_cluster_gives_the_same_cohorts_in_deterministic_mode(  # type: ig
         ) as cluster,
         distributed.Client(cluster) as client,
     ):
-        on_cluster = solve(planted.problem, time_limit=2, seed=0, workers=2, scheduler=client)
+        on_cluster = solve(
+            planted.problem, SolveParams(time_limit=2, seed=0, workers=2), scheduler=client
+        )
     assert on_cluster.objective == two_workers.objective
     assert _cohorts(on_cluster) == _cohorts(two_workers)
 
 
 def test_a_step_keeps_every_hard_rule_of_its_people(planted) -> None:  # type: ignore[no-untyped-def]
-    from peermatch.compat import slot_table
+    from peermatch.slots import slot_table
     from peermatch.solvers.instance import build_instance
 
     problem = planted.problem
@@ -106,7 +108,7 @@ def test_an_organisation_in_every_cohort_still_solved_in_parallel(planted) -> No
         for p in problem.participants
     )
     tight = problem.model_copy(update={"participants": people})
-    result = solve(tight, time_limit=2, seed=0, workers=2)
+    result = solve(tight, SolveParams(time_limit=2, seed=0, workers=2))
     assert result.status in (Status.FEASIBLE, Status.OPTIMAL)
     assert result.solution is not None
     assert list(violations(tight, result.solution)) == []

@@ -8,10 +8,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from peermatch.compat import slot_table
 from peermatch.executor import LocalExecutor, SerialExecutor
 from peermatch.generate import generate_population
 from peermatch.params import SolveParams
+from peermatch.slots import slot_table
 from peermatch.solvers import parallel_swaps
 from peermatch.solvers.cpsat import parallel_lns
 from peermatch.solvers.cpsat.lns import Search

@@ -15,6 +15,7 @@ from peermatch.model import (
     ProgramConfig,
     ScheduleRules,
 )
+from peermatch.params import SolveParams
 from peermatch.rules import Rule, Violation
 from peermatch.solution import Solution, Status
 from peermatch.solvers.cpsat import solve
@@ -53,7 +54,7 @@ def test_a_facilitator_is_never_booked_twice_when_only_one_slot_exists() -> None
             Facilitator(id="f1", name="F 1", email="f1@c.org", availability=noon, max_cohorts=1),
         ]
     )
-    result = solve(problem, time_limit=5, seed=0, workers=1)
+    result = solve(problem, SolveParams(time_limit=5, seed=0, workers=1))
     assert result.solution is not None
     assert list(violations(problem, result.solution)) == []
     assert sorted(c.facilitator_id for c in result.solution.cohorts) == ["f0", "f1"]
@@ -64,7 +65,7 @@ def test_one_facilitator_cannot_lead_two_cohorts_at_the_same_time() -> None:
     problem = _one_slot_program(
         [Facilitator(id="f0", name="F 0", email="f0@c.org", availability=noon, max_cohorts=2)]
     )
-    result = solve(problem, time_limit=5, seed=0, workers=1)
+    result = solve(problem, SolveParams(time_limit=5, seed=0, workers=1))
     assert result.status == Status.INFEASIBLE
     assert result.solution is None
     assert Rule.FACILITATOR in {d.rule for d in result.diagnosis}
@@ -74,7 +75,7 @@ def test_a_program_without_facilitators_is_not_reported_incomplete() -> None:
     # The model reports "no facilitator" for every cohort of a program that has none;
     # that once turned every such solve into "unknown".
     problem = _one_slot_program([])
-    result = solve(problem, time_limit=5, seed=0, workers=1)
+    result = solve(problem, SolveParams(time_limit=5, seed=0, workers=1))
     assert result.status in (Status.OPTIMAL, Status.FEASIBLE)
     assert result.solution is not None and all(
         c.facilitator_id is None for c in result.solution.cohorts
@@ -92,7 +93,7 @@ def test_a_solution_the_checker_rejects_is_reported_as_rejected(
         yield Violation(Rule.SIZE, "a planted objection", solution.cohorts[0].id)
 
     monkeypatch.setattr(solving, "violations", objects)
-    result = solve(_one_slot_program([]), time_limit=5, seed=0, workers=1)
+    result = solve(_one_slot_program([]), SolveParams(time_limit=5, seed=0, workers=1))
     assert result.status == Status.REJECTED and result.solution is None
     assert [v.message for v in result.violations] == ["a planted objection"]
     assert result.stats.rejected_by_violations is not None

@@ -10,7 +10,7 @@ import pytest
 from peermatch.generate import generate_population
 from peermatch.params import SolveParams
 from peermatch.solvers.cpsat import lns
-from peermatch.solvers.cpsat.neighbourhood import StepResult
+from peermatch.solvers.cpsat.step import StepResult
 from peermatch.solvers.greedy import greedy_cohorts
 from peermatch.solvers.grouping import Grouping
 from peermatch.solvers.instance import build_instance

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from peermatch.compat import slot_table
 from peermatch.generate import generate_population
+from peermatch.slots import slot_table
 from peermatch.solvers import swaps
 from peermatch.solvers.finish import assign_facilitators, finish_solution
 from peermatch.solvers.greedy import greedy_cohorts

@@ -23,27 +23,10 @@ from __future__ import annotations
 import click
 
 from peermatch.cli import check, generate, invite, mdgp, repair, report, run, serve, validate
-from peermatch.cli.common import (
-    EXIT_DELIVERY,
-    EXIT_INFEASIBLE,
-    EXIT_INVALID,
-    EXIT_NO_SOLUTION,
-    EXIT_OK,
-    EXIT_REJECTED,
-    EXIT_USAGE,
-)
 from peermatch.cli.errors import ErrorReportingGroup
 
-__all__ = [
-    "EXIT_DELIVERY",
-    "EXIT_INFEASIBLE",
-    "EXIT_INVALID",
-    "EXIT_NO_SOLUTION",
-    "EXIT_OK",
-    "EXIT_REJECTED",
-    "EXIT_USAGE",
-    "main",
-]
+# The exit codes are peermatch.cli.common's (EXIT_OK ... EXIT_DELIVERY).
+__all__ = ["main"]
 
 
 @click.group(

@@ -1,5 +1,7 @@
-"""What every command shares: exit codes (the contract's), :func:`fail`,
-the input options and :func:`read_input`.
+"""What every command shares: exit codes (the contract's, plus 5 for a solution
+the checker rejected), :func:`fail`, the input options and :func:`read_input`,
+and the run options of every command that solves (:func:`run_options`, one
+meaning each).
 
 Every command module imports these from here, never from the package
 :mod:`peermatch.cli`, which imports the command modules: no import cycle.
@@ -7,15 +9,22 @@ Every command module imports these from here, never from the package
 
 from __future__ import annotations
 
+import functools
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
+from peermatch.deadline import Deadline
+
 if TYPE_CHECKING:
+    from peermatch.model import ProblemData
+    from peermatch.params import SolveParams
     from peermatch.rules import Violation
+    from peermatch.solution import Result, Solution
 
 __all__ = [
     "EXIT_DELIVERY",
@@ -25,10 +34,15 @@ __all__ = [
     "EXIT_OK",
     "EXIT_REJECTED",
     "EXIT_USAGE",
+    "InputFiles",
+    "RunOptions",
+    "check_new_output",
     "fail",
     "input_options",
     "read_input",
     "rejected",
+    "run_options",
+    "solution_or_exit",
     "table_path",
 ]
 
@@ -72,8 +86,32 @@ class TablePath(click.ParamType):
 table_path = TablePath()
 
 
+@dataclass(frozen=True)
+class InputFiles:
+    """The contract's input options of a command, as given (see :func:`input_options`)."""
+
+    participants: Path
+    history: Path | None = None
+    facilitators: Path | None = None
+    previous: tuple[Path, ...] = ()
+    config: Path | None = None
+    locks: Path | None = None
+    pairs: Path | None = None
+    avoid_previous_organisations: bool = False
+
+
 def input_options(func: Callable[..., Any]) -> Callable[..., Any]:
-    """The contract's input options, shared by ``run`` and ``validate``."""
+    """The contract's input options, shared by ``run``, ``repair`` and ``validate``.
+
+    The command receives them as one ``inputs: InputFiles``.
+    """
+
+    @functools.wraps(func)
+    def command(*args: Any, **kwargs: Any) -> Any:
+        names = [f.name for f in fields(InputFiles)]
+        inputs = InputFiles(**{name: kwargs.pop(name) for name in names})
+        return func(*args, inputs=inputs, **kwargs)
+
     decorators = [
         click.argument("participants", type=table_path),
         click.option(
@@ -102,20 +140,11 @@ def input_options(func: Callable[..., Any]) -> Callable[..., Any]:
         ),
     ]
     for decorator in reversed(decorators):
-        func = decorator(func)
-    return func
+        command = decorator(command)
+    return command
 
 
-def read_input(
-    participants: Path,
-    history: Path | None,
-    facilitators: Path | None,
-    previous: tuple[Path, ...],
-    config: Path | None,
-    locks: Path | None = None,
-    pairs: Path | None = None,
-    avoid_previous_organisations: bool = False,
-) -> Any:
+def read_input(inputs: InputFiles) -> ProblemData:
     """Read the input files; an :class:`~peermatch.errors.InputError` propagates.
 
     The command group prints its problems and exits 1 (see
@@ -131,23 +160,63 @@ def read_input(
         warnings.simplefilter("always", InputWarning)
         try:
             problem = read_problem(
-                participants,
-                history=history,
-                facilitators=facilitators,
-                previous=previous,
-                config=config,
-                locks=locks,
-                pairs=pairs,
+                inputs.participants,
+                history=inputs.history,
+                facilitators=inputs.facilitators,
+                previous=inputs.previous,
+                config=inputs.config,
+                locks=inputs.locks,
+                pairs=inputs.pairs,
             )
         finally:
             for w in caught:
                 if issubclass(w.category, InputWarning):
                     click.echo(str(w.message), err=True)
-    if avoid_previous_organisations:
+    if inputs.avoid_previous_organisations:
         from peermatch.waves import avoid_previous_organisations as avoid
 
         problem = avoid(problem)
     return problem
+
+
+def check_new_output(out: Path) -> None:
+    """Exit 2 before any work when ``out`` cannot become the output folder."""
+    from peermatch.io.writers import OutputError, check_output_dir
+
+    try:
+        check_output_dir(out)
+    except OutputError as exc:
+        fail(f"{out}: {exc}", EXIT_USAGE)
+
+
+def solution_or_exit(result: Result, what: str, hint: str) -> Solution:
+    """``result``'s solution, or the exit that says why there is none (3, 4 or 5).
+
+    ``what`` names what was sought (``cohorts``, ``repair``); ``hint`` ends the
+    message when nothing was found in time.
+    """
+    from peermatch.rules import format_diagnoses
+    from peermatch.solution import Status
+
+    if result.status == Status.INFEASIBLE:
+        fail(
+            f"no {what} can satisfy every rule:\n" + format_diagnoses(result.diagnosis),
+            EXIT_INFEASIBLE,
+        )
+    if result.status == Status.REJECTED:
+        rejected(result.violations)
+    if result.solution is None and result.interrupted:
+        fail(
+            f"interrupted by {result.interrupted} before any solution was found; nothing was written",
+            EXIT_NO_SOLUTION,
+        )
+    if result.solution is None:
+        fail(
+            f"no {'solution' if what == 'cohorts' else what} found within the time limit "
+            f"({result.runtime:.1f}s); {hint}; nothing was written",
+            EXIT_NO_SOLUTION,
+        )
+    return result.solution
 
 
 def rejected(broken: Sequence[Violation]) -> NoReturn:
@@ -159,4 +228,120 @@ def rejected(broken: Sequence[Violation]) -> NoReturn:
     )
 
 
-# --- generate (issue 5) ---------------------------------------------------------
+@dataclass(frozen=True)
+class RunOptions:
+    """The run options of every command that solves (``run``, ``repair``), one meaning each.
+
+    Attributes
+    ----------
+    time_limit
+        ``--time-limit``: wall-clock seconds for the whole command, reading to
+        writing (CP-SAT's deterministic seconds for the search with
+        ``--deterministic``); ``None``: the config's.
+    seed, workers
+        ``--seed``, ``--workers``; ``None``: the config's.
+    deterministic
+        ``--deterministic``: reproducible search (the limit is deterministic
+        time, set-up not counted).
+    calendar_mode
+        ``--calendar-mode``; ``None``: the config's.
+    quiet
+        ``--quiet``.
+    deadline
+        The command's wall-clock deadline, started before the inputs are read.
+    """
+
+    time_limit: float | None
+    seed: int | None
+    workers: int | None
+    deterministic: bool
+    calendar_mode: str | None
+    quiet: bool
+    deadline: Deadline
+
+    def params(self, problem: ProblemData) -> SolveParams:
+        """The config's ``[solver]`` settings with these options in place."""
+        return problem.config.solver.params().replace(
+            time_limit=self.time_limit,
+            seed=self.seed,
+            workers=self.workers,
+            deterministic=self.deterministic,
+        )
+
+
+def _deprecated_wall_clock(ctx: click.Context, _: click.Parameter, value: bool) -> bool:
+    if value:
+        click.echo(
+            "warning: --wall-clock is deprecated and has no effect: --time-limit is wall clock "
+            "unless --deterministic",
+            err=True,
+        )
+    return value
+
+
+def run_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """The run options shared by every command that solves; the command gets ``options: RunOptions``.
+
+    The deadline starts when the command starts, so that ``--time-limit``
+    counts reading, solving and writing alike.
+    """
+
+    @functools.wraps(func)
+    def command(*args: Any, **kwargs: Any) -> Any:
+        kwargs.pop("wall_clock")
+        time_limit = kwargs.pop("time_limit")
+        options = RunOptions(
+            time_limit=time_limit,
+            seed=kwargs.pop("seed"),
+            workers=kwargs.pop("workers"),
+            deterministic=kwargs.pop("deterministic"),
+            calendar_mode=kwargs.pop("calendar_mode"),
+            quiet=kwargs.pop("quiet"),
+            deadline=Deadline(time_limit),
+        )
+        return func(*args, options=options, **kwargs)
+
+    decorators = [
+        click.option(
+            "--time-limit",
+            type=click.FloatRange(min=0, min_open=True),
+            help="Wall-clock seconds for the whole command, reading to writing "
+            "(default: the config's, 60); with --deterministic, CP-SAT's deterministic "
+            "seconds for the search.",
+        ),
+        click.option(
+            "--seed",
+            type=click.IntRange(min=0, max=2**31 - 1),
+            help="Random seed (default: the config's, 0).",
+        ),
+        click.option(
+            "--workers",
+            type=click.IntRange(min=0, max=64),
+            help="CP-SAT workers (default: the config's, else one per core, at most 8; 0 the "
+            "same). Above 100 participants, that many disjoint neighbourhoods are solved at "
+            "once. Deterministic runs reproduce for a given worker count.",
+        ),
+        click.option(
+            "--calendar-mode",
+            type=click.Choice(["series", "expanded"]),
+            help="RRULE series (default) or one event per session.",
+        ),
+        click.option(
+            "--deterministic",
+            is_flag=True,
+            help="Reproducible search: the limit is CP-SAT's deterministic time, set-up not "
+            "counted; the same inputs, seed and workers give byte-identical outputs.",
+        ),
+        click.option(
+            "--wall-clock",
+            is_flag=True,
+            hidden=True,
+            expose_value=True,
+            callback=_deprecated_wall_clock,
+            help="Deprecated: wall clock is the default.",
+        ),
+        click.option("--quiet", "-q", is_flag=True, help="No progress on stderr."),
+    ]
+    for decorator in reversed(decorators):
+        command = decorator(command)
+    return command

@@ -1,6 +1,6 @@
 """``peermatch repair``: change an earlier run as little as the updated inputs allow.
 
-Registered from :mod:`peermatch.cli`; the logic lives in :mod:`peermatch.repair`
+Registered from :mod:`peermatch.cli`; the logic lives in :mod:`peermatch.previous_run`
 (reading the earlier folder, changes.csv, calendars) and
 :mod:`peermatch.solvers.cpsat.repairing` (the model).
 """
@@ -8,21 +8,44 @@ Registered from :mod:`peermatch.cli`; the logic lives in :mod:`peermatch.repair`
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
+if TYPE_CHECKING:
+    from peermatch.model import ProblemData
+    from peermatch.params import SolveParams
+
 from peermatch.cli.common import (
-    EXIT_INFEASIBLE,
     EXIT_INVALID,
-    EXIT_NO_SOLUTION,
     EXIT_USAGE,
+    InputFiles,
+    RunOptions,
+    check_new_output,
     fail,
     input_options,
     read_input,
-    rejected,
+    run_options,
+    solution_or_exit,
 )
 
 __all__ = ["repair"]
+
+
+def _search_params(options: RunOptions, problem: ProblemData) -> SolveParams:
+    """The repair's settings: with a wall-clock limit, what is left of it after reading.
+
+    ``--time-limit`` is wall clock for the whole command, as for ``run``: the
+    repair's model gets the time left minus what finishing and writing need.
+    """
+    params = options.params(problem)
+    if params.deterministic:
+        return params
+    deadline = options.deadline
+    if deadline.limit is None:
+        deadline.limit = params.time_limit
+    left = deadline.remaining() - deadline.reserve(len(problem.participants))
+    return params.replace(time_limit=max(0.5, left))
 
 
 @click.command()
@@ -41,35 +64,12 @@ __all__ = ["repair"]
     type=click.Path(file_okay=False, path_type=Path),
     help="New output folder (written whole or not at all; not the earlier one).",
 )
-@click.option(
-    "--time-limit",
-    type=click.FloatRange(min=0, min_open=True),
-    help="Seconds (default: the config's).",
-)
-@click.option("--seed", type=click.IntRange(min=0), help="Random seed (default: the config's).")
-@click.option(
-    "--workers", type=click.IntRange(min=0, max=64), help="CP-SAT workers (default: the config's)."
-)
-@click.option("--calendar-mode", type=click.Choice(["series", "expanded"]), help="Calendar shape.")
-@click.option("--wall-clock", is_flag=True, help="Measure the time limit in wall-clock seconds.")
-@click.option("--quiet", "-q", is_flag=True, help="Print only the final line.")
+@run_options
 def repair(
     previous_run: Path,
-    participants: Path,
-    history: Path | None,
-    facilitators: Path | None,
-    previous: tuple[Path, ...],
-    config: Path | None,
-    locks: Path | None,
-    pairs: Path | None,
-    avoid_previous_organisations: bool,
+    inputs: InputFiles,
     out: Path,
-    time_limit: float | None,
-    seed: int | None,
-    workers: int | None,
-    calendar_mode: str | None,
-    wall_clock: bool,
-    quiet: bool,
+    options: RunOptions,
 ) -> None:
     """Repair an earlier run after people left, joined or changed: move the fewest people.
 
@@ -80,67 +80,32 @@ def repair(
     solution found within the time limit.
     """
     from peermatch.errors import InputError
-    from peermatch.io.writers import OutputError, check_output_dir, write_outputs
+    from peermatch.io.writers import OutputError, write_outputs
     from peermatch.metrics import cohort_metrics
-    from peermatch.repair import calendar_plan, carried_files, changes, read_previous_run
-    from peermatch.rules import format_diagnoses
-    from peermatch.solution import Status
-    from peermatch.solvers.cpsat.repairing import repair as solve_repair
+    from peermatch.previous_run import calendar_plan, carried_files, changes_csv, read_previous_run
+    from peermatch.solvers import repair as solve_repair
 
     if out.resolve() == previous_run.resolve():
         fail(f"{out}: --out must be a new folder, not the earlier run's", EXIT_USAGE)
-    try:
-        check_output_dir(out)
-    except OutputError as exc:
-        fail(f"{out}: {exc}", EXIT_USAGE)
-    problem = read_input(
-        participants,
-        history,
-        facilitators,
-        previous,
-        config,
-        locks,
-        pairs,
-        avoid_previous_organisations,
-    )
+    check_new_output(out)
+    problem = read_input(inputs)
     try:
         earlier = read_previous_run(previous_run, problem)
         carried = carried_files(previous_run)
     except InputError as exc:
         fail("\n".join(str(p) for p in exc.problems) + "\nnothing was changed.", EXIT_INVALID)
-    result, reasons = solve_repair(
-        problem,
-        earlier,
-        time_limit=time_limit,
-        seed=seed,
-        workers=workers,
-        deterministic=not wall_clock,
-    )
-    if result.status == Status.INFEASIBLE:
-        fail(
-            "no repair can satisfy every rule:\n" + format_diagnoses(result.diagnosis),
-            EXIT_INFEASIBLE,
-        )
-    if result.status == Status.REJECTED:
-        rejected(result.violations)
-    if result.solution is None:
-        fail(
-            f"no repair found within the time limit ({result.runtime:.1f}s); "
-            "try a longer --time-limit; nothing was written",
-            EXIT_NO_SOLUTION,
-        )
-    mode = calendar_mode or problem.config.calendar.mode
-    rows = changes(problem, earlier, result.solution, reasons)
-    sequences, kept = calendar_plan(problem, earlier, result.solution, mode)
-    from peermatch.repair import changes_csv
-
+    repaired = solve_repair(problem, earlier, _search_params(options, problem))
+    result, rows = repaired.result, repaired.changes
+    solution = solution_or_exit(result, "repair", "try a longer --time-limit")
+    mode = options.calendar_mode or problem.config.calendar.mode
+    sequences, kept = calendar_plan(problem, earlier, solution, mode)
     try:
         write_outputs(
             out,
             problem,
             result,
             calendar_mode=mode,
-            metrics=cohort_metrics(problem, result.solution),
+            metrics=cohort_metrics(problem, solution),
             sequences=sequences,
             extra={**carried, **kept, "changes.csv": changes_csv(rows)},
         )
@@ -150,11 +115,11 @@ def repair(
     stats = result.stats.previous_run
     assert stats is not None  # a repair's result always has its levels
     click.echo(
-        f"{result.status.value}: {len(result.solution.cohorts)} cohorts; "
+        f"{result.status.value}: {len(solution.cohorts)} cohorts; "
         f"{count['left']} left, {count['joined']} joined, {count['moved']} moved"
         f"{' (fewest possible)' if stats.moved_optimal else ''}; "
         f"{stats.cohorts_changed or 0} earlier cohorts changed slot or facilitator, "
         f"{len(kept)} calendars unchanged; {result.runtime:.1f}s"
     )
-    if not quiet:
+    if not options.quiet:
         click.echo(f"wrote {out} (changes in {out / 'changes.csv'})")

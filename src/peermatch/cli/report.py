@@ -51,9 +51,9 @@ def explain(out_dir: Path, participant_id: str, as_json: bool) -> None:
     """
     import json
 
-    from peermatch.explain import UnknownParticipant, render_text
-    from peermatch.explain import explain as explain_participant
     from peermatch.report import FolderError, read_folder
+    from peermatch.report.explain import UnknownParticipant, render_text
+    from peermatch.report.explain import explain as explain_participant
 
     try:
         folder = read_folder(out_dir)

@@ -5,19 +5,27 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
+if TYPE_CHECKING:
+    from peermatch.model import ProblemData
+    from peermatch.solution import Result, Solution
+
 from peermatch.cli.common import (
-    EXIT_INFEASIBLE,
     EXIT_INVALID,
     EXIT_NO_SOLUTION,
     EXIT_USAGE,
+    InputFiles,
+    RunOptions,
+    check_new_output,
     fail,
     input_options,
     read_input,
     rejected,
+    run_options,
+    solution_or_exit,
 )
 
 __all__ = ["run"]
@@ -55,23 +63,6 @@ def _stops_on_signals(command: Callable[..., None]) -> Callable[..., None]:
     help="Output folder (written whole or not at all).",
 )
 @click.option(
-    "--time-limit",
-    type=click.FloatRange(min=0, min_open=True),
-    help="Wall-clock seconds for the whole run, reading to writing (default: the config's, 60).",
-)
-@click.option(
-    "--seed",
-    type=click.IntRange(min=0, max=2**31 - 1),
-    help="Random seed (default: the config's, 0).",
-)
-@click.option(
-    "--workers",
-    type=click.IntRange(min=0, max=64),
-    help="CP-SAT workers (default: the config's, else one per core, at most 8; 0 the "
-    "same). Above 100 participants, that many disjoint neighbourhoods are solved at once. "
-    "Deterministic runs (no --wall-clock) reproduce for a given worker count.",
-)
-@click.option(
     "--scheduler",
     metavar="ADDRESS",
     help='Dask scheduler (tcp://host:8786) for the neighbourhoods; needs "peermatch[dask]".',
@@ -81,39 +72,14 @@ def _stops_on_signals(command: Callable[..., None]) -> Callable[..., None]:
     is_flag=True,
     help="Place as many people as possible; list the rest in unassigned.csv.",
 )
-@click.option(
-    "--calendar-mode",
-    type=click.Choice(["series", "expanded"]),
-    help="RRULE series (default) or one event per session.",
-)
-@click.option(
-    "--deterministic",
-    is_flag=True,
-    help="Reproducible search: the limit is CP-SAT's deterministic time, set-up not counted; "
-    "the same inputs, seed and workers give byte-identical outputs.",
-)
-@click.option("--wall-clock", is_flag=True, hidden=True, help="Deprecated: now the default.")
-@click.option("--quiet", "-q", is_flag=True, help="No progress on stderr.")
+@run_options
 @_stops_on_signals
 def run(
-    participants: Path,
-    history: Path | None,
-    facilitators: Path | None,
-    previous: tuple[Path, ...],
-    config: Path | None,
-    locks: Path | None,
-    pairs: Path | None,
-    avoid_previous_organisations: bool,
+    inputs: InputFiles,
     out: Path,
-    time_limit: float | None,
-    seed: int | None,
-    workers: int | None,
     scheduler: str | None,
     allow_unassigned: bool,
-    calendar_mode: str | None,
-    deterministic: bool,
-    wall_clock: bool,
-    quiet: bool,
+    options: RunOptions,
 ) -> None:
     """Form cohorts, schedule their sessions and write every output file into --out.
 
@@ -122,94 +88,97 @@ def run(
     found but the independent checker rejected it (please report it).
     """
     from peermatch import interrupts
-    from peermatch.deadline import Deadline
-
-    # The limit counts from here: reading, checking, solving and writing all share it.
-    deadline = Deadline(time_limit)
     from peermatch.cli.progress import ProgressDisplay
 
-    display = ProgressDisplay(quiet, deadline, wall_clock=not deterministic or wall_clock)
+    # The limit counts from the command's start (options.deadline): reading, checking,
+    # solving and writing all share it.
+    display = ProgressDisplay(options.quiet, options.deadline, wall_clock=not options.deterministic)
     display.phase("reading")
-    from peermatch.io.writers import OutputError, check_output_dir, write_outputs
-    from peermatch.metrics import cohort_metrics
-    from peermatch.params import ParameterError
-    from peermatch.rules import format_diagnoses
-    from peermatch.solution import Status
-    from peermatch.solvers.cpsat import solve
-    from peermatch.violations import violations
-
-    try:
-        check_output_dir(out)
-    except OutputError as exc:
-        fail(f"{out}: {exc}", EXIT_USAGE)
-    problem = read_input(
-        participants,
-        history,
-        facilitators,
-        previous,
-        config,
-        locks,
-        pairs,
-        avoid_previous_organisations,
-    )
-    workers = workers if workers is not None else problem.config.solver.workers
-    from peermatch.executor import DaskUnavailableError, check_scheduler
-
+    check_new_output(out)
+    problem = read_input(inputs)
     # From here a signal stops the search and the best solution so far is written.
     interrupts.hold()
+    result = _solve(problem, inputs, options, display, scheduler, allow_unassigned)
+    solution = _checked_solution(problem, result)
+    display.phase("writing")
+    written = _write(out, problem, result, options)
+    _summarise(result, solution)
+    display.close()
+    click.echo(f"wrote {len(written)} files to {out}")
+    if result.interrupted:
+        click.echo(
+            f"interrupted by {result.interrupted}: wrote the best solution found so far", err=True
+        )
+    elif interrupts.requested():
+        click.echo(
+            f"interrupted by {interrupts.received()} after solving: the output was written whole first",
+            err=True,
+        )
+
+
+def _solve(
+    problem: ProblemData,
+    inputs: InputFiles,
+    options: RunOptions,
+    display: Any,
+    scheduler: str | None,
+    allow_unassigned: bool,
+) -> Result:
+    """The solve, with the usage and input errors it can raise turned into exits."""
+    from peermatch.executor import DaskUnavailableError, check_scheduler
+    from peermatch.params import ParameterError
+    from peermatch.solvers.cpsat import solve
+
     try:
         check_scheduler(scheduler)
         with display:
-            result = solve(
+            return solve(
                 problem,
-                time_limit=time_limit,
-                seed=seed,
-                workers=workers,
-                allow_unassigned=allow_unassigned,
-                deterministic=deterministic and not wall_clock,
+                options.params(problem).replace(allow_unassigned=allow_unassigned),
                 progress=display,
                 scheduler=scheduler,
-                deadline=deadline,
+                deadline=options.deadline,
             )
     except DaskUnavailableError as exc:
         fail(f"--scheduler: {exc}", EXIT_USAGE)
     except KeyboardInterrupt:
         fail("interrupted before any solution was found; nothing was written", EXIT_NO_SOLUTION)
     except ParameterError as exc:
-        fail(f"{config or 'program.toml'}: {exc}", EXIT_INVALID)
-    if result.status == Status.INFEASIBLE:
-        fail(
-            "no cohorts can satisfy every rule:\n" + format_diagnoses(result.diagnosis),
-            EXIT_INFEASIBLE,
-        )
-    if result.status == Status.REJECTED:
-        rejected(result.violations)
-    if result.solution is None and result.interrupted:
-        fail(
-            f"interrupted by {result.interrupted} before any solution was found; nothing was written",
-            EXIT_NO_SOLUTION,
-        )
-    if result.solution is None:
-        fail(
-            f"no solution found within the time limit ({result.runtime:.1f}s); "
-            "try a longer --time-limit or --allow-unassigned; nothing was written",
-            EXIT_NO_SOLUTION,
-        )
-    broken = tuple(violations(problem, result.solution))
+        fail(f"{inputs.config or 'program.toml'}: {exc}", EXIT_INVALID)
+
+
+def _checked_solution(problem: ProblemData, result: Result) -> Solution:
+    """The solution to write, or the exit that says why there is none."""
+    from peermatch.violations import violations
+
+    solution = solution_or_exit(
+        result, "cohorts", "try a longer --time-limit or --allow-unassigned"
+    )
+    broken = tuple(violations(problem, solution))
     if broken:
         rejected(broken)
-    display.phase("writing")
+    return solution
+
+
+def _write(out: Path, problem: ProblemData, result: Result, options: RunOptions) -> list[Path]:
+    from peermatch.io.writers import OutputError, write_outputs
+    from peermatch.metrics import cohort_metrics
+
+    assert result.solution is not None
     try:
-        written = write_outputs(
+        return write_outputs(
             out,
             problem,
             result,
-            calendar_mode=calendar_mode,
+            calendar_mode=options.calendar_mode,
             metrics=cohort_metrics(problem, result.solution),
         )
     except (OutputError, OSError, ValueError) as exc:
         fail(f"{out}: could not write the outputs: {exc}", EXIT_USAGE)
-    sol = result.solution
+
+
+def _summarise(result: Result, sol: Solution) -> None:
+    """The closing lines: the figures, and whether the facilitators bind."""
     placed = sum(len(c.members) for c in sol.cohorts)
     gap = "n/a" if result.gap is None else f"{100 * result.gap:.2f}%"
     bound = "n/a" if result.best_bound is None else f"{result.best_bound:,.0f}"
@@ -224,15 +193,4 @@ def run(
             f"{pressure.seats_used} of {pressure.capacity} seats used, "
             f"{pressure.people_without_a_free_facilitator} people meet others only where no facilitator is free, "
             f"{pressure.cohorts_with_a_single_possible_facilitator} cohorts have a single possible facilitator"
-        )
-    display.close()
-    click.echo(f"wrote {len(written)} files to {out}")
-    if result.interrupted:
-        click.echo(
-            f"interrupted by {result.interrupted}: wrote the best solution found so far", err=True
-        )
-    elif interrupts.requested():
-        click.echo(
-            f"interrupted by {interrupts.received()} after solving: the output was written whole first",
-            err=True,
         )

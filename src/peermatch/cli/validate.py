@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 import click
 
 from peermatch.cli.common import (
     EXIT_INFEASIBLE,
+    InputFiles,
     fail,
     input_options,
     read_input,
@@ -20,14 +20,7 @@ __all__ = ["validate"]
 @click.command()
 @input_options
 def validate(
-    participants: Path,
-    history: Path | None,
-    facilitators: Path | None,
-    previous: tuple[Path, ...],
-    config: Path | None,
-    locks: Path | None,
-    pairs: Path | None,
-    avoid_previous_organisations: bool,
+    inputs: InputFiles,
 ) -> None:
     """Check the input files and summarise the population, without solving.
 
@@ -39,16 +32,7 @@ def validate(
     from peermatch.presolve import presolve_checks
     from peermatch.summary import population_summary, render_rich, render_text
 
-    problem = read_input(
-        participants,
-        history,
-        facilitators,
-        previous,
-        config,
-        locks,
-        pairs,
-        avoid_previous_organisations,
-    )
+    problem = read_input(inputs)
     summary = population_summary(problem)
     if sys.stdout.isatty():
         from rich.console import Console

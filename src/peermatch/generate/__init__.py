@@ -50,7 +50,8 @@ _attributes
 _local_times
     Where a planted slot's sessions fall in each zone, on their actual dates.
 writing
-    :func:`write_population` and :func:`program_toml`: the contract's files.
+    :func:`write_population`: the contract's files (``program.toml`` by
+    :func:`peermatch.io.config.program_toml`).
 """
 
 from peermatch.generate.population import (
@@ -67,7 +68,7 @@ from peermatch.generate.tables import (
     TIMEZONES,
     Difficulty,
 )
-from peermatch.generate.writing import program_toml, write_population
+from peermatch.generate.writing import write_population
 
 __all__ = [
     "DIFFICULTIES",
@@ -80,6 +81,5 @@ __all__ = [
     "cohort_count",
     "default_config",
     "generate_population",
-    "program_toml",
     "write_population",
 ]

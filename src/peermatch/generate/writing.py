@@ -1,34 +1,27 @@
-"""Writing a population in the contract's formats: the CSV files, ``program.toml`` and the planted reference."""
+"""Writing a population in the contract's formats: the CSV files, ``program.toml`` and the planted reference.
+
+``program.toml`` is written by :func:`peermatch.io.config.program_toml`, the one config writer."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from peermatch.availability import (
     format_availability,
 )
-from peermatch.model import (
-    ProgramConfig,
-    ScheduleRules,
-)
 
-__all__ = ["program_toml", "write_population"]
+__all__ = ["write_population"]
 
 from peermatch.generate.population import Population
+from peermatch.io.config import program_toml
+from peermatch.io.writers import participant_cells
 
 
 def _csv_rows(population: Population) -> dict[str, tuple[list[str], list[list[str]]]]:
     problem = population.problem
     participants = [
         [
-            p.id,
-            p.name,
-            p.email,
-            p.organisation,
-            p.level_label or str(p.level),
-            p.industry or "",
-            p.function or "",
+            *participant_cells(p),
             p.manager_id or "",
             p.timezone or "",
             format_availability(p.availability) if p.availability else "",
@@ -60,78 +53,6 @@ def _csv_rows(population: Population) -> dict[str, tuple[list[str], list[list[st
             facilitators,
         ),
     }  # fmt: skip
-
-
-def _toml_value(value: object) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return repr(value)
-    if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)
-    if isinstance(value, list | tuple):
-        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
-    raise TypeError(f"cannot write {value!r} to TOML")
-
-
-def program_toml(config: ProgramConfig) -> str:
-    """``config`` as a ``program.toml`` text that reads back to an equal :class:`ProgramConfig`."""
-    c, s, v = config.cohort, config.schedule, config.solver
-    default = ScheduleRules()
-    tables: list[tuple[str, dict[str, object]]] = [
-        ("program", {"name": config.program.name, "id": config.program.id}),
-        (
-            "cohort",
-            {
-                "min_size": c.min_size,
-                "max_size": c.max_size,
-                "target_size": c.target_size,
-                "max_per_organisation": c.max_per_organisation,
-                "max_level_gap": c.max_level_gap,
-                **({"levels": list(c.levels)} if c.levels else {}),
-            },
-        ),
-        ("diversity", dict(config.diversity or {})),
-        ("similarity", {"attributes": list(config.similarity)}),
-        (
-            "schedule",
-            {
-                "start_date": s.start_date.isoformat(),
-                "cadence_weeks": s.cadence_weeks,
-                "sessions": s.sessions,
-                "duration_minutes": s.duration_minutes,
-                "timezone": s.timezone,
-                "default_availability": format_availability(s.default_availability),
-                "blackout_dates": [
-                    r.first.isoformat()
-                    if r.first == r.last
-                    else f"{r.first.isoformat()}..{r.last.isoformat()}"
-                    for r in s.blackout_dates
-                ],
-                **({"topics": list(s.topics)} if s.topics else {}),
-                **(
-                    {"slot_minutes": s.slot_minutes}
-                    if s.slot_minutes != default.slot_minutes
-                    else {}
-                ),
-            },
-        ),
-        (
-            "solver",
-            {
-                "time_limit_seconds": v.time_limit_seconds,
-                "seed": v.seed,
-                **({"workers": v.workers} if v.workers is not None else {}),
-            },
-        ),
-        ("calendar", {"mode": config.calendar.mode}),
-    ]
-    lines = ["# Written by peermatch generate.", ""]
-    for name, table in tables:
-        lines.append(f"[{name}]")
-        lines.extend(f"{key} = {_toml_value(value)}" for key, value in table.items())
-        lines.append("")
-    return "\n".join(lines)
 
 
 def write_population(population: Population, out_dir: str | Path) -> list[Path]:
@@ -170,7 +91,10 @@ def write_population(population: Population, out_dir: str | Path) -> list[Path]:
             writer.writerows(rows)
         written.append(path)
     path = out / "program.toml"
-    path.write_text(program_toml(population.problem.config), encoding="utf-8")
+    path.write_text(
+        program_toml(population.problem.config, comment="Written by peermatch generate."),
+        encoding="utf-8",
+    )
     written.append(path)
     if population.planted is not None:
         path = out / "planted_cohorts.csv"

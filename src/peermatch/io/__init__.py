@@ -4,6 +4,23 @@ The entry point is :func:`read_problem`, which reads every file (or pandas
 DataFrame) of a program
 and raises :class:`~peermatch.errors.InputError` listing every problem found
 across all of them as ``file:row:column: message``.
+
+Modules
+-------
+problem
+    :func:`read_problem`: every input table together into one ProblemData.
+tables, csvfile, readers, messages
+    The known input tables; CSV encodings, headers and ragged rows; the
+    per-table readers; pydantic errors in the organiser's words.
+config
+    ``program.toml``: :func:`read_config` and the one writer, :func:`program_toml`.
+frames
+    pandas DataFrames in and out.
+writers, outdir, safecsv
+    The run's output files, published whole or not at all; CSV cells never
+    formulas.
+ical, ical_events, vtimezone
+    The calendars (RFC 5545): shapes, events and time zones.
 """
 
 from peermatch.io.config import read_config

@@ -1,4 +1,8 @@
-"""Reading ``program.toml`` into a :class:`~peermatch.model.ProgramConfig`.
+"""Reading ``program.toml`` into a :class:`~peermatch.model.ProgramConfig`, and writing it back.
+
+:func:`program_toml` is the one writer: it walks the pydantic model, so every
+table (``[solver.*]`` and any table added later) is written and
+:func:`read_config` reads the text back to an equal config.
 
 Problems are reported as ``program.toml:LINE:table.key: message``; the line is
 found by a light scan of the text (``[table]`` headers and ``key =`` lines,
@@ -23,27 +27,32 @@ Decisions where the contract is silent
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import tomllib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
+from enum import Enum
 from pathlib import Path
 from typing import Any
 
+import tomli_w
 from pydantic import BaseModel, ValidationError
 
+from peermatch.availability import Window, format_availability
 from peermatch.errors import InputError, InputProblem
 from peermatch.io.messages import plain_message
 from peermatch.model import (
     CalendarSettings,
     CohortRules,
+    DateRange,
     ProgramConfig,
     ProgramInfo,
     ScheduleRules,
     SolverSettings,
 )
 
-__all__ = ["ConfigRead", "key_line", "load_config", "read_config"]
+__all__ = ["ConfigRead", "key_line", "load_config", "program_toml", "read_config"]
 
 _TABLES: dict[str, type[BaseModel] | None] = {
     "program": ProgramInfo,
@@ -285,3 +294,101 @@ def read_config(path: str | Path) -> ProgramConfig:
     if result.config is None:
         raise InputError(result.problems)
     return result.config
+
+
+# Top-level fields the contract writes as a table with one key: [similarity] attributes = [...].
+_WRAPPED = {"similarity": "attributes"}
+
+
+def program_toml(config: ProgramConfig, *, comment: str | None = None) -> str:
+    """``config`` as a ``program.toml`` text that :func:`read_config` reads back equal.
+
+    Every table of :class:`~peermatch.model.ProgramConfig` is written with
+    all its keys, found by walking the model, so tables added to the model
+    are written too. Keys that are ``None`` are left out (they read back as
+    ``None``: ``diversity = None`` writes no ``[diversity]`` table, which
+    reads back as "industry and function"; an empty ``[diversity]`` table
+    would mean "no diversity"). Sub-tables such as ``[solver.neighbourhood]``
+    hold only the keys that differ from their defaults, so that a written
+    file does not pin today's tuning.
+
+    Parameters
+    ----------
+    config
+        The program.
+    comment
+        A first line, written as a TOML comment (e.g. who wrote the file).
+
+    Examples
+    --------
+    >>> from peermatch.model import ProgramConfig
+    >>> print(program_toml(ProgramConfig()).splitlines()[0])
+    [program]
+    """
+    document: dict[str, Any] = {}
+    for name in type(config).model_fields:
+        value = getattr(config, name)
+        if value is None:
+            continue
+        if name in _WRAPPED:
+            document[name] = {_WRAPPED[name]: _plain(value)}
+        else:
+            document[name] = _plain(value)
+    text = tomli_w.dumps(document)
+    return f"# {comment}\n\n{text}" if comment else text
+
+
+def _table(obj: BaseModel | Any) -> dict[str, Any]:
+    """A model's or dataclass's fields, without ``None``; nested tables only where not default."""
+    if isinstance(obj, BaseModel):
+        names = list(type(obj).model_fields)
+    else:
+        names = [f.name for f in dataclasses.fields(obj)]
+    out: dict[str, Any] = {}
+    for name in names:
+        value = getattr(obj, name)
+        if value is None:
+            continue
+        plain = _plain(value)
+        if isinstance(plain, dict) and _is_table(value):
+            plain = {k: v for k, v in plain.items() if v != _plain_default(value, k)}
+            if not plain:
+                continue
+        out[name] = plain
+    return out
+
+
+def _is_table(value: Any) -> bool:
+    return isinstance(value, BaseModel | Mapping) or (
+        dataclasses.is_dataclass(value) and not isinstance(value, type)
+    )
+
+
+def _plain_default(table: Any, key: str) -> Any:
+    """The written form of ``key``'s default in a table of ``table``'s type (``None``: no default)."""
+    if isinstance(table, Mapping):
+        return None  # a free-form table (e.g. [solver.cpsat]) has no defaults
+    try:
+        return _plain(getattr(type(table)(), key))
+    except (TypeError, ValueError):
+        return None
+
+
+def _plain(value: Any) -> Any:
+    """``value`` in the form program.toml writes it (TOML types only)."""
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, DateRange):
+        first, last = value.first.isoformat(), value.last.isoformat()
+        return first if first == last else f"{first}..{last}"
+    if isinstance(value, BaseModel) or (
+        dataclasses.is_dataclass(value) and not isinstance(value, type)
+    ):
+        return _table(value)
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items() if v is not None}
+    if isinstance(value, tuple | list):
+        if value and all(isinstance(w, Window) for w in value):
+            return format_availability(value)
+        return [_plain(v) for v in value]
+    return value

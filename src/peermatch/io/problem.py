@@ -8,9 +8,12 @@ collected before :class:`~peermatch.errors.InputError` is raised.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
+
+from pydantic import BaseModel
 
 from peermatch.errors import InputProblem
 from peermatch.io.config import load_config
@@ -34,10 +37,10 @@ from peermatch.io.tables import (
     PARTICIPANTS,
     PREVIOUS,
     Source,
+    TableSpec,
     load_table,
 )
 from peermatch.model import (
-    Facilitator,
     HistoryLink,
     Issue,
     Lock,
@@ -48,6 +51,8 @@ from peermatch.model import (
 )
 
 __all__ = ["read_problem"]
+
+_T = TypeVar("_T", bound=BaseModel)
 
 
 @dataclass
@@ -100,9 +105,9 @@ def _request_problems(
     problem: ProblemData, locks: Parsed[Lock] | None, pairs: Parsed[PairRequest] | None
 ) -> list[InputProblem]:
     """Locks and together pairs that break a hard rule on their own, on their rows."""
-    from peermatch.compat import slot_table
     from peermatch.requests import group_conflicts
     from peermatch.rules import Rule
+    from peermatch.slots import slot_table
 
     if not problem.locks and not any(p.rule == "together" for p in problem.pairs):
         return []
@@ -124,6 +129,23 @@ def _request_problems(
             )
         )
     return out
+
+
+def _optional(
+    source: Source | None,
+    table: TableSpec,
+    parse: Callable[[CsvTable], Parsed[_T]],
+    kind: str,
+    problems: list[InputProblem],
+    sources: dict[str, tuple[CsvTable, list[RowLabel]]],
+) -> Parsed[_T] | None:
+    """An optional table, parsed; its problems and reference rows added to the run's."""
+    if source is None:
+        return None
+    parsed = parse(load_table(source, table))
+    problems += parsed.table.problems
+    sources[kind] = (parsed.table, parsed.ref_rows)
+    return parsed
 
 
 def read_problem(
@@ -185,24 +207,12 @@ def read_problem(
     sources: dict[str, tuple[CsvTable, list[RowLabel]]] = {
         "participant": (people.table, people.ref_rows)
     }
-    hosts: Parsed[Facilitator] | None = None
-    if facilitators is not None:
-        hosts = parse_facilitators(load_table(facilitators, FACILITATORS))
-        problems += hosts.table.problems
-        sources["facilitator"] = (hosts.table, hosts.ref_rows)
-    links: Parsed[HistoryLink] | None = None
-    if history is not None:
-        links = parse_history(load_table(history, HISTORY))
-        problems += links.table.problems
-        sources["history"] = (links.table, links.ref_rows)
-    fixed = parse_locks(load_table(locks, LOCKS)) if locks is not None else None
-    asked = parse_pairs(load_table(pairs, PAIRS)) if pairs is not None else None
-    if fixed is not None:
-        problems += fixed.table.problems
-        sources["lock"] = (fixed.table, fixed.ref_rows)
-    if asked is not None:
-        problems += asked.table.problems
-        sources["pair"] = (asked.table, asked.ref_rows)
+    hosts = _optional(
+        facilitators, FACILITATORS, parse_facilitators, "facilitator", problems, sources
+    )
+    links = _optional(history, HISTORY, parse_history, "history", problems, sources)
+    fixed = _optional(locks, LOCKS, parse_locks, "lock", problems, sources)
+    asked = _optional(pairs, PAIRS, parse_pairs, "pair", problems, sources)
     known = {p.id for p in people.refs} | {f.id for f in (hosts.refs if hosts else [])}
     earlier, tables = _earlier(previous, known)
     problems += [p for t in tables for p in t.problems]

@@ -43,7 +43,7 @@ Decisions where the contract is silent
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import combinations
 from typing import Any, Generic, TypeVar
@@ -237,54 +237,59 @@ def parse_facilitators(table: CsvTable) -> Parsed[Facilitator]:
     return out
 
 
-def parse_history(table: CsvTable) -> Parsed[HistoryLink]:
-    """Check history rows one by one (see :class:`Parsed`)."""
-    out: Parsed[HistoryLink] = Parsed(table)
+def _parse_rows(
+    table: CsvTable,
+    model: type[M],
+    columns: Sequence[Column],
+    values: Callable[[Row], dict[str, Any]],
+) -> Parsed[M]:
+    """Check a simple table's rows one by one: each row with its required cells is one ``model``."""
+    out: Parsed[M] = Parsed(table)
     for row in table.rows:
-        bad = _required_blank(row, table, HISTORY.columns)
-        values = {"a": row.get("person_a"), "b": row.get("person_b")}
-        if row.get("relation"):
-            values["relation"] = row.get("relation")
+        bad = _required_blank(row, table, columns)
         if bad:
             continue
-        link = _build(HistoryLink, values, row, table, bad)
-        if link is not None:
-            out.items.append(link)
-            out.refs.append(link)
+        item = _build(model, values(row), row, table, bad)
+        if item is not None:
+            out.items.append(item)
+            out.refs.append(item)
             out.ref_rows.append(row.number)
     return out
+
+
+def _history_values(row: Row) -> dict[str, Any]:
+    values = {"a": row.get("person_a"), "b": row.get("person_b")}
+    if row.get("relation"):
+        values["relation"] = row.get("relation")
+    return values
+
+
+def parse_history(table: CsvTable) -> Parsed[HistoryLink]:
+    """Check history rows one by one (see :class:`Parsed`)."""
+    return _parse_rows(table, HistoryLink, HISTORY.columns, _history_values)
 
 
 def parse_locks(table: CsvTable) -> Parsed[Lock]:
     """Check locks rows one by one (see :class:`Parsed`)."""
-    out: Parsed[Lock] = Parsed(table)
-    for row in table.rows:
-        bad = _required_blank(row, table, LOCKS.columns)
-        if bad:
-            continue
-        values = {"participant_id": row.get("participant_id"), "cohort_id": row.get("cohort_id")}
-        lock = _build(Lock, values, row, table, bad)
-        if lock is not None:
-            out.items.append(lock)
-            out.refs.append(lock)
-            out.ref_rows.append(row.number)
-    return out
+    return _parse_rows(
+        table,
+        Lock,
+        LOCKS.columns,
+        lambda row: {
+            "participant_id": row.get("participant_id"),
+            "cohort_id": row.get("cohort_id"),
+        },
+    )
 
 
 def parse_pairs(table: CsvTable) -> Parsed[PairRequest]:
     """Check pairs rows one by one (see :class:`Parsed`)."""
-    out: Parsed[PairRequest] = Parsed(table)
-    for row in table.rows:
-        bad = _required_blank(row, table, PAIRS.columns)
-        if bad:
-            continue
-        values = {"a": row.get("person_a"), "b": row.get("person_b"), "rule": row.get("rule")}
-        pair = _build(PairRequest, values, row, table, bad)
-        if pair is not None:
-            out.items.append(pair)
-            out.refs.append(pair)
-            out.ref_rows.append(row.number)
-    return out
+    return _parse_rows(
+        table,
+        PairRequest,
+        PAIRS.columns,
+        lambda row: {"a": row.get("person_a"), "b": row.get("person_b"), "rule": row.get("rule")},
+    )
 
 
 def parse_previous(table: CsvTable, known: set[str] | None) -> list[HistoryLink]:

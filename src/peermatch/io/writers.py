@@ -35,7 +35,7 @@ from peermatch.io.ical import calendar_files, dtstamp, natural_key
 from peermatch.io.outdir import MARKER, OutputError, check_output_dir, publish
 from peermatch.io.safecsv import csv_bytes
 from peermatch.io.workbook_out import WORKBOOK_FILE, workbook_from_files
-from peermatch.model import ProblemData
+from peermatch.model import Participant, ProblemData
 from peermatch.schedule import SessionTime
 from peermatch.solution import Cohort, Result, Solution
 from peermatch.violations import violations
@@ -48,6 +48,7 @@ __all__ = [
     "calendar_path",
     "check_output_dir",
     "cohort_rows",
+    "participant_cells",
     "render_outputs",
     "session_rows",
     "unassigned_rows",
@@ -90,6 +91,23 @@ def _extra_attributes(problem: ProblemData) -> list[str]:
 Table = tuple[list[str], list[list[str]]]
 
 
+def participant_cells(p: Participant) -> list[str]:
+    """A participant's id, name, email, organisation, level (as written), industry, function.
+
+    The leading columns of participants.csv as peermatch writes it, and of cohorts.csv
+    after the cohort id; blanks for what is unknown.
+    """
+    return [
+        p.id,
+        p.name,
+        p.email,
+        p.organisation,
+        p.level_label or str(p.level),
+        p.industry or "",
+        p.function or "",
+    ]
+
+
 def cohort_rows(problem: ProblemData, solution: Solution) -> Table:
     """cohorts.csv's header and rows (raw cells), cohorts and people in natural id order."""
     extras = _extra_attributes(problem)
@@ -98,17 +116,7 @@ def cohort_rows(problem: ProblemData, solution: Solution) -> Table:
         for pid in sorted(cohort.members, key=natural_key):
             p = problem.participants[problem.index[pid]]
             rows.append(
-                [
-                    cohort.id,
-                    p.id,
-                    p.name,
-                    p.email,
-                    p.organisation,
-                    p.level_label or str(p.level),
-                    p.industry or "",
-                    p.function or "",
-                    *(p.attributes.get(k, "") for k in extras),
-                ]
+                [cohort.id, *participant_cells(p), *(p.attributes.get(k, "") for k in extras)]
             )
     return [*COHORT_COLUMNS, "industry", "function", *extras], rows
 

@@ -133,10 +133,8 @@ def island_search(
 
     Parameters
     ----------
-    dist : numpy.ndarray
-        Symmetric n x n distance matrix (diagonal ignored).
-    lower, upper : sequence of int
-        Per-group size bounds.
+    dist, lower, upper
+        The instance, as for :func:`~peermatch.mdgp.search.iterated_tabu_search`.
     workers : int
         Number of islands, one per process (this one included).
     seed : int, default 0

@@ -173,6 +173,34 @@ class _Population:
         return self.members[k], self.values[k]
 
 
+def _prepared(
+    dist: FloatArray, lower: Sequence[int] | IntArray, upper: Sequence[int] | IntArray
+) -> tuple[FloatArray, IntArray, IntArray]:
+    """The distance matrix with a zero diagonal, and the size bounds as arrays."""
+    d = np.array(dist, dtype=np.float64)
+    np.fill_diagonal(d, 0.0)
+    return d, np.asarray(lower, dtype=np.int64), np.asarray(upper, dtype=np.int64)
+
+
+def _tabu_options(n: int, overrides: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The memetic defaults of every tabu run, then the caller's ``overrides``."""
+    options: dict[str, Any] = {
+        "stall_iterations": max(50, 8 * n),
+        # Every start already has a size vector with the most (or fewest)
+        # pairs, which the best solutions use; perturbation moves that change
+        # sizes only sent the tabu phase off to a worse vector and back (they
+        # cost 0.1 % on the ds instances). The tabu moves still change sizes
+        # when that pays.
+        "perturb_move_probability": 0.0,
+        # A run is only a few phases long: each phase restarts from the run's
+        # best rather than random-walking from the phase just ended (seeds
+        # 0-9, n = 120 ds at 3 s: max gap 0.37 % against 0.50 %).
+        "restart_from_best": 1.0,
+    }
+    options.update(overrides or {})
+    return options
+
+
 def memetic_search(
     dist: FloatArray,
     lower: Sequence[int] | IntArray,
@@ -189,14 +217,8 @@ def memetic_search(
 
     Parameters
     ----------
-    dist : numpy.ndarray
-        Symmetric n x n distance matrix (diagonal ignored).
-    lower, upper : sequence of int
-        Per-group size bounds.
-    seed : int, default 0
-        Seed of the only random generator.
-    time_limit : float, optional
-        Wall-clock limit in seconds.
+    dist, lower, upper, seed, time_limit
+        As for :func:`~peermatch.mdgp.search.iterated_tabu_search`.
     max_iterations : int, optional
         Total tabu iterations over all runs (reproducible budget). At least
         one of the two limits must be given.
@@ -218,11 +240,8 @@ def memetic_search(
     start = time.perf_counter()
     if time_limit is None and max_iterations is None:
         raise ValueError("give time_limit or max_iterations")
-    d = np.array(dist, dtype=np.float64)
-    np.fill_diagonal(d, 0.0)
+    d, lo, hi = _prepared(dist, lower, upper)
     n = d.shape[0]
-    lo = np.asarray(lower, dtype=np.int64)
-    hi = np.asarray(upper, dtype=np.int64)
     rng = np.random.default_rng(seed)
     deadline = start + time_limit if time_limit is not None else float("inf")
     budget = max_iterations if max_iterations is not None else np.iinfo(np.int64).max
@@ -231,30 +250,11 @@ def memetic_search(
     # with 1,000-iteration phases gave mean/max gaps 0.31/0.40 % against
     # 0.40/0.59 % with 1,200 and 240.
     per_run = local_iterations if local_iterations is not None else 25 * max(n, 2)
-    options: dict[str, Any] = {
-        "stall_iterations": max(50, 8 * n),
-        # Every start already has a size vector with the most (or fewest)
-        # pairs, which the best solutions use; perturbation moves that change
-        # sizes only sent the tabu phase off to a worse vector and back (they
-        # cost 0.1 % on the ds instances). The tabu moves still change sizes
-        # when that pays.
-        "perturb_move_probability": 0.0,
-        # A run is only a few phases long: each phase restarts from the run's
-        # best rather than random-walking from the phase just ended (seeds
-        # 0-9, n = 120 ds at 3 s: max gap 0.37 % against 0.50 %).
-        "restart_from_best": 1.0,
-    }
-    options.update(tabu_options or {})
+    options = _tabu_options(n, tabu_options)
     pool = _Population()
     used = restarts = 0
     # Distances mostly positive: start from size vectors with the most pairs.
     fewest = bool(d.sum() < 0)
-
-    def fresh() -> IntArray:
-        # Random size vectors (a quarter of the starts before) were left far
-        # behind: the search rarely walks to the most-pairs vector.
-        sizes = most_pairs_sizes(n, lo, hi, rng, fewest=fewest)
-        return random_assignment_with_sizes(sizes, rng)
 
     def improve(x0: IntArray) -> int:
         nonlocal used, restarts
@@ -276,13 +276,15 @@ def memetic_search(
 
     while used < budget and time.perf_counter() < deadline:
         if len(pool.members) < 2 or (len(pool.members) < population and rng.random() < 0.5):
-            x0 = fresh()
+            # Random size vectors (a quarter of the starts before) were left far
+            # behind: the search rarely walks to the most-pairs vector.
+            sizes = most_pairs_sizes(n, lo, hi, rng, fewest=fewest)
+            x0 = random_assignment_with_sizes(sizes, rng)
         else:
             a, b = rng.choice(len(pool.members), size=2, replace=False)
             x0 = group_crossover(d, [pool.members[a], pool.members[b]], lo, hi, rng)
         if improve(x0) == 0:
             break  # nothing to search (n < 2 or m < 2) or the clock ran out
-
     if not pool.members:
         pool.offer(random_feasible_assignment(n, lo, hi, rng), 0.0, 1)
     best, _ = pool.best()

@@ -4,6 +4,19 @@ The page is rendered from the folder's own files (``run.json``,
 ``summary.json`` and ``changes.csv``; see :mod:`peermatch.report.folder`), so
 ``peermatch report OUT_DIR`` can rewrite it at any time. jinja2 and matplotlib
 are imported only when a report is rendered.
+
+Modules
+-------
+folder
+    Reading an output folder back (``run.json``, ``summary.json``, ``changes.csv``).
+context
+    What the page shows, as plain data (rule titles, figures, tables).
+charts
+    The page's charts (matplotlib, imported on first use).
+html
+    Rendering and writing ``report.html`` (jinja2 templates in ``templates/``).
+explain
+    ``peermatch explain``: why one person is where they are, from an output folder.
 """
 
 from peermatch.report.folder import (

@@ -1,23 +1,46 @@
-"""Formation solvers: the flat instance, the greedy start, finishing, and the CP-SAT back end.
+"""Formation solvers: the flat instance, the greedy start, the searches, finishing, and CP-SAT.
 
 Import what you need from the submodules (``peermatch.solvers.greedy``,
-``peermatch.solvers.cpsat``...). The package itself holds only :func:`solve`,
-a thin front for the CP-SAT back end that imports it on the first call, so
-that ``import peermatch`` (and reading or validating a problem) never loads
-OR-Tools.
+``peermatch.solvers.cpsat``...). The package itself holds only :func:`solve`
+and :func:`repair`, thin fronts for the CP-SAT back end that import it on the
+first call, so that ``import peermatch`` (and reading or validating a
+problem) never loads OR-Tools.
+
+Modules
+-------
+instance, grouping
+    The solver-neutral, index-based view of a problem; groupings, locks and
+    ``together`` groups.
+greedy
+    The greedy warm start (also a baseline).
+swaps, parallel_swaps
+    Moves and swaps of single people between cohorts; several descents side by side.
+neighbourhoods, operators
+    Which cohorts a neighbourhood step frees; which operator runs next.
+partition
+    Splitting a large program into parts.
+finish, repair_finish
+    From member lists to a Solution (slots, facilitators, ids), for a run and a repair.
+progress
+    The progress events of a solve.
+cpsat
+    The CP-SAT back end (the only package that imports OR-Tools).
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from peermatch.deadline import Deadline
     from peermatch.model import ProblemData
     from peermatch.params import SolveParams
+    from peermatch.previous_run import PreviousRun, RepairResult
     from peermatch.solution import Result
     from peermatch.solvers.progress import ProgressFn
 
-__all__ = ["solve"]
+__all__ = ["repair", "solve"]
 
 
 def solve(
@@ -25,13 +48,87 @@ def solve(
     params: SolveParams | None = None,
     *,
     progress: ProgressFn | None = None,
-    **overrides: Any,
+    scheduler: Any = None,
+    deadline: Deadline | None = None,
 ) -> Result:
     """Form cohorts for ``problem`` with the CP-SAT back end (loaded on the first call).
 
-    See :func:`peermatch.solvers.cpsat.solving.solve` for the parameters;
-    ``overrides`` are its keyword overrides (``time_limit``, ``seed``, ...).
+    Parameters
+    ----------
+    problem
+        The validated problem.
+    params
+        The search settings; default the config's ``[solver]`` table. Its
+        time limit is **deterministic** time by default (reproducible), where
+        the command line's ``--time-limit`` is wall clock: pass
+        ``SolveParams(..., deterministic=False)`` to match the command line.
+    progress, scheduler, deadline
+        See :func:`peermatch.solvers.cpsat.solving.solve`.
+
+    Returns
+    -------
+    Result
     """
     from peermatch.solvers.cpsat.solving import solve as cpsat_solve
 
-    return cpsat_solve(problem, params, progress=progress, **overrides)
+    return cpsat_solve(problem, params, progress=progress, scheduler=scheduler, deadline=deadline)
+
+
+def repair(
+    problem: ProblemData,
+    previous_run: str | Path | PreviousRun,
+    params: SolveParams | None = None,
+) -> RepairResult:
+    """Change an earlier run as little as ``problem`` (the updated inputs) allows.
+
+    The library's ``peermatch repair``, without files written: every earlier
+    cohort keeps its id, slot, dates and facilitator while its members can
+    still attend, and the fewest people move.
+
+    Parameters
+    ----------
+    problem
+        The updated, validated problem.
+    previous_run
+        The earlier run's output folder (read with
+        :func:`peermatch.previous_run.read_previous_run`), or what that returned.
+    params
+        Time limit, seed, workers and determinism (the other fields are not
+        used by a repair); default the config's ``[solver]`` table. As with
+        :func:`solve`, and **unlike the command line** (wall clock unless
+        ``--deterministic``), the limit is deterministic time by default:
+        pass ``deterministic=False`` for the command line's wall clock.
+
+    Returns
+    -------
+    RepairResult
+        The result, the changes (joined, left, moved, with reasons) and the
+        earlier run. Write them with :func:`peermatch.write_outputs` and
+        :func:`peermatch.previous_run.changes_csv` as the command does.
+
+    Raises
+    ------
+    peermatch.InputError
+        When ``previous_run`` is a folder that cannot be read as an earlier run
+        of this program.
+    """
+    from peermatch.previous_run import RepairResult, changes, read_previous_run
+    from peermatch.solvers.cpsat.repairing import repair as cpsat_repair
+
+    if isinstance(previous_run, str | Path):
+        previous_run = read_previous_run(previous_run, problem)
+    params = params if params is not None else problem.config.solver.params()
+    result, reasons = cpsat_repair(
+        problem,
+        previous_run,
+        time_limit=params.time_limit,
+        seed=params.seed,
+        workers=params.workers,
+        deterministic=params.deterministic,
+    )
+    rows = (
+        ()
+        if result.solution is None
+        else tuple(changes(problem, previous_run, result.solution, reasons))
+    )
+    return RepairResult(result=result, changes=rows, previous=previous_run)

@@ -22,19 +22,20 @@ from collections.abc import Sequence
 
 import networkx as nx
 
-from peermatch.compat import mask_members
 from peermatch.model import ScheduleRules
 from peermatch.requests import cohort_names
 from peermatch.schedule import SessionTime, Slot, session_times
+from peermatch.slots import mask_members
 from peermatch.solution import Cohort, FacilitatorPressure, Solution, Unassigned
 from peermatch.solvers.instance import FormationInstance, MeetingOption
 
 __all__ = [
     "assign_facilitators",
-    "candidate_slots",
+    "cohort_slots",
     "drop_clashes",
     "facilitator_pressure",
     "finish_solution",
+    "make_cohort",
     "stagger",
     "unassigned_reason",
 ]
@@ -56,7 +57,7 @@ def _preference(slot: Slot) -> tuple[int, int, int, int]:
     return (slot.week_offset, slot.weekday, abs(slot.start_minute - 600), slot.start_minute)
 
 
-def candidate_slots(
+def cohort_slots(
     inst: FormationInstance,
     members: Sequence[int],
     facilitator: int | None,
@@ -246,7 +247,7 @@ def stagger(inst: FormationInstance, cohorts: Sequence[Sequence[int]], f: int) -
     Returns one slot per cohort, or ``None`` when none was found.
     """
     for everywhere in (False, True):
-        cands = [candidate_slots(inst, members, f, everywhere=everywhere) for members in cohorts]
+        cands = [cohort_slots(inst, members, f, everywhere=everywhere) for members in cohorts]
         order = sorted(range(len(cohorts)), key=lambda k: (len(cands[k]), k))
         picked: dict[int, tuple[Slot, tuple[SessionTime, ...]]] = {}
         if _backtrack(inst.problem.config.schedule, cands, order, picked, [20000]):
@@ -264,7 +265,7 @@ def _choose_slots(
     for f, ks in sorted(groups.items(), key=lambda kv: (kv[0] is None, kv[0] or 0)):
         if f is None:
             for k in ks:
-                options = candidate_slots(inst, cohorts[k], None)
+                options = cohort_slots(inst, cohorts[k], None)
                 chosen[k] = options[0] if options else None
             continue
         slots = stagger(inst, [cohorts[k] for k in ks], f)
@@ -272,7 +273,7 @@ def _choose_slots(
             if slots is not None:
                 chosen[k] = slots[pos]
             else:  # leave the best single slot; violations() will report the clash
-                options = candidate_slots(inst, cohorts[k], f)
+                options = cohort_slots(inst, cohorts[k], f)
                 chosen[k] = options[0] if options else None
     return chosen
 
@@ -294,6 +295,24 @@ def drop_clashes(
         while len(ks) > 1 and stagger(inst, [cohorts[k] for k in ks], f) is None:
             out[ks.pop()] = None
     return out
+
+
+def make_cohort(
+    inst: FormationInstance,
+    cohort_id: str,
+    members: Sequence[int],
+    slot: Slot | None,
+    facilitator: int | None,
+    sessions: Sequence[SessionTime],
+) -> Cohort:
+    """The :class:`~peermatch.solution.Cohort` of model cohort ``members`` (indices into ``inst``)."""
+    return Cohort(
+        id=cohort_id,
+        members=tuple(inst.ids[i] for i in members),
+        slot=slot,
+        facilitator_id=None if facilitator is None else inst.problem.facilitators[facilitator].id,
+        sessions=tuple(sessions),
+    )
 
 
 def unassigned_reason(inst: FormationInstance, i: int, cohorts: Sequence[Sequence[int]]) -> str:
@@ -345,15 +364,8 @@ def finish_solution(
     out = []
     names = cohort_names(inst.problem, [[inst.ids[i] for i in c] for c in cohorts])
     for cid, members, f, slot in zip(names, cohorts, fac, slots, strict=True):
-        out.append(
-            Cohort(
-                id=cid,
-                members=tuple(inst.ids[i] for i in members),
-                slot=slot,
-                facilitator_id=None if f is None else inst.problem.facilitators[f].id,
-                sessions=session_times(rules, slot) if slot is not None else (),
-            )
-        )
+        sessions = session_times(rules, slot) if slot is not None else ()
+        out.append(make_cohort(inst, cid, members, slot, f, sessions))
     reasons = reasons or {}
     left = [
         Unassigned(

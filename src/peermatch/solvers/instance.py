@@ -25,11 +25,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import cached_property
 
-from peermatch.compat import SlotTable, mask_members, positions_mask, slot_table
 from peermatch.graph import relationship_graph
 from peermatch.model import ProblemData
 from peermatch.requests import together_groups
 from peermatch.schedule import SessionTime, Slot, session_times
+from peermatch.slots import SlotTable, mask_members, positions_mask, slot_table
 
 __all__ = [
     "SIZE_WEIGHT",

@@ -22,6 +22,7 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 
+from peermatch.params import NeighbourhoodParams
 from peermatch.solvers.instance import FormationInstance
 
 __all__ = [
@@ -139,10 +140,10 @@ def around_person(
     return sorted(chosen), extra
 
 
-#: Cohorts short of the value ranked per neighbourhood, at most (a seeded sample beyond):
-#: ranking reads every member's options, which at n = 100,000 (12,500 cohorts) would
-#: cost more than the step.
-EXCESS_POOL = 64
+# NeighbourhoodParams.excess_pool: cohorts short of the value ranked per neighbourhood, at
+# most (a seeded sample beyond): ranking reads every member's options, which at n = 100,000
+# (12,500 cohorts) would cost more than the step.
+_EXCESS_POOL = NeighbourhoodParams().excess_pool
 
 
 def _option_bits(inst: FormationInstance, members: Sequence[int]) -> int:
@@ -193,6 +194,7 @@ def around_excess(
     rng: random.Random,
     size: int,
     allowed: set[int] | None = None,
+    excess_pool: int = _EXCESS_POOL,
 ) -> list[int]:
     """An over-full cohort (see :func:`over_full`) and cohorts that could take its surplus.
 
@@ -206,7 +208,9 @@ def around_excess(
     rarely hold a move that lowers the cost (at n = 1,000: one improving
     step in 60); here the freed cohorts are chosen so that one exists in
     the relaxation at least. With ``allowed``, only those cohorts are chosen
-    (the parallel search's neighbourhoods are disjoint).
+    (the parallel search's neighbourhoods are disjoint). At most
+    ``excess_pool`` cohorts are ranked
+    (:attr:`~peermatch.params.NeighbourhoodParams.excess_pool`).
     """
     pivot, a, v = excess[rng.randrange(len(excess))]
     values = inst.value_of[a]
@@ -229,8 +233,8 @@ def around_excess(
         and (allowed is None or k in allowed)
         and sum(values[i] == v for i in members) <= room
     ]
-    if len(short) > EXCESS_POOL:
-        short = rng.sample(short, EXCESS_POOL)
+    if len(short) > excess_pool:
+        short = rng.sample(short, excess_pool)
     chosen = {pivot, *sorted(short, key=rank)[: size - 1]}
     for k in around_cohort(inst, current, pivot, rng, len(current)):
         if len(chosen) >= size:

@@ -12,9 +12,10 @@ programs the steps do the work.
 
 So the choice is adaptive, as in adaptive large-neighbourhood search (Ropke
 & Pisinger 2006): each operator keeps its recent rate of cost decrease per
-second (gains and seconds both decayed by :data:`DECAY` at every call of
+second (gains and seconds both decayed by ``operator_decay`` at every call of
 that operator), and the one with the higher rate runs next. Each operator
-keeps at least :data:`MIN_SHARE` of the time, so a rate that has fallen to
+keeps at least ``operator_min_share`` of the time (both in
+:class:`~peermatch.params.NeighbourhoodParams`), so a rate that has fallen to
 nothing is measured again later (the other operator changes the grouping
 it works on). Ties go to the operator that has had less time.
 
@@ -26,14 +27,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-__all__ = ["DECAY", "MIN_SHARE", "OPERATORS", "OperatorChoice"]
+from peermatch.params import NeighbourhoodParams
+
+__all__ = ["OPERATORS", "OperatorChoice"]
 
 #: The operators, in the order they are first tried.
 OPERATORS = ("swaps", "steps")
-#: Weight kept by an operator's past gains and seconds at each of its calls.
-DECAY = 0.8
-#: Least share of the search's time each operator gets.
-MIN_SHARE = 0.15
+_DEFAULT = NeighbourhoodParams()
 
 
 @dataclass
@@ -46,11 +46,16 @@ class OperatorChoice:
         Decayed sums per operator (cost decrease, seconds).
     total
         Seconds each operator has had in all.
+    decay, min_share
+        ``operator_decay`` and ``operator_min_share`` of
+        :class:`~peermatch.params.NeighbourhoodParams`.
     """
 
     gains: dict[str, float] = field(default_factory=lambda: dict.fromkeys(OPERATORS, 0.0))
     seconds: dict[str, float] = field(default_factory=lambda: dict.fromkeys(OPERATORS, 0.0))
     total: dict[str, float] = field(default_factory=lambda: dict.fromkeys(OPERATORS, 0.0))
+    decay: float = _DEFAULT.operator_decay
+    min_share: float = _DEFAULT.operator_min_share
 
     def rate(self, op: str) -> float:
         """Recent cost decrease per second of ``op`` (0 before its first call)."""
@@ -64,13 +69,13 @@ class OperatorChoice:
             if not self.total[op]:  # never run (every call adds a positive time)
                 return op
         spent = sum(self.total[op] for op in allowed)
-        starved = [op for op in allowed if self.total[op] < MIN_SHARE * spent]
+        starved = [op for op in allowed if self.total[op] < self.min_share * spent]
         if starved:
             return starved[0]
         return max(allowed, key=lambda op: (self.rate(op), -self.total[op]))
 
     def record(self, op: str, gain: float, seconds: float) -> None:
         """Count a call of ``op`` that lowered the cost by ``gain`` in ``seconds``."""
-        self.gains[op] = DECAY * self.gains[op] + max(0.0, gain)
-        self.seconds[op] = DECAY * self.seconds[op] + max(seconds, 1e-6)
+        self.gains[op] = self.decay * self.gains[op] + max(0.0, gain)
+        self.seconds[op] = self.decay * self.seconds[op] + max(seconds, 1e-6)
         self.total[op] += max(seconds, 1e-6)

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from peermatch.repair import PreviousRun
+from peermatch.previous_run import PreviousRun
 from peermatch.schedule import SessionTime, Slot, attends, session_times
-from peermatch.solution import Cohort, Solution, cohort_ids
-from peermatch.solvers.finish import candidate_slots
+from peermatch.solution import Solution, cohort_ids
+from peermatch.solvers.finish import cohort_slots, make_cohort
 from peermatch.solvers.instance import FormationInstance
 
 __all__ = ["finish_repair", "move_reasons"]
@@ -33,7 +33,7 @@ def _pick(
 ) -> Slot | None:
     rules = inst.problem.config.schedule
     for everywhere in (False, True):
-        for slot in candidate_slots(inst, members, f, everywhere=everywhere):
+        for slot in cohort_slots(inst, members, f, everywhere=everywhere):
             sessions = session_times(rules, slot)
             if not any(_overlap(sessions, other) for other in busy):
                 return slot
@@ -82,15 +82,7 @@ def finish_repair(
         else:
             locked = sorted({lock_of[inst.ids[i]] for i in members if inst.ids[i] in lock_of})
             cid = locked[0] if locked else next(fresh)
-        out.append(
-            Cohort(
-                id=cid,
-                members=tuple(inst.ids[i] for i in members),
-                slot=slot,
-                facilitator_id=None if f is None else inst.problem.facilitators[f].id,
-                sessions=sessions,
-            )
-        )
+        out.append(make_cohort(inst, cid, members, slot, f, sessions))
     return Solution(cohorts=tuple(sorted(out, key=lambda c: c.id)))
 
 

@@ -2,9 +2,9 @@
 
 ``DATA/runs/RUN_ID/invite/`` holds the current revision as ``peermatch
 invite`` needs it, written by the library's writer as a repair of what it
-held before (:func:`peermatch.repair.calendar_plan`: unchanged calendars
+held before (:func:`peermatch.previous_run.calendar_plan`: unchanged calendars
 byte for byte, changed ones with ``SEQUENCE`` raised;
-:func:`peermatch.repair.carried_files`: the ledger ``invitations.json``), so
+:func:`peermatch.previous_run.carried_files`: the ledger ``invitations.json``), so
 that sending again after hand moves sends only updates and cancellations.
 A repair's first invitations start from its parent run's folder, ledger
 included. :func:`peermatch.invitations.invite` does the sending.
@@ -46,7 +46,7 @@ def invite_folder(
     """Write the run's invitation folder for ``revision`` (see the module docstring)."""
     from peermatch.io.writers import write_outputs
     from peermatch.metrics import cohort_metrics, diversity_cost
-    from peermatch.repair import calendar_plan, carried_files, read_previous_run
+    from peermatch.previous_run import calendar_plan, carried_files, read_previous_run
     from peermatch.solution import Result, Status
 
     problem, solution = state.problem, state.solution(revision)

@@ -158,13 +158,15 @@ def _solve(store: Store, data_dir: Path, run_id: int, start: float, progress: _P
         from peermatch.solvers import solve
 
         deterministic = bool(run["deterministic"])
-        result = solve(
-            problem,
+        params = problem.config.solver.params().replace(
             time_limit=run["time_limit"],
             seed=run["seed"],
-            workers=problem.config.solver.workers,
             allow_unassigned=bool(run["allow_unassigned"]),
             deterministic=deterministic,
+        )
+        result = solve(
+            problem,
+            params,
             progress=progress,
             deadline=None if deterministic else Deadline(run["time_limit"]),
         )

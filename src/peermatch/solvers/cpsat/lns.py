@@ -14,7 +14,7 @@ spread of every attribute over the best number of cohorts), valid for the
 whole program.
 
 One step (build the sub-instance, solve it, map it back; the facilitator
-checks across the cut) is :mod:`peermatch.solvers.cpsat.neighbourhood`'s,
+checks across the cut) is :mod:`peermatch.solvers.cpsat.step`'s,
 shared with the parallel search (:mod:`peermatch.solvers.cpsat.parallel_lns`),
 which solves disjoint neighbourhoods on separate processes.
 """
@@ -30,7 +30,7 @@ from peermatch.deadline import safety_cap
 from peermatch.params import NeighbourhoodParams, SolveParams
 from peermatch.solution import SearchStatistics
 from peermatch.solvers.cpsat import interrupt
-from peermatch.solvers.cpsat.neighbourhood import (
+from peermatch.solvers.cpsat.step import (
     facilitators_ok,
     make_step,
     replace_cohorts,

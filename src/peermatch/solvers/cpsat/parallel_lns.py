@@ -4,7 +4,7 @@ Each *round* picks ``batch`` neighbourhoods on **disjoint** cohorts (a random
 pivot cohort and the free cohorts nearest to it in seniority, as in
 :mod:`peermatch.solvers.cpsat.lns`), sends them to an
 :class:`~peermatch.executor.Executor` (local processes or a Dask cluster) as
-:class:`~peermatch.solvers.cpsat.neighbourhood.Step` tasks, and merges the
+:class:`~peermatch.solvers.cpsat.step.Step` tasks, and merges the
 answers **in the order the neighbourhoods were picked**. Cost is a sum over
 cohorts, so disjoint improvements add up. Three things cross neighbourhoods
 and are re-checked at the merge, against everything merged so far:
@@ -35,7 +35,7 @@ from peermatch.executor import Executor
 from peermatch.solution import SearchStatistics
 from peermatch.solvers.cpsat import interrupt
 from peermatch.solvers.cpsat.lns import EXCESS_SHARE, Search, descent_budget, improve, swap_pass
-from peermatch.solvers.cpsat.neighbourhood import (
+from peermatch.solvers.cpsat.step import (
     StepResult,
     facilitators_ok,
     make_step,

@@ -26,7 +26,7 @@ from typing import Any
 
 from ortools.sat.python import cp_model
 
-from peermatch.repair import PreviousRun
+from peermatch.previous_run import PreviousRun
 from peermatch.schedule import attends
 from peermatch.solution import RepairStatistics
 from peermatch.solvers.cpsat import interrupt
@@ -72,18 +72,9 @@ def _variables(model: cp_model.CpModel, inst: FormationInstance, cohorts: int) -
     v.members_of = [[] for _ in range(cohorts)]
     for i in range(inst.n):
         ks = list(range(cohorts)) if inst.options_of[i] else []
-        v.cohorts_of.append(ks)
-        for k in ks:
-            v.x[i, k] = model.new_bool_var(f"x[{i},{k}]")
-            v.members_of[k].append(i)
+        v.add_person(model, i, ks)
         v.placed.append(model.new_constant(1))
-    for k in range(cohorts):
-        v.size.append(model.new_int_var(0, inst.max_size, f"size[{k}]"))
-        for c in range(len(inst.options)):
-            v.opt[k, c] = model.new_bool_var(f"opt[{k},{c}]")
-        for j, cap in enumerate(inst.facilitator_capacity):
-            if cap > 0:
-                v.fac[k, j] = model.new_bool_var(f"fac[{k},{j}]")
+    v.add_cohorts(model, inst, cohorts)
     return v
 
 

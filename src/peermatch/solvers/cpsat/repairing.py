@@ -13,10 +13,10 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from peermatch.compat import slot_table
 from peermatch.model import ProblemData
-from peermatch.repair import PreviousRun
+from peermatch.previous_run import PreviousRun
 from peermatch.rules import Diagnosis, Rule
+from peermatch.slots import slot_table
 from peermatch.solution import Result, Statistics, Status
 from peermatch.solvers.cpsat import interrupt
 from peermatch.solvers.cpsat.repair import solve_repair

@@ -29,12 +29,12 @@ from typing import Any
 
 from ortools.sat.python import cp_model
 
-from peermatch.compat import SlotTable, slot_table
 from peermatch.deadline import Deadline
 from peermatch.model import ProblemData
 from peermatch.params import SolveParams
 from peermatch.presolve import presolve_checks
 from peermatch.rules import Diagnosis, Rule
+from peermatch.slots import SlotTable, slot_table
 from peermatch.solution import Result, SearchStatistics, Statistics, Status
 from peermatch.solvers.cpsat import interrupt
 from peermatch.solvers.cpsat._run import SEARCH_MIN, Run, Start, budgeted_bound, search_budget
@@ -58,24 +58,12 @@ def _workers(requested: int | None) -> int:
     return max(1, min(os.cpu_count() or 1, 8))
 
 
-def _resolve(problem: ProblemData, params: SolveParams | None, **legacy: Any) -> SolveParams:
-    """The parameters of this solve: ``params``, else the ``[solver]`` table, with overrides."""
-    base = params if params is not None else problem.config.solver.params()
-    return base.replace(**legacy)
-
-
 @interrupt.interruptible
 def solve(
     problem: ProblemData,
     params: SolveParams | None = None,
     *,
     progress: ProgressFn | None = None,
-    time_limit: float | None = None,
-    seed: int | None = None,
-    workers: int | None = None,
-    allow_unassigned: bool | None = None,
-    deterministic: bool | None = None,
-    log: bool | None = None,
     scheduler: Any = None,
     deadline: Deadline | None = None,
 ) -> Result:
@@ -86,15 +74,19 @@ def solve(
     problem
         The validated problem.
     params
-        The search settings; default the config's ``[solver]`` table
-        (:meth:`peermatch.model.SolverSettings.params`).
+        The search settings (time limit, seed, workers, ...); default the
+        config's ``[solver]`` table (:meth:`peermatch.model.SolverSettings.params`;
+        ``problem.config.solver.params().replace(time_limit=5)`` changes one).
+        **Unlike the command line**, whose ``--time-limit`` is wall clock
+        unless ``--deterministic``, :class:`~peermatch.params.SolveParams`
+        measures the limit in CP-SAT's deterministic time by default
+        (``deterministic=True``): the library reproduces by default; pass
+        ``deterministic=False`` for the command line's wall-clock limit.
+        Workers 0 means one per core, at most 8; a deterministic run
+        reproduces for a given worker count, so pin it where results must be
+        compared.
     progress
         Called with a :class:`Progress` on every improvement.
-    time_limit, seed, workers, allow_unassigned, deterministic, log
-        Override the matching :class:`~peermatch.params.SolveParams` field
-        (kept for callers of the earlier keyword interface). Workers 0 means
-        one per core, at most 8; a deterministic run reproduces for a given
-        worker count, so pass it where results must be compared.
     scheduler
         A Dask scheduler address or ``distributed.Client``: the neighbourhood
         search (n > ``lns_threshold``) sends its neighbourhoods there. With
@@ -122,16 +114,7 @@ def solve(
         For an unknown or ill-typed pass-through CP-SAT parameter.
     """
     started = time.monotonic()
-    params = _resolve(
-        problem,
-        params,
-        time_limit=time_limit,
-        seed=seed,
-        workers=workers,
-        allow_unassigned=allow_unassigned,
-        deterministic=deterministic,
-        log=log,
-    )
+    params = params if params is not None else problem.config.solver.params()
     check_cpsat_parameters(params.cpsat)
     clock: Deadline | None = None
     if not params.deterministic:
@@ -280,15 +263,15 @@ def _whole_model(run: Run, inst: FormationInstance, start: Start, bound: float |
     """The whole-program model, hinted with the warm start (repaired first when incomplete)."""
     params, remaining = run.params, search_budget(run, inst, start)
     hint, complete, first = start.grouping, start.complete, start.time
-    repair: SearchStatistics | None = None
+    start_repair: SearchStatistics | None = None
     if not complete and hint.cohorts:
         # Repair the incomplete start on neighbourhoods first: the whole model with a
         # partial hint may spend its whole budget looking for a first solution.
         search = run.search(remaining / 3, bound, until_complete=True)
-        repaired, repair = improve(inst, replace(hint, facilitators=None), search)
-        remaining = max(0.5, remaining - repair.solver_time)
+        repaired, start_repair = improve(inst, replace(hint, facilitators=None), search)
+        remaining = max(0.5, remaining - start_repair.solver_time)
         if repaired.complete:
-            hint, complete, first = repaired, True, float(repair.first_complete_time or 0.0)
+            hint, complete, first = repaired, True, float(start_repair.first_complete_time or 0.0)
     fm = FormationModel(inst, inst.max_cohorts, allow_unassigned=params.allow_unassigned)
     if hint.cohorts:
         fm.add_hint(hint.cohorts, hint.facilitators)
@@ -304,7 +287,7 @@ def _whole_model(run: Run, inst: FormationInstance, start: Start, bound: float |
         cp_sat_status=solver.status_name(code),
         cp_sat_wall_time=solver.wall_time,
         cp_sat_deterministic_time=solver.deterministic_time,
-        repair=repair,
+        start_repair=start_repair,
     )
     if tracker.best is not None:
         first_time = first if complete else tracker.first_time

@@ -42,19 +42,27 @@ class Variables:
         v.members_of = [[] for _ in range(cohorts)]
         for i in range(inst.n):
             ks = [k for k in range(min(i + 1, cohorts)) if inst.options_of[i]]
-            v.cohorts_of.append(ks)
-            for k in ks:
-                v.x[i, k] = model.new_bool_var(f"x[{i},{k}]")
-                v.members_of[k].append(i)
+            v.add_person(model, i, ks)
             if allow_unassigned:
                 v.placed.append(model.new_bool_var(f"placed[{i}]"))
             else:
                 v.placed.append(model.new_constant(1))
+        v.add_cohorts(model, inst, cohorts)
+        return v
+
+    def add_person(self, model: cp_model.CpModel, i: int, cohorts: list[int]) -> None:
+        """Person ``i``'s assignment variables, one per cohort they may join."""
+        self.cohorts_of.append(cohorts)
+        for k in cohorts:
+            self.x[i, k] = model.new_bool_var(f"x[{i},{k}]")
+            self.members_of[k].append(i)
+
+    def add_cohorts(self, model: cp_model.CpModel, inst: FormationInstance, cohorts: int) -> None:
+        """Each cohort's size, meeting option and facilitator variables."""
         for k in range(cohorts):
-            v.size.append(model.new_int_var(0, inst.max_size, f"size[{k}]"))
+            self.size.append(model.new_int_var(0, inst.max_size, f"size[{k}]"))
             for c in range(len(inst.options)):
-                v.opt[k, c] = model.new_bool_var(f"opt[{k},{c}]")
+                self.opt[k, c] = model.new_bool_var(f"opt[{k},{c}]")
             for j, cap in enumerate(inst.facilitator_capacity):
                 if cap > 0:
-                    v.fac[k, j] = model.new_bool_var(f"fac[{k},{j}]")
-        return v
+                    self.fac[k, j] = model.new_bool_var(f"fac[{k},{j}]")

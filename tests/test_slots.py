@@ -1,6 +1,6 @@
 """The vectorised slot table must agree with ``schedule.attends`` exactly.
 
-``compat.slot_table`` converts every session with per-zone offset steps and
+``slots.slot_table`` converts every session with per-zone offset steps and
 prefix sums; ``violations`` re-checks solutions with ``schedule.attends``,
 one datetime at a time. If the two ever disagree the solver either misses
 good cohorts or proposes ones the checker rejects, so they are compared
@@ -13,11 +13,11 @@ from __future__ import annotations
 
 from hypothesis import HealthCheck, given, settings
 
-from conftest import make_participant
+from helpers import make_participant
 from peermatch.availability import parse_availability
-from peermatch.compat import mask_members, slot_table
 from peermatch.model import Facilitator, Participant, ProblemData, ProgramConfig, ScheduleRules
 from peermatch.schedule import attends, session_times
+from peermatch.slots import mask_members, slot_table
 from strategies import schedule_problems
 
 

@@ -20,6 +20,7 @@ from typing import Any
 
 from ortools.sat.python import cp_model
 
+from peermatch.params import NeighbourhoodParams
 from peermatch.solvers.cpsat import interrupt
 from peermatch.solvers.cpsat.model import FormationModel
 from peermatch.solvers.cpsat.parameters import cp_solver
@@ -91,8 +92,7 @@ def solve_step(inst: FormationInstance, step: Step) -> StepResult:
     )
 
 
-#: A step offers at most this many facilitators besides those leading its cohorts.
-FACILITATOR_POOL = 48
+_FACILITATOR_POOL = NeighbourhoodParams().facilitator_pool
 
 
 def _facilitator_pool(
@@ -101,8 +101,9 @@ def _facilitator_pool(
     capacity: list[int],
     leaders: set[int],
     seed: int,
+    pool: int,
 ) -> None:
-    """Leave capacity to the step's leaders and at most :data:`FACILITATOR_POOL` others.
+    """Leave capacity to the step's leaders and at most ``pool`` others.
 
     The sub-model has a variable per cohort and facilitator with capacity left,
     and a clash check per facilitator and option: with the thousands of free
@@ -113,7 +114,7 @@ def _facilitator_pool(
     at some option of the step's people.
     """
     spare = [j for j, c in enumerate(capacity) if c > 0 and j not in leaders]
-    if len(spare) <= FACILITATOR_POOL:
+    if len(spare) <= pool:
         return
     free = 0
     for i in people:
@@ -121,7 +122,7 @@ def _facilitator_pool(
             free |= inst.options[c].facilitator_mask
     ranked = [j for j in spare if free >> j & 1]
     random.Random(seed).shuffle(ranked)
-    keep = set(ranked[:FACILITATOR_POOL])
+    keep = set(ranked[:pool])
     for j in spare:
         if j not in keep:
             capacity[j] = 0
@@ -141,13 +142,15 @@ def make_step(
     workers: int = 1,
     hint_seed: int | None = None,
     cpsat: Mapping[str, Any] | None = None,
+    facilitator_pool: int = _FACILITATOR_POOL,
 ) -> Step:
     """The step that re-forms cohorts ``chosen`` of ``current`` (and takes in ``extra``).
 
     Facilitator capacity is what the cohorts outside the step leave, so the
     sub-model cannot over-book a facilitator on its own. Of the facilitators
     with capacity left, the step offers those leading its cohorts and at most
-    :data:`FACILITATOR_POOL` others (:func:`_facilitator_pool`).
+    ``facilitator_pool`` others (:func:`_facilitator_pool`;
+    :attr:`~peermatch.params.NeighbourhoodParams.facilitator_pool`).
     """
     capacity = list(inst.facilitator_capacity)
     picked = set(chosen)
@@ -157,7 +160,7 @@ def make_step(
                 capacity[f] -= 1
     people = tuple(sorted([i for k in chosen for i in current[k]] + list(extra)))
     leaders = {f for k in chosen if (f := facs[k]) is not None} if facs is not None else set()
-    _facilitator_pool(inst, people, capacity, leaders, seed)
+    _facilitator_pool(inst, people, capacity, leaders, seed, facilitator_pool)
     return Step(
         people=people,
         capacity=tuple(capacity),

@@ -26,7 +26,7 @@ import numpy as np
 
 from peermatch.availability import Window, merge_windows
 from peermatch.model import Facilitator, Participant, ProblemData, ScheduleRules
-from peermatch.schedule import Slot, candidate_slots, series_dates
+from peermatch.schedule import Slot, series_dates, slot_grid
 
 __all__ = ["SlotClass", "SlotTable", "mask_members", "positions_mask", "slot_table"]
 
@@ -282,7 +282,7 @@ def slot_table(problem: ProblemData, offsets: int | None = None) -> SlotTable:
         offsets = rules.cadence_weeks if problem.facilitators else 1
     program_zone = rules.timezone
     zones = {program_zone} | {problem.timezone_of(p) for p in problem.participants}
-    slots = candidate_slots(rules, zones, offsets)
+    slots = slot_grid(rules, zones, offsets)
     starts, ends, possible, first, last = _session_instants(rules, slots)
     zone_of = np.array([s.zone for s in slots], dtype=object)
     views: dict[str, _ZoneView] = {}

@@ -14,11 +14,11 @@ from typing import Any
 
 import numpy as np
 
-from peermatch.compat import SlotTable, slot_table
 from peermatch.generate import cohort_count
 from peermatch.metrics import cohort_metrics, diversity_cost
 from peermatch.model import ProblemData
 from peermatch.schedule import session_times
+from peermatch.slots import SlotTable, slot_table
 from peermatch.solution import Cohort, Solution
 from peermatch.violations import RULES, anchor_zone, violations
 

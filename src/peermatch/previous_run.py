@@ -1,4 +1,4 @@
-"""Repair after drop-outs and late joiners: the solver-free half.
+"""The previous run a repair starts from, and what the repair changed: the solver-free half.
 
 ``peermatch repair`` starts from an earlier run's folder and updated
 inputs. This module reads that folder back (:func:`read_previous_run`: each
@@ -43,13 +43,14 @@ from peermatch.io.safecsv import restore
 from peermatch.io.writers import calendar_path
 from peermatch.model import ProblemData
 from peermatch.schedule import SessionTime, Slot, session_times
-from peermatch.solution import Solution
+from peermatch.solution import Result, Solution
 
 __all__ = [
     "CHANGE_COLUMNS",
     "Change",
     "PreviousCohort",
     "PreviousRun",
+    "RepairResult",
     "calendar_plan",
     "carried_files",
     "changes",
@@ -97,6 +98,27 @@ class Change:
     from_cohort: str
     to_cohort: str
     reason: str
+
+
+@dataclass(frozen=True)
+class RepairResult:
+    """What :func:`peermatch.repair` returns.
+
+    Attributes
+    ----------
+    result
+        The solve's result (``stats.previous_run`` holds how many moved and
+        whether that is the fewest possible), checked by ``violations()``.
+    changes
+        Who joined, left or moved, and why (the rows of ``changes.csv``);
+        empty when there is no solution.
+    previous
+        The earlier run the repair started from.
+    """
+
+    result: Result
+    changes: tuple[Change, ...]
+    previous: PreviousRun
 
 
 def _rows(path: Path, needed: Sequence[str]) -> list[tuple[int, dict[str, str]]]:

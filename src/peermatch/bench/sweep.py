@@ -74,6 +74,7 @@ def run_case(_: object, case: SweepCase) -> SweepRow:
     """Generate and solve one case (an executor task: the shared object is unused)."""
     from peermatch.generate import generate_population
     from peermatch.metrics import diversity_cost
+    from peermatch.params import SolveParams
     from peermatch.solvers.cpsat import solve
     from peermatch.violations import violations
 
@@ -83,10 +84,9 @@ def run_case(_: object, case: SweepCase) -> SweepRow:
     )
     result = solve(
         pop.problem,
-        time_limit=case.time_limit,
-        seed=case.solver_seed,
-        workers=1,
-        deterministic=True,
+        SolveParams(
+            time_limit=case.time_limit, seed=case.solver_seed, workers=1, deterministic=True
+        ),
     )
     sol = result.solution
     return SweepRow(
