@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from peermatch.graph import relationship_graph
 from peermatch.model import ProblemData
+from peermatch.placement import placement_violations
 from peermatch.rules import Rule, Violation
 from peermatch.schedule import attends, session_times
 from peermatch.solution import Cohort, Solution
@@ -53,6 +54,8 @@ def violations(problem: ProblemData, solution: Solution) -> Iterator[Violation]:
     for cohort in solution.cohorts:
         members = [m for m in cohort.members if m in problem.index]
         yield from _cohort_rules(problem, cohort, members, graph)
+        people = [problem.participants[problem.index[m]] for m in members]
+        yield from placement_violations(problem, cohort.id, people)
         yield from _schedule(problem, cohort, members)
     yield from _facilitators(problem, solution, graph)
     yield from _requests(problem, solution)
