@@ -1,0 +1,100 @@
+"""Make the greedy start's cohorts keep ``[presence]`` and ``[required]``.
+
+Those two rules can only be met by a complete cohort (its first woman is
+always alone for a moment), so the greedy start builds cohorts first and then
+settles them here: for every cohort that breaks one, swaps with people of
+other cohorts who hold the value it lacks (or who share the lone holder's
+value) are tried, and a swap is taken when both cohorts keep every other rule
+and the breaches of the two cohorts fall. What still breaks a rule afterwards
+is taken out (lone holders, or the whole cohort when it has no required
+member) and listed as unplaced, for the search's start repair.
+"""
+
+from __future__ import annotations
+
+from peermatch.solvers.cohort_state import CohortState
+
+__all__ = ["breaches", "settle"]
+
+
+def breaches(state: CohortState, k: int) -> int:
+    """How many ``[presence]`` values and ``[required]`` rules cohort ``k`` breaks."""
+    if not state.cohorts[k]:
+        return 0
+    count = sum(
+        1
+        for counts, rule in zip(state.presence_counts[k], state.rules.presence, strict=True)
+        for n in counts.values()
+        if 0 < n < rule.bound
+    )
+    return count + sum(1 for held in state.holders[k] if held < 1)
+
+
+def _wanted(state: CohortState, k: int) -> list[int]:
+    """People elsewhere whose arrival (or whose cohort) could mend cohort ``k``."""
+    rules, out = state.rules, set()
+    for r, req in enumerate(rules.required):
+        if state.holders[k][r] < 1:
+            out |= {i for i, h in enumerate(req.holds) if h}
+    for counts, rule in zip(state.presence_counts[k], rules.presence, strict=True):
+        for v, n in counts.items():
+            if 0 < n < rule.bound:
+                holders = {i for i, x in enumerate(rule.values) if x == v}
+                out |= holders
+                # Cohorts already holding v could take a lone holder in a swap.
+                out |= {
+                    m for h in holders if h in state.where for m in state.cohorts[state.where[h]]
+                }
+    return sorted(i for i in out if i in state.where and state.where[i] != k)
+
+
+def _swap_mends(state: CohortState, k: int, m: int, p: int) -> bool:
+    """Swap ``m`` (in k) with ``p`` (elsewhere) when both cohorts allow it and breaches fall."""
+    t = state.where[p]
+    if not (state.fits(k, m, p, building=True) and state.fits(t, p, m, building=True)):
+        return False
+    before = breaches(state, k) + breaches(state, t)
+    state.apply(k, m, p)
+    state.apply(t, p, m)
+    if breaches(state, k) + breaches(state, t) < before:
+        return True
+    state.apply(k, p, m)
+    state.apply(t, m, p)
+    return False
+
+
+def settle(state: CohortState, unplaced: list[int], rounds: int = 3) -> list[int]:
+    """Mend ``[presence]`` and ``[required]`` by swaps; take out what cannot be mended.
+
+    Returns the unplaced people, ``unplaced`` and those taken out, sorted.
+    """
+    if not (state.rules.presence or state.rules.required):
+        return unplaced
+    for _ in range(rounds):
+        broken = [k for k in range(len(state.cohorts)) if breaches(state, k)]
+        if not broken:
+            break
+        for k in broken:
+            for p in _wanted(state, k):
+                if not breaches(state, k):
+                    break
+                if p in state.where and state.where[p] != k:
+                    any(_swap_mends(state, k, m, p) for m in list(state.cohorts[k]))
+    still = list(unplaced)
+    for k in range(len(state.cohorts)):
+        if not breaches(state, k):
+            continue
+        lone = {
+            i
+            for i in state.cohorts[k]
+            for counts, rule in zip(state.presence_counts[k], state.rules.presence, strict=True)
+            if rule.values[i] is not None and 0 < counts[rule.values[i]] < rule.bound
+        }
+        for i in sorted(lone):
+            state.remove(i)
+            still.append(i)
+        if breaches(state, k) or 0 < len(state.cohorts[k]) < state.inst.min_size:
+            for i in list(state.cohorts[k]):
+                state.remove(i)
+                still.append(i)
+    return sorted(still)
