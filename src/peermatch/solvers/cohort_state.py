@@ -67,9 +67,9 @@ class CohortState:
         self.limit_counts: list[list[dict[int, int]]] = []
         self.presence_counts: list[list[dict[int, int]]] = []
         self.holders: list[list[int]] = []
-        for c in cohorts:
+        for members in cohorts:
             self._open()
-            for i in c:
+            for i in members:
                 self._count(len(self.orgs) - 1, i, 1)
         self.opts = [0] * inst.n
         for i, mine in enumerate(inst.options_of):

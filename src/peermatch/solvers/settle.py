@@ -88,7 +88,7 @@ def settle(state: CohortState, unplaced: list[int], rounds: int = 3) -> list[int
             i
             for i in state.cohorts[k]
             for counts, rule in zip(state.presence_counts[k], state.rules.presence, strict=True)
-            if rule.values[i] is not None and 0 < counts[rule.values[i]] < rule.bound
+            if 0 < counts.get(rule.values[i] or 0, 0) < rule.bound and rule.values[i] is not None
         }
         for i in sorted(lone):
             state.remove(i)
