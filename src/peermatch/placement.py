@@ -88,7 +88,7 @@ def placement_violations(
 
 def placement_reasons(
     problem: ProblemData, person: Participant, members: Sequence[Participant], cohort: str
-) -> list[str]:
+) -> list[tuple[Rule, str]]:
     """Why ``person`` may not join ``cohort`` (whose members are ``members``), by these rules.
 
     Only what the person's arrival itself breaks is named: a limit reached, a
@@ -96,14 +96,17 @@ def placement_reasons(
     the person leaves would lose (a ``[required]`` holder) is not named here.
     """
     config = problem.config
-    out: list[str] = []
+    out: list[tuple[Rule, str]] = []
     for column, most in sorted(config.limits.items()):
         value = person.attribute(column)
         have = sum(1 for m in members if value is not None and m.attribute(column) == value)
         if value is not None and have >= most:
             out.append(
-                f"{cohort} already has {have} member{'s' * (have != 1)} with {column} {value} "
-                f"(limit {most})"
+                (
+                    Rule.LIMITS,
+                    f"{cohort} already has {have} member{'s' * (have != 1)} with {column} "
+                    f"{value} (limit {most})",
+                )
             )
     for column, least in sorted(config.presence.items()):
         value = person.attribute(column)
@@ -111,14 +114,21 @@ def placement_reasons(
         if value is not None and have + 1 < least:
             alone = "the only one" if have == 0 else f"one of only {have + 1}"
             out.append(
-                f"{person.id} would be {alone} with {column} {value} in {cohort} (at least {least})"
+                (
+                    Rule.PRESENCE,
+                    f"{person.id} would be {alone} with {column} {value} in {cohort} "
+                    f"(at least {least})",
+                )
             )
     for column, band in sorted(config.closeness.items()):
         mine = closeness_value(person.attribute(column))
         theirs = [x for m in members if (x := closeness_value(m.attribute(column))) is not None]
         if mine is not None and theirs and max([*theirs, mine]) - min([*theirs, mine]) > band:
             out.append(
-                f"{person.id}'s {column} {mine:g} is outside {cohort}'s band "
-                f"{min(theirs):g}..{max(theirs):g} (at most {band:g} apart)"
+                (
+                    Rule.CLOSENESS,
+                    f"{person.id}'s {column} {mine:g} is outside {cohort}'s band "
+                    f"{min(theirs):g}..{max(theirs):g} (at most {band:g} apart)",
+                )
             )
     return out
