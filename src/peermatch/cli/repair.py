@@ -52,6 +52,12 @@ __all__ = ["repair"]
 )
 @click.option("--calendar-mode", type=click.Choice(["series", "expanded"]), help="Calendar shape.")
 @click.option("--wall-clock", is_flag=True, help="Measure the time limit in wall-clock seconds.")
+@click.option(
+    "--merge-below",
+    type=click.IntRange(min=1),
+    help="Dissolve every cohort left with fewer than this many members and place its "
+    "people elsewhere, moving as few others as possible.",
+)
 @click.option("--quiet", "-q", is_flag=True, help="Print only the final line.")
 def repair(
     previous_run: Path,
@@ -69,6 +75,7 @@ def repair(
     workers: int | None,
     calendar_mode: str | None,
     wall_clock: bool,
+    merge_below: int | None,
     quiet: bool,
 ) -> None:
     """Repair an earlier run after people left, joined or changed: move the fewest people.
@@ -113,6 +120,7 @@ def repair(
         seed=seed,
         workers=workers,
         deterministic=not wall_clock,
+        merge_below=merge_below,
     )
     if result.status == Status.INFEASIBLE:
         fail(
