@@ -15,11 +15,16 @@ from peermatch.model import (
 
 __all__ = ["program_toml", "write_population"]
 
+from peermatch.generate._placement import COLUMNS
 from peermatch.generate.population import Population
 
 
 def _csv_rows(population: Population) -> dict[str, tuple[list[str], list[list[str]]]]:
     problem = population.problem
+    # The placement-rule columns (--placement-rules), as headers and as keys once read.
+    extra = [
+        (h, k) for h, k in COLUMNS.items() if any(k in p.attributes for p in problem.participants)
+    ]
     participants = [
         [
             p.id,
@@ -32,6 +37,7 @@ def _csv_rows(population: Population) -> dict[str, tuple[list[str], list[list[st
             p.manager_id or "",
             p.timezone or "",
             format_availability(p.availability) if p.availability else "",
+            *(p.attributes.get(key, "") for _, key in extra),
         ]
         for p in problem.participants
     ]
@@ -51,7 +57,7 @@ def _csv_rows(population: Population) -> dict[str, tuple[list[str], list[list[st
     return {
         "participants.csv": (
             ["id", "name", "email", "organisation", "level", "industry", "function",
-             "manager_id", "timezone", "availability"],
+             "manager_id", "timezone", "availability", *(h for h, _ in extra)],
             participants,
         ),
         "history.csv": (["person_a", "person_b", "relation"], history),
@@ -125,9 +131,15 @@ def program_toml(config: ProgramConfig) -> str:
             },
         ),
         ("calendar", {"mode": config.calendar.mode}),
+        ("limits", dict(config.limits)),
+        ("presence", dict(config.presence)),
+        ("required", {k: list(v) for k, v in config.required.items()}),
+        ("closeness", dict(config.closeness)),
     ]
     lines = ["# Written by peermatch generate.", ""]
     for name, table in tables:
+        if name in ("limits", "presence", "required", "closeness") and not table:
+            continue  # an empty placement table reads back the same as none
         lines.append(f"[{name}]")
         lines.extend(f"{key} = {_toml_value(value)}" for key, value in table.items())
         lines.append("")

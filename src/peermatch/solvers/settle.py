@@ -7,7 +7,9 @@ other cohorts who hold the value it lacks (or who share the lone holder's
 value) are tried, and a swap is taken when both cohorts keep every other rule
 and the breaches of the two cohorts fall. What still breaks a rule afterwards
 is taken out (lone holders, or the whole cohort when it has no required
-member) and listed as unplaced, for the search's start repair.
+member); whoever is out then joins a cohort that keeps every rule with
+them, when one does, and the rest are listed as unplaced, for the search's
+start repair.
 """
 
 from __future__ import annotations
@@ -97,4 +99,26 @@ def settle(state: CohortState, unplaced: list[int], rounds: int = 3) -> list[int
             for i in list(state.cohorts[k]):
                 state.remove(i)
                 still.append(i)
-    return sorted(still)
+    return _place(state, still)
+
+
+def _place(state: CohortState, people: list[int]) -> list[int]:
+    """Put whoever can join a complete cohort without breaking a rule there; return the rest."""
+    still = []
+    for i in sorted(people):
+        home = next(
+            (
+                k
+                for k, members in enumerate(state.cohorts)
+                if members
+                and len(members) < state.inst.max_size
+                and state.fits(k, None, i, building=True)
+                and state.counts_ok(k, None, i)
+            ),
+            None,
+        )
+        if home is None:
+            still.append(i)
+        else:
+            state.add(i, home)
+    return still
