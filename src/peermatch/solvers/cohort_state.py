@@ -136,11 +136,12 @@ class CohortState:
     # -- costs -------------------------------------------------------------------------
     def pair_delta(self, i: int, k: int, ignore: int | None = None) -> int:
         """Same-value pair cost added by putting ``i`` into cohort ``k`` (as if ``ignore`` had left)."""
-        inst, total = self.inst, 0
-        for a, values in enumerate(inst.value_of):
+        inst, total, counts = self.inst, 0, self.values[k]
+        for a in self.weighted:  # a weight of 0 adds nothing
+            values = inst.value_of[a]
             v = values[i]
             if v is not None:
-                same = self.values[k][a].get(v, 0)
+                same = counts[a].get(v, 0)
                 if ignore is not None and values[ignore] == v:
                     same -= 1
                 total += inst.attribute_weights[a] * same
@@ -178,6 +179,20 @@ class CohortState:
             if v is not None and self.values[k][a][v] > 1:
                 return True
         return False
+
+    def band_widening(self, i: int, k: int) -> float:
+        """How much ``i`` joining cohort ``k`` widens its ``[closeness]`` bands (in bands).
+
+        A wider band closes the cohort to more people, as a level far from the
+        planned one does; the greedy start weighs it like that.
+        """
+        total = 0.0
+        members = self.cohorts[k]
+        for rule in self.rules.closeness:
+            if members:
+                widened = rule.spread([*members, i]) - rule.spread(members)
+                total += widened / rule.band if rule.band else widened
+        return total
 
     # -- options -----------------------------------------------------------------------
     def option_mask(self, k: int) -> int:

@@ -189,7 +189,10 @@ def _greedy_once(inst: FormationInstance, seed: int, params: GreedyParams) -> Gr
             + SIZE_WEIGHT * max(0, size + 1 - inst.target_size)
             - (params.fill_bonus if size < inst.min_size else 0)
             + 10 * size
+            + (params.level_weight * state.band_widening(i, k) if bands else 0)
         )
+
+    bands = bool(inst.placement.closeness)
 
     unplaced: list[int] = []
     if inst.n <= params.dynamic_order_limit:
