@@ -53,6 +53,14 @@ class _State(CohortState):
     def __init__(self, inst: FormationInstance, planned: list[float]):
         super().__init__(inst, [[] for _ in planned])
         self.planned = planned
+        self.planned_bands = _planned_bands(inst, planned)
+
+    def off_band(self, i: int, k: int) -> float:
+        """How far ``i`` is from cohort ``k``'s planned ``[closeness]`` values, in bands."""
+        return sum(
+            abs(value - rule.numbers[i]) / (rule.band or 1)
+            for value, rule in zip(self.planned_bands[k], self.rules.closeness, strict=True)
+        )
 
     def open_to(self, i: int, k: int, ignore: int | None = None) -> bool:
         """Whether ``i`` may join cohort ``k`` while building (as if ``ignore`` had left it)."""
@@ -74,6 +82,25 @@ def _plan(inst: FormationInstance, org_slack: int) -> list[float]:
         lv = sorted(inst.levels[i] for i in chunk)
         planned.append(float(lv[len(lv) // 2]) if lv else 0.0)
     return planned
+
+
+def _planned_bands(inst: FormationInstance, planned: list[float]) -> list[list[float]]:
+    """Per cohort, a planned value of every ``[closeness]`` column (none without the rule).
+
+    People sorted by level, then by the columns, are cut into as many runs as
+    there are cohorts (the level plan's runs, refined): each cohort's planned
+    value is its run's median, so the bands tile the people of each level.
+    """
+    bands = inst.placement.closeness
+    k = len(planned)
+    if not bands or not k:
+        return [[] for _ in planned]
+    order = sorted(range(inst.n), key=lambda i: (inst.levels[i], *(b.numbers[i] for b in bands), i))
+    out = []
+    for j in range(k):
+        chunk = order[j * inst.n // k : (j + 1) * inst.n // k] or order[-1:]
+        out.append([sorted(b.numbers[i] for i in chunk)[len(chunk) // 2] for b in bands])
+    return out
 
 
 def greedy_cohorts(
@@ -189,7 +216,11 @@ def _greedy_once(inst: FormationInstance, seed: int, params: GreedyParams) -> Gr
             + SIZE_WEIGHT * max(0, size + 1 - inst.target_size)
             - (params.fill_bonus if size < inst.min_size else 0)
             + 10 * size
-            + (params.level_weight * state.band_widening(i, k) if bands else 0)
+            + (
+                params.level_weight * (state.band_widening(i, k) + state.off_band(i, k))
+                if bands
+                else 0
+            )
         )
 
     bands = bool(inst.placement.closeness)

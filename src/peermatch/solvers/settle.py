@@ -4,8 +4,10 @@ Those two rules can only be met by a complete cohort (its first woman is
 always alone for a moment), so the greedy start builds cohorts first and then
 settles them here: for every cohort that breaks one, swaps with people of
 other cohorts who hold the value it lacks (or who share the lone holder's
-value) are tried, and a swap is taken when both cohorts keep every other rule
-and the breaches of the two cohorts fall. What still breaks a rule afterwards
+value) are tried, and a move or swap is taken when both cohorts keep every other rule and
+the breaches of the two cohorts fall. A cohort that loses its lone holders
+is brought back to ``min_size`` from the people out or from cohorts that can
+spare one. What still breaks a rule afterwards
 is taken out (lone holders, or the whole cohort when it has no required
 member); whoever is out then joins a cohort that keeps every rule with
 them, when one does, and the rest are listed as unplaced, for the search's
@@ -20,16 +22,23 @@ __all__ = ["breaches", "settle"]
 
 
 def breaches(state: CohortState, k: int) -> int:
-    """How many ``[presence]`` values and ``[required]`` rules cohort ``k`` breaks."""
+    """How far cohort ``k`` is from keeping ``[presence]`` and ``[required]`` (0: it keeps them).
+
+    A value held by c of N needed adds N - c; a required rule with no holder
+    adds N + 1 (N the largest [presence] bound, else 1), so that bringing in
+    the first holder counts as progress even when [presence] then wants a second.
+    """
     if not state.cohorts[k]:
         return 0
-    count = sum(
-        1
-        for counts, rule in zip(state.presence_counts[k], state.rules.presence, strict=True)
+    rules = state.rules
+    deficit = sum(
+        rule.bound - n
+        for counts, rule in zip(state.presence_counts[k], rules.presence, strict=True)
         for n in counts.values()
         if 0 < n < rule.bound
     )
-    return count + sum(1 for held in state.holders[k] if held < 1)
+    most = max((rule.bound for rule in rules.presence), default=1)
+    return deficit + (most + 1) * sum(1 for held in state.holders[k] if held < 1)
 
 
 def _wanted(state: CohortState, k: int) -> list[int]:
@@ -65,6 +74,58 @@ def _swap_mends(state: CohortState, k: int, m: int, p: int) -> bool:
     return False
 
 
+def _move_mends(state: CohortState, k: int, p: int) -> bool:
+    """Move ``p`` into cohort ``k`` when both cohorts have room for it and breaches fall."""
+    inst, t = state.inst, state.where[p]
+    if len(state.cohorts[k]) >= inst.max_size or len(state.cohorts[t]) <= inst.min_size:
+        return False
+    if not state.fits(k, None, p, building=True):
+        return False
+    before = breaches(state, k) + breaches(state, t)
+    state.remove(p)
+    state.add(p, k)
+    if breaches(state, k) + breaches(state, t) < before:
+        return True
+    state.remove(p)
+    state.add(p, t)
+    return False
+
+
+def _take_in(state: CohortState, k: int, unplaced: list[int]) -> None:
+    """Add people left out to cohort ``k`` while it has room and its breaches fall."""
+    for p in sorted(unplaced):
+        if not breaches(state, k) or len(state.cohorts[k]) >= state.inst.max_size:
+            return
+        if not state.fits(k, None, p, building=True):
+            continue
+        before = breaches(state, k)
+        state.add(p, k)
+        if breaches(state, k) < before:
+            unplaced.remove(p)
+        else:
+            state.remove(p)
+
+
+def _fill(state: CohortState, k: int, unplaced: list[int]) -> None:
+    """Bring cohort ``k`` back to min_size from the unplaced, or from cohorts that can spare one."""
+    inst = state.inst
+    for p in [*sorted(unplaced), *sorted(state.where)]:
+        if len(state.cohorts[k]) >= inst.min_size:
+            return
+        t = state.where.get(p)
+        if t == k or (t is not None and len(state.cohorts[t]) <= inst.min_size):
+            continue
+        if not (state.fits(k, None, p, building=True) and state.counts_ok(k, None, p)):
+            continue
+        if t is not None and not state.counts_ok(t, p, None):
+            continue
+        if t is None:
+            unplaced.remove(p)
+        else:
+            state.remove(p)
+        state.add(p, k)
+
+
 def settle(state: CohortState, unplaced: list[int], rounds: int = 3) -> list[int]:
     """Mend ``[presence]`` and ``[required]`` by swaps; take out what cannot be mended.
 
@@ -72,16 +133,20 @@ def settle(state: CohortState, unplaced: list[int], rounds: int = 3) -> list[int
     """
     if not (state.rules.presence or state.rules.required):
         return unplaced
+    unplaced = list(unplaced)
     for _ in range(rounds):
         broken = [k for k in range(len(state.cohorts)) if breaches(state, k)]
         if not broken:
             break
         for k in broken:
+            _take_in(state, k, unplaced)
             for p in _wanted(state, k):
                 if not breaches(state, k):
                     break
                 if p in state.where and state.where[p] != k:
-                    any(_swap_mends(state, k, m, p) for m in list(state.cohorts[k]))
+                    _move_mends(state, k, p) or any(
+                        _swap_mends(state, k, m, p) for m in list(state.cohorts[k])
+                    )
     still = list(unplaced)
     for k in range(len(state.cohorts)):
         if not breaches(state, k):
@@ -95,6 +160,8 @@ def settle(state: CohortState, unplaced: list[int], rounds: int = 3) -> list[int
         for i in sorted(lone):
             state.remove(i)
             still.append(i)
+        if not breaches(state, k):
+            _fill(state, k, still)
         if breaches(state, k) or 0 < len(state.cohorts[k]) < state.inst.min_size:
             for i in list(state.cohorts[k]):
                 state.remove(i)
