@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from peermatch.model import ProblemData, closeness_value
 from peermatch.placement import holds_required
+from peermatch.rules import Rule
 
 __all__ = ["BandRule", "PlacementRules", "RequiredRule", "ValueRule"]
 
@@ -73,20 +74,22 @@ class PlacementRules:
     def __bool__(self) -> bool:
         return bool(self.limits or self.presence or self.required or self.closeness)
 
-    def blockers(self, i: int, members: Sequence[int]) -> list[str]:
-        """The rules that keep person ``i`` out of a cohort of ``members``, as short phrases."""
-        out = []
+    def blockers(self, i: int, members: Sequence[int]) -> list[tuple[Rule, str]]:
+        """The rules that keep person ``i`` out of a cohort of ``members``, with short phrases."""
+        out: list[tuple[Rule, str]] = []
         for rule in self.limits:
             v = rule.values[i]
             if v is not None and sum(rule.values[m] == v for m in members) >= rule.bound:
-                out.append(f"[limits] {rule.column}")
+                out.append((Rule.LIMITS, f"[limits] {rule.column}"))
         for rule in self.presence:
             v = rule.values[i]
             if v is not None and sum(rule.values[m] == v for m in members) + 1 < rule.bound:
-                out.append(f"[presence] {rule.column} (they would be the only one)")
+                out.append(
+                    (Rule.PRESENCE, f"[presence] {rule.column} (they would be the only one)")
+                )
         for band in self.closeness:
             if members and band.spread([*members, i]) > band.band:
-                out.append(f"[closeness] {band.column}")
+                out.append((Rule.CLOSENESS, f"[closeness] {band.column}"))
         return out
 
     def restrict(self, people: Sequence[int]) -> PlacementRules:
