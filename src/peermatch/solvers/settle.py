@@ -20,6 +20,9 @@ from peermatch.solvers.cohort_state import CohortState
 
 __all__ = ["breaches", "settle"]
 
+#: People tried per cohort to mend, at most (an even sample of those who could help).
+_CANDIDATES = 400
+
 
 def breaches(state: CohortState, k: int) -> int:
     """How far cohort ``k`` is from keeping ``[presence]`` and ``[required]`` (0: it keeps them).
@@ -56,7 +59,9 @@ def _wanted(state: CohortState, k: int) -> list[int]:
                 out |= {
                     m for h in holders if h in state.where for m in state.cohorts[state.where[h]]
                 }
-    return sorted(i for i in out if i in state.where and state.where[i] != k)
+    found = sorted(i for i in out if i in state.where and state.where[i] != k)
+    # An even sample keeps a large part's settling linear in its size.
+    return found[:: max(1, len(found) // _CANDIDATES)]
 
 
 def _swap_mends(state: CohortState, k: int, m: int, p: int) -> bool:
