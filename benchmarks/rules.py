@@ -54,7 +54,9 @@ def run(
 
     pop = generate_population(size, seed, planted=True, placement_rules=placement_rules)
     started = time.monotonic()
-    result = solve(pop.problem, time_limit=time_limit, seed=seed, workers=workers)
+    result = solve(
+        pop.problem, time_limit=time_limit, seed=seed, workers=workers, deterministic=False
+    )
     wall = time.monotonic() - started
     broken: Counter[Rule] = Counter()
     if result.solution is not None:
