@@ -7,6 +7,8 @@ modules, so that every test draws from the same notion of valid data.
 
 from __future__ import annotations
 
+from typing import Any
+
 from hypothesis import strategies as st
 
 from peermatch.availability import DAY_NAMES, Window, merge_windows
@@ -279,9 +281,21 @@ def _local_windows(sessions: tuple, zone: str) -> list[Window]:
     return out
 
 
+#: The placement rules :func:`planted_problems` can add, all four at once.
+PLANTED_PLACEMENT: dict[str, Any] = {
+    "limits": {"sector": 1},
+    "presence": {"gender": 2},
+    "required": {"role": ["Chair"]},
+    "closeness": {"company_size": 2},
+}
+
+
 @st.composite
 def planted_problems(
-    draw: st.DrawFn, max_cohorts: int = 4, with_facilitators: bool | None = None
+    draw: st.DrawFn,
+    max_cohorts: int = 4,
+    with_facilitators: bool | None = None,
+    placement_rules: bool = False,
 ) -> tuple[ProblemData, Solution]:
     """A problem built around a hidden feasible assignment, and that assignment.
 
@@ -292,6 +306,12 @@ def planted_problems(
     Reporting lines (to a colleague or an outside manager) and history only
     join people of different planted cohorts; each cohort has its own
     facilitator when there are facilitators.
+
+    With ``placement_rules`` the program also uses all four program.toml
+    placement rules, kept by the planted cohorts: ``[limits] sector = 1``
+    (distinct sectors in a cohort), ``[presence] gender = 2`` (every gender
+    of a cohort held by two or more), ``[required] role = ["Chair"]`` (one
+    chair per cohort) and ``[closeness] company_size = 2`` (a band per cohort).
     """
     k = draw(st.integers(2, max_cohorts))
     sizes = [draw(st.integers(PLANTED_RULES.min_size, PLANTED_RULES.max_size)) for _ in range(k)]
@@ -369,6 +389,20 @@ def planted_problems(
         report_cohorts.setdefault(chosen, set()).add(cohort_of[q])
         boss[q] = chosen
 
+    attrs: list[dict[str, str]] = [{} for _ in range(n)]
+    if placement_rules:
+        for c in range(k):
+            size = len(members[c])
+            women = draw(st.sampled_from([0, size, *range(2, size - 1)]))
+            sectors = draw(st.permutations([f"Sector {x}" for x in range(PLANTED_RULES.max_size)]))
+            band = draw(st.integers(1, 8))
+            for r, q in enumerate(members[c]):
+                attrs[q] = {
+                    "gender": "Woman" if r < women else "Man",
+                    "sector": sectors[r],
+                    "role": "Chair" if r == 0 else draw(st.sampled_from(["Member", "Chair"])),
+                    "company_size": str(band + draw(st.integers(0, 2))),
+                }
     people = []
     for q in range(n):
         tz = zone[q]
@@ -391,6 +425,7 @@ def planted_problems(
                 manager_id=boss[q],
                 timezone=None if tz == _PLANTED_PROGRAM_ZONE and draw(st.booleans()) else tz,
                 availability=avail,
+                attributes=attrs[q],
             )
         )
 
@@ -430,7 +465,11 @@ def planted_problems(
         participants=tuple(sorted(people, key=lambda p: p.id)),
         facilitators=tuple(facs),
         history=tuple(links),
-        config=ProgramConfig(cohort=PLANTED_RULES, schedule=schedule),
+        config=ProgramConfig(
+            cohort=PLANTED_RULES,
+            schedule=schedule,
+            **(PLANTED_PLACEMENT if placement_rules else {}),
+        ),
     )
     planted = Solution(
         cohorts=tuple(

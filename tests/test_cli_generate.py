@@ -100,3 +100,43 @@ def test_validate_accepts_the_files(tmp_path: Path) -> None:
         ],
     )
     assert result.exit_code == 0, result.output
+
+
+def test_placement_rules_from_generate_through_validate_and_run(tmp_path: Path) -> None:
+    import csv
+
+    from peermatch.io import read_problem
+    from peermatch.solution import Cohort, Solution
+    from peermatch.violations import violations
+
+    code, output = _run(
+        "--size", "40", "--seed", "2", "--out", str(tmp_path), "--planted", "--placement-rules",
+        "--no-facilitators",
+    )  # fmt: skip
+    assert code == 0, output
+    files = [
+        str(tmp_path / "participants.csv"), "--history", str(tmp_path / "history.csv"),
+        "--config", str(tmp_path / "program.toml"),
+    ]  # fmt: skip
+    checked = CliRunner().invoke(main, ["validate", *files])
+    assert checked.exit_code == 0, checked.output
+    assert "[presence] gender = 2" in checked.output and "[limits] market = 1" in checked.output
+    out = tmp_path / "out"
+    ran = CliRunner().invoke(
+        main, ["run", *files, "--out", str(out), "--time-limit", "20", "--deterministic", "-q"]
+    )
+    assert ran.exit_code == 0, ran.output  # 5 would mean the checker rejected the cohorts
+    problem = read_problem(
+        tmp_path / "participants.csv",
+        history=tmp_path / "history.csv",
+        config=tmp_path / "program.toml",
+    )
+    with (out / "cohorts.csv").open(encoding="utf-8") as f:
+        members: dict[str, list[str]] = {}
+        for row in csv.DictReader(f):
+            members.setdefault(row["cohort_id"], []).append(row["participant_id"])
+    found = Solution(
+        cohorts=tuple(Cohort(id=c, members=tuple(m)) for c, m in sorted(members.items()))
+    )
+    placement = {"limits", "presence", "required", "closeness"}
+    assert [str(v) for v in violations(problem, found) if v.rule in placement] == []

@@ -255,3 +255,35 @@ def test_files_read_back_to_an_equal_problem(
     assert back.facilitators == pop.problem.facilitators
     assert back.history == pop.problem.history
     assert back == pop.problem
+
+
+@pytest.mark.parametrize(("size", "seed"), [(40, 0), (97, 3), (300, 8)])
+def test_placement_rules_are_planted_and_read_back(tmp_path: Path, size: int, seed: int) -> None:
+    from peermatch.io import read_problem
+
+    pop = generate_population(size, seed, planted=True, placement_rules=True)
+    config = pop.problem.config
+    assert config.limits and config.presence and config.required and config.closeness
+    assert pop.planted is not None
+    assert [str(v) for v in violations(pop.problem, pop.planted)] == []
+    people = pop.problem.participants
+    assert {p.attribute("gender") for p in people} == {"Woman", "Man"}
+    assert len({p.attribute("market") for p in people}) > 5
+    write_population(pop, tmp_path)
+    header = (tmp_path / "participants.csv").read_text(encoding="utf-8").splitlines()[0]
+    assert header.endswith("gender,market,company_size")
+    back = read_problem(
+        tmp_path / "participants.csv",
+        history=tmp_path / "history.csv",
+        facilitators=tmp_path / "facilitators.csv",
+        config=tmp_path / "program.toml",
+    )
+    assert back == pop.problem
+
+
+def test_placement_columns_leave_the_rest_of_a_population_as_it_was() -> None:
+    plain = generate_population(120, 4, planted=True)
+    ruled = generate_population(120, 4, planted=True, placement_rules=True)
+    assert plain.planted == ruled.planted
+    for a, b in zip(plain.problem.participants, ruled.problem.participants, strict=True):
+        assert a == b.model_copy(update={"attributes": {}})

@@ -325,3 +325,42 @@ def test_a_repair_the_rules_forbid_names_the_rule_and_people(
     assert result.exit_code == 3, result.output
     assert "[level]" in result.stderr and seniors[0]["id"] in result.stderr
     assert not (tmp_path / "x").exists()
+
+
+def test_merge_below_dissolves_a_shrunk_cohort_and_moves_no_one_else_needlessly(
+    first_run: tuple[Path, Path], tmp_path: Path
+) -> None:
+    examples, first = first_run
+    before = _cohorts(first)
+    rows = _rows(examples / "participants.csv")
+    linked = (examples / "history.csv").read_text() + " ".join(r["manager_id"] for r in rows)
+    # The cohort with the most people who can leave without breaking a reference.
+    free = {c: sorted(m for m in ms if m not in linked) for c, ms in before.items()}
+    shrunk = max(sorted(free), key=lambda c: len(free[c]))
+    assert len(free[shrunk]) >= 4 and len(before[shrunk]) - 4 < 6
+    gone = set(free[shrunk][:4])
+    people = tmp_path / "participants.csv"
+    with people.open("w", newline="", encoding="utf-8") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(r for r in rows if r["id"] not in gone)
+    out = tmp_path / "merged"
+    _invoke(
+        "repair", "--previous-run", first, *_inputs(examples, people),
+        "--out", out, "--time-limit", LIMIT, "--merge-below", "6",
+    )  # fmt: skip
+    after = _cohorts(out)
+    assert shrunk not in after  # dissolved
+    stayed = before[shrunk] - gone
+    changes = {r["participant_id"]: r for r in _rows(out / "changes.csv")}
+    for pid in stayed:
+        assert changes[pid]["change"] == "moved"
+        assert changes[pid]["reason"] == f"cohort {shrunk} merged: fewer than 6 members"
+    others_moved = [
+        pid for pid, r in changes.items() if r["change"] == "moved" and pid not in stayed
+    ]
+    # Other cohorts have room for the few people of the merged one: nobody else needs to move.
+    assert others_moved == []
+    scratch = tmp_path / "scratch"
+    _invoke("run", *_inputs(examples, people), "--out", scratch, "--time-limit", LIMIT, "-q")
+    assert _moves(before, _cohorts(scratch)) >= 5 * len(stayed)

@@ -96,6 +96,7 @@ def test_every_label_is_documented() -> None:
     assert set(RULES) == {
         "assignment", "size", "organisation", "neutrality", "level", "similarity",
         "schedule", "blackout", "availability", "facilitator", "lock", "together",
+        "limits", "presence", "required", "closeness",
     }  # fmt: skip
     assert str(Violation("size", "2 members", "A")) == "[size] cohort A: 2 members"
 

@@ -350,6 +350,19 @@ language = 0.25              # an extra column of participants.csv
 [similarity]
 attributes = []              # no column must be shared within a cohort
 
+# The placement rules (docs/rules.md): none in this program, so the tables are empty.
+[limits]                     # at most N members of a cohort share a value of a column
+# industry = 1               # "no competitors"
+
+[presence]                   # a value present in a cohort is held by at least N members
+# gender = 2                 # "nobody is the only one"
+
+[required]                   # every cohort has a member holding one of the values
+# function = ["Finance"]
+
+[closeness]                  # numeric column: most minus least within a cohort at most D
+# years_in_role = 5
+
 [schedule]
 start_date = "2027-01-11"
 cadence_weeks = 6

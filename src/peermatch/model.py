@@ -57,6 +57,7 @@ __all__ = [
     "ScheduleRules",
     "SolverSettings",
     "check_references",
+    "closeness_value",
     "normalise_key",
     "valid_timezone",
 ]
@@ -445,6 +446,56 @@ class ProgramConfig(_Frozen):
     schedule: ScheduleRules = ScheduleRules()
     solver: SolverSettings = SolverSettings()
     calendar: CalendarSettings = CalendarSettings()
+    #: ``[limits]``: at most N members of a cohort share a value of the column.
+    limits: dict[str, int] = Field(default_factory=dict)
+    #: ``[presence]``: a value present in a cohort is held by at least N members.
+    presence: dict[str, int] = Field(default_factory=dict)
+    #: ``[required]``: every cohort has a member holding one of the values.
+    required: dict[str, tuple[str, ...]] = Field(default_factory=dict)
+    #: ``[closeness]``: most minus least of a numeric column within a cohort at most D.
+    closeness: dict[str, float] = Field(default_factory=dict)
+
+    @field_validator("limits", "presence", mode="before")
+    @classmethod
+    def _counts(cls, value: Any, info: Any) -> Any:
+        if not isinstance(value, Mapping):
+            return value
+        out: dict[str, int] = {}
+        for name, n in value.items():
+            whole = isinstance(n, int | float) and not isinstance(n, bool) and n == int(n)
+            if not whole or n < 1:
+                raise ValueError(f"[{info.field_name}] {name} = {n!r}: must be a whole number >= 1")
+            out[normalise_key(name)] = int(n)
+        return out
+
+    @field_validator("required", mode="before")
+    @classmethod
+    def _values(cls, value: Any) -> Any:
+        if not isinstance(value, Mapping):
+            return value
+        out: dict[str, tuple[str, ...]] = {}
+        for name, wanted in value.items():
+            if isinstance(wanted, str):
+                wanted = [wanted]
+            if not isinstance(wanted, list | tuple) or not all(isinstance(w, str) for w in wanted):
+                raise ValueError(f'[required] {name} must be a list of values, e.g. ["Finance"]')
+            kept = tuple(w.strip() for w in wanted if w.strip())
+            if not kept:
+                raise ValueError(f"[required] {name} must list at least one value")
+            out[normalise_key(name)] = kept
+        return out
+
+    @field_validator("closeness", mode="before")
+    @classmethod
+    def _bands(cls, value: Any) -> Any:
+        if not isinstance(value, Mapping):
+            return value
+        out: dict[str, float] = {}
+        for name, d in value.items():
+            if not isinstance(d, int | float) or isinstance(d, bool) or not 0 <= d < float("inf"):
+                raise ValueError(f"[closeness] {name} = {d!r}: must be a number >= 0")
+            out[normalise_key(name)] = float(d)
+        return out
 
     @field_validator("diversity")
     @classmethod
@@ -602,7 +653,61 @@ def check_references(
                     f"'{name}' is not a column of participants",
                 )
             )
+    issues += _placement_rule_references(participants, config, present)
     return issues
+
+
+def _placement_rule_references(
+    participants: Sequence[Participant], config: ProgramConfig, present: set[str]
+) -> list[Issue]:
+    """Columns named by [limits], [presence], [required], [closeness] exist; closeness cells are numbers."""
+    issues: list[Issue] = []
+    known = ", ".join(sorted(present))
+    for table in ("limits", "presence", "required", "closeness"):
+        for name in getattr(config, table):
+            if name not in present:
+                issues.append(
+                    Issue(
+                        "config",
+                        None,
+                        f"{table}.{name}",
+                        f"'{name}' is not a column of participants (columns: {known})",
+                    )
+                )
+    for name in config.closeness:
+        if name not in present:
+            continue
+        for i, p in enumerate(participants):
+            cell = p.attribute(name)
+            if cell is None:
+                issues.append(
+                    Issue("participant", i, name, f"blank, but [closeness] {name} needs a number")
+                )
+            elif closeness_value(cell) is None:
+                issues.append(
+                    Issue(
+                        "participant",
+                        i,
+                        name,
+                        f"'{cell}' is not a number (the [closeness] {name} column is numeric)",
+                    )
+                )
+    return issues
+
+
+def closeness_value(cell: str | None) -> float | None:
+    """The number in a ``[closeness]`` cell (``None`` when blank or not a finite number).
+
+    >>> closeness_value("12.5"), closeness_value("many")
+    (12.5, None)
+    """
+    if cell is None:
+        return None
+    try:
+        number = float(cell.strip())
+    except ValueError:
+        return None
+    return number if number == number and abs(number) != float("inf") else None
 
 
 def _request_references(

@@ -34,14 +34,23 @@ The checks (by rule, and the setting they come from)
     needs one facilitator; their ``max_cohorts`` must add up to that many.
 ``blackout`` (``blackout_dates``)
     The blackout dates swallow every weekday's series of sessions.
+``required`` (``[required] column = [values]``)
+    Fewer holders of the values than the ``ceil(n / max_size)`` cohorts needed.
+``presence`` (``[presence] column = N``)
+    A value held by fewer than N participants: its holders could never be
+    placed without being (nearly) the only one in their cohort.
+``closeness`` (``[closeness] column = D``)
+    A person whom no band of width D containing their value gives ``min_size``
+    people (themselves included) cannot be placed.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
 
 from peermatch.levels import DEFAULT_LADDER
-from peermatch.model import ProblemData
+from peermatch.model import ProblemData, closeness_value
 from peermatch.rules import Diagnosis, Rule, listed
 from peermatch.schedule import series_dates
 from peermatch.slots import SlotTable, slot_table
@@ -207,6 +216,80 @@ def _facilitators(problem: ProblemData) -> list[Diagnosis]:
     ]
 
 
+def _placement(problem: ProblemData) -> list[Diagnosis]:
+    """[required], [presence] and [closeness]: the cheap proofs (see the module docstring)."""
+    config, people = problem.config, problem.participants
+    rules = config.cohort
+    found: list[Diagnosis] = []
+    needed = -(-len(people) // rules.max_size)
+    for column, wanted in sorted(config.required.items()):
+        wanted_ci = {w.casefold() for w in wanted}
+        holders = [p.id for p in people if (p.attribute(column) or "").casefold() in wanted_ci]
+        if len(holders) < needed:
+            found.append(
+                Diagnosis(
+                    Rule.REQUIRED,
+                    f"[required] {column} = {list(wanted)}: {len(holders)} participant(s) hold "
+                    f"one ({listed(holders) or 'nobody'}) but at least {needed} cohorts are "
+                    f"needed for {len(people)} participants (max_size = {rules.max_size})",
+                    tuple(holders),
+                )
+            )
+    for column, least in sorted(config.presence.items()):
+        by_value: dict[str, list[str]] = defaultdict(list)
+        for p in people:
+            if (value := p.attribute(column)) is not None:
+                by_value[value].append(p.id)
+        for value, ids in sorted(by_value.items()):
+            if len(ids) < least:
+                who = (
+                    f"{ids[0]} is the only participant"
+                    if len(ids) == 1
+                    else (f"only {listed(ids)} have")
+                )
+                found.append(
+                    Diagnosis(
+                        Rule.PRESENCE,
+                        f"{who} with {column} {value}: under [presence] {column} = {least} "
+                        f"they cannot be placed without being fewer than {least} in a cohort",
+                        tuple(ids),
+                    )
+                )
+    for column, band in sorted(config.closeness.items()):
+        found += _closeness(problem, column, band)
+    return found
+
+
+def _closeness(problem: ProblemData, column: str, band: float) -> list[Diagnosis]:
+    """People whom no band of width ``band`` around their value gives min_size people."""
+    values = sorted(
+        (x, p.id)
+        for p in problem.participants
+        if (x := closeness_value(p.attribute(column))) is not None
+    )
+    numbers = [x for x, _ in values]
+    starts = sorted(set(numbers))
+    # People in each band [start, start + band] (a best band starts at someone's value).
+    within = [bisect_right(numbers, s + band + 1e-9) - bisect_left(numbers, s) for s in starts]
+    need = problem.config.cohort.min_size
+    alone = []
+    for x, pid in values:
+        lo = bisect_left(starts, x - band - 1e-9)
+        hi = bisect_right(starts, x)
+        if max(within[lo:hi], default=0) < need:
+            alone.append(pid)
+    if not alone:
+        return []
+    return [
+        Diagnosis(
+            Rule.CLOSENESS,
+            f"{listed(alone)}: fewer than min_size = {need} participants have a {column} "
+            f"within {band:g} of theirs ([closeness] {column} = {band:g})",
+            tuple(alone),
+        )
+    ]
+
+
 def presolve_checks(problem: ProblemData, table: SlotTable | None = None) -> list[Diagnosis]:
     """Return every proven reason why ``problem`` cannot be solved (empty if none is found).
 
@@ -221,7 +304,8 @@ def presolve_checks(problem: ProblemData, table: SlotTable | None = None) -> lis
     Returns
     -------
     list of Diagnosis
-        In a fixed order: size, organisations, levels, later waves, facilitators, availability.
+        In a fixed order: size, organisations, levels, later waves, facilitators,
+        placement rules (required, presence, closeness), availability.
 
     Examples
     --------
@@ -239,6 +323,7 @@ def presolve_checks(problem: ProblemData, table: SlotTable | None = None) -> lis
     found += _levels(problem)
     found += _waves(problem)
     found += _facilitators(problem)
+    found += _placement(problem)
     # The slot table quietly drops a series the blackouts swallow, so when they
     # swallow every weekday's series, say so here (availability would only be blamed).
     rules = problem.config.schedule

@@ -31,6 +31,10 @@ class Rule(StrEnum):
     FACILITATOR = "facilitator"  #: one free, neutral, external facilitator within capacity
     LOCK = "lock"  #: locks.csv: a locked person is in the cohort of that id
     TOGETHER = "together"  #: pairs.csv: a together pair (or chain) shares a cohort
+    LIMITS = "limits"  #: [limits]: at most N members of a cohort share a value of a column
+    PRESENCE = "presence"  #: [presence]: a value present in a cohort is held by at least N
+    REQUIRED = "required"  #: [required]: every cohort has a holder of one of the values
+    CLOSENESS = "closeness"  #: [closeness]: most minus least of a numeric column at most D
 
     @property
     def description(self) -> str:
@@ -56,6 +60,10 @@ _DESCRIPTIONS: dict[Rule, str] = {
     Rule.FACILITATOR: "exactly one free, neutral, external facilitator within capacity",
     Rule.LOCK: "every locked person is in the cohort of that id (locks.csv)",
     Rule.TOGETHER: "both people of a together pair share a cohort (pairs.csv)",
+    Rule.LIMITS: "at most N members of a cohort share a value of a [limits] column",
+    Rule.PRESENCE: "a value of a [presence] column present in a cohort is held by at least N",
+    Rule.REQUIRED: "every cohort has a member holding a [required] value",
+    Rule.CLOSENESS: "most minus least of a [closeness] column within a cohort at most D",
 }
 
 _PHRASES: dict[Rule, str] = {
@@ -71,6 +79,10 @@ _PHRASES: dict[Rule, str] = {
     Rule.FACILITATOR: "facilitators ({})",
     Rule.LOCK: "locked people in their cohort: {}",
     Rule.TOGETHER: "keeping together groups in one cohort: {}",
+    Rule.LIMITS: "the [limits] rule, for {}",
+    Rule.PRESENCE: "nobody the only one ([presence]), for {}",
+    Rule.REQUIRED: "a required member in every cohort ([required]), for {}",
+    Rule.CLOSENESS: "the [closeness] band, for {}",
 }
 
 

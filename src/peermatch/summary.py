@@ -2,7 +2,8 @@
 
 Counts participants by organisation, level, industry, function and time zone
 (the program's zone for people who gave none; "(blank)" for missing values),
-largest first, ties by name.
+and by every column a ``[limits]``, ``[presence]``, ``[required]`` or
+``[closeness]`` rule names, largest first, ties by name.
 """
 
 from __future__ import annotations
@@ -73,8 +74,36 @@ def population_summary(problem: ProblemData) -> PopulationSummary:
             ("industry", _count(people, lambda p: p.industry)),
             ("function", _count(people, lambda p: p.function)),
             ("time zone", _count(people, problem.timezone_of)),
+            *_placement_breakdowns(problem),
         ),
     )
+
+
+def _placement_breakdowns(
+    problem: ProblemData,
+) -> list[tuple[str, tuple[tuple[str, int], ...]]]:
+    """One breakdown per column a placement rule names, titled with the rule as written.
+
+    (``sector, [limits] sector = 1``): an organiser sees at a glance how many
+    people each rule has to work with.
+    """
+    config = problem.config
+    rules: dict[str, list[str]] = {}
+    for table, settings in (
+        ("limits", config.limits),
+        ("presence", config.presence),
+        ("required", config.required),
+        ("closeness", config.closeness),
+    ):
+        for column, value in sorted(settings.items()):
+            shown = list(value) if isinstance(value, tuple) else f"{value:g}"
+            rules.setdefault(column, []).append(f"[{table}] {column} = {shown}")
+    out = []
+    for column, said in rules.items():
+        counts = Counter(p.attribute(column) or _BLANK for p in problem.participants)
+        rows = tuple(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+        out.append((f"{column}, {'; '.join(said)}", rows))
+    return out
 
 
 def _headline(summary: PopulationSummary) -> str:

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from peermatch.graph import relationship_graph
 from peermatch.model import ProblemData
+from peermatch.placement import placement_violations
 from peermatch.rules import Rule, Violation
 from peermatch.schedule import attends, session_times
 from peermatch.solution import Cohort, Solution
@@ -53,6 +54,8 @@ def violations(problem: ProblemData, solution: Solution) -> Iterator[Violation]:
     for cohort in solution.cohorts:
         members = [m for m in cohort.members if m in problem.index]
         yield from _cohort_rules(problem, cohort, members, graph)
+        people = [problem.participants[problem.index[m]] for m in members]
+        yield from placement_violations(problem, cohort.id, people)
         yield from _schedule(problem, cohort, members)
     yield from _facilitators(problem, solution, graph)
     yield from _requests(problem, solution)
@@ -63,7 +66,8 @@ def cohort_violations(
 ) -> Iterator[Violation]:
     """The rules one cohort breaks on its own: what :func:`violations` says about it alone.
 
-    Size, organisations, links, levels, similarity, its schedule and its
+    Size, organisations, links, levels, similarity, the placement rules
+    (limits, presence, required, closeness), its schedule and its
     facilitator (availability, organisation, history); not the rules that
     span cohorts (assignment, a facilitator's load and overlaps, locks,
     together pairs). Checking a hand move costs two cohorts, not the whole
@@ -80,6 +84,8 @@ def cohort_violations(
     graph = relationship_graph(problem) if graph is None else graph
     members = [m for m in cohort.members if m in problem.index]
     yield from _cohort_rules(problem, cohort, members, graph)
+    people = [problem.participants[problem.index[m]] for m in members]
+    yield from placement_violations(problem, cohort.id, people)
     yield from _schedule(problem, cohort, members)
     yield from _facilitators(problem, Solution(cohorts=(cohort,)), graph)
 

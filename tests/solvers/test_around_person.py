@@ -6,6 +6,7 @@ import random
 from types import SimpleNamespace
 
 from peermatch.solvers import neighbourhoods as lns
+from peermatch.solvers.placement_rules import PlacementRules
 
 
 def _instance(orgs: list[int], levels: list[int], options: list[list[int]]) -> SimpleNamespace:
@@ -13,7 +14,7 @@ def _instance(orgs: list[int], levels: list[int], options: list[list[int]]) -> S
     n = len(orgs)
     return SimpleNamespace(
         options_of=options, levels=levels, org_of=orgs, max_level_gap=1, max_per_org=1,
-        conflict_sets=[frozenset() for _ in range(n)],
+        conflict_sets=[frozenset() for _ in range(n)], placement=PlacementRules(),
     )  # fmt: skip
 
 

@@ -127,6 +127,45 @@ def _cases() -> Iterator[tuple[Rule, ProblemData]]:
     yield Rule.SCHEDULE, _program([p(0, timezone=new_york), p(1, timezone=new_york)])
     host = Facilitator(id="f0", name="F", email="f@x.org", organisation="Org p00")
     yield Rule.FACILITATOR, _program([p(0), p(1)], facilitators=[host])
+    yield from _placement_cases()
+
+
+def _placement_cases() -> Iterator[tuple[Rule, ProblemData]]:
+    """The four program.toml placement rules, each alone making a tiny program infeasible."""
+    p = make_participant
+    # Two competitors (industry Bank) and cohorts of two: [limits] industry = 1 forbids it.
+    yield (
+        Rule.LIMITS,
+        _program(
+            [p(0, industry="Bank"), p(1, industry="Bank")], config={"limits": {"industry": 1}}
+        ),
+    )
+    # One woman among four: she would be the only one in her pair.
+    genders = ["Woman", "Man", "Man", "Man"]
+    yield (
+        Rule.PRESENCE,
+        _program(
+            [p(i, attributes={"gender": g}) for i, g in enumerate(genders)],
+            config={"presence": {"gender": 2}},
+        ),
+    )
+    # Two pairs, one member in Finance: the other pair has nobody from Finance.
+    functions = ["Finance", "HR", "HR", "IT"]
+    yield (
+        Rule.REQUIRED,
+        _program(
+            [p(i, function=f) for i, f in enumerate(functions)],
+            config={"required": {"function": ["Finance"]}},
+        ),
+    )
+    # Company sizes 1 and 5 cannot share a band of 2.
+    yield (
+        Rule.CLOSENESS,
+        _program(
+            [p(0, attributes={"size": "1"}), p(1, attributes={"size": "5"})],
+            config={"closeness": {"size": 2}},
+        ),
+    )
 
 
 CASES = list(_cases())

@@ -33,6 +33,12 @@ __all__ = ["generate"]
     help="Tighter availability, more history and bigger organisations as it rises.",
 )
 @click.option("--no-facilitators", is_flag=True, help="Generate no facilitators.csv rows.")
+@click.option(
+    "--placement-rules",
+    is_flag=True,
+    help="Add gender, market and company_size columns and a program.toml using [limits], "
+    "[presence], [required] and [closeness] on them (kept by the planted assignment).",
+)
 @click.option("--force", is_flag=True, help="Write into a folder that is not empty.")
 def generate(
     size: int,
@@ -41,6 +47,7 @@ def generate(
     planted: bool,
     difficulty: str,
     no_facilitators: bool,
+    placement_rules: bool,
     force: bool,
 ) -> None:
     """Write a synthetic population in the input formats (for trials and benchmarks)."""
@@ -53,7 +60,12 @@ def generate(
         raise click.UsageError(f"{out} is not empty; use --force to write into it anyway")
     try:
         population = generate_population(
-            size, seed, planted=planted, difficulty=difficulty, facilitators=not no_facilitators
+            size,
+            seed,
+            planted=planted,
+            difficulty=difficulty,
+            facilitators=not no_facilitators,
+            placement_rules=placement_rules,
         )
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None

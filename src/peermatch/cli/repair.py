@@ -65,11 +65,18 @@ def _search_params(options: RunOptions, problem: ProblemData) -> SolveParams:
     help="New output folder (written whole or not at all; not the earlier one).",
 )
 @run_options
+@click.option(
+    "--merge-below",
+    type=click.IntRange(min=1),
+    help="Dissolve every cohort left with fewer than this many members and place its "
+    "people elsewhere, moving as few others as possible.",
+)
 def repair(
     previous_run: Path,
     inputs: InputFiles,
     out: Path,
     options: RunOptions,
+    merge_below: int | None,
 ) -> None:
     """Repair an earlier run after people left, joined or changed: move the fewest people.
 
@@ -94,7 +101,9 @@ def repair(
         carried = carried_files(previous_run)
     except InputError as exc:
         fail("\n".join(str(p) for p in exc.problems) + "\nnothing was changed.", EXIT_INVALID)
-    repaired = solve_repair(problem, earlier, _search_params(options, problem))
+    repaired = solve_repair(
+        problem, earlier, _search_params(options, problem), merge_below=merge_below
+    )
     result, rows = repaired.result, repaired.changes
     solution = solution_or_exit(result, "repair", "try a longer --time-limit")
     mode = options.calendar_mode or problem.config.calendar.mode

@@ -25,6 +25,7 @@ __all__ = ["Population", "cohort_count", "default_config", "generate_population"
 
 from peermatch.generate._attributes import _history_pairs, _reporting_lines
 from peermatch.generate._draw import _Draw
+from peermatch.generate._placement import with_config, with_placement_columns
 from peermatch.generate.tables import DIFFICULTIES, Difficulty
 
 
@@ -102,6 +103,7 @@ def generate_population(
     difficulty: str | Difficulty = "normal",
     facilitators: bool = True,
     config: ProgramConfig | None = None,
+    placement_rules: bool = False,
 ) -> Population:
     """Draw a synthetic population, deterministic per ``seed``.
 
@@ -122,6 +124,10 @@ def generate_population(
         The program's rules; default :func:`default_config`. Planted
         populations honour its cohort sizes, ``max_level_gap`` and schedule;
         ``similarity`` attributes are not supported.
+    placement_rules
+        Add gender, market and company_size columns and the ``[limits]``,
+        ``[presence]``, ``[required]`` and ``[closeness]`` tables that use them
+        (see :mod:`peermatch.generate._placement`); a planted assignment keeps them.
 
     Returns
     -------
@@ -162,6 +168,12 @@ def generate_population(
     manager = _reporting_lines(draw.rng, draw.org, draw.level, draw.org_sizes, knobs.report_share)
     history_pairs = _history_pairs(draw.rng, size, draw.org, draw.cohort, knobs.history_per_person)
     participants = draw.participants(manager)
+    if placement_rules:
+        positions = {str(pid): i for i, pid in enumerate(draw.pid)}
+        participants = with_placement_columns(
+            participants, positions, draw.cohort, seed, rules.max_size
+        )
+        config = with_config(config)
     facs, fac_history = draw.facilitators() if facilitators else ([], [])
     problem = ProblemData(
         participants=tuple(participants),

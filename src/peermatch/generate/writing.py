@@ -12,6 +12,7 @@ from peermatch.availability import (
 
 __all__ = ["write_population"]
 
+from peermatch.generate._placement import COLUMNS
 from peermatch.generate.population import Population
 from peermatch.io.config import program_toml
 from peermatch.io.writers import participant_cells
@@ -19,12 +20,17 @@ from peermatch.io.writers import participant_cells
 
 def _csv_rows(population: Population) -> dict[str, tuple[list[str], list[list[str]]]]:
     problem = population.problem
+    # The placement-rule columns (--placement-rules), as headers and as keys once read.
+    extra = [
+        (h, k) for h, k in COLUMNS.items() if any(k in p.attributes for p in problem.participants)
+    ]
     participants = [
         [
             *participant_cells(p),
             p.manager_id or "",
             p.timezone or "",
             format_availability(p.availability) if p.availability else "",
+            *(p.attributes.get(key, "") for _, key in extra),
         ]
         for p in problem.participants
     ]
@@ -44,7 +50,7 @@ def _csv_rows(population: Population) -> dict[str, tuple[list[str], list[list[st
     return {
         "participants.csv": (
             ["id", "name", "email", "organisation", "level", "industry", "function",
-             "manager_id", "timezone", "availability"],
+             "manager_id", "timezone", "availability", *(h for h, _ in extra)],
             participants,
         ),
         "history.csv": (["person_a", "person_b", "relation"], history),

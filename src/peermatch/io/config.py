@@ -20,9 +20,9 @@ Decisions where the contract is silent
 - Dates may be TOML dates (``2027-01-11``) or strings (``"2027-01-11"``);
   ``default_availability`` may be a string or a list of strings (joined
   with ``;``).
-- ``[similarity]`` accepts only ``attributes``; ``[diversity]`` accepts any
-  attribute name (checked against the participants' columns when a problem
-  is read).
+- ``[similarity]`` accepts only ``attributes``; ``[diversity]``, ``[limits]``,
+  ``[presence]``, ``[required]`` and ``[closeness]`` accept any column name
+  (checked against the participants' columns when a problem is read).
 """
 
 from __future__ import annotations
@@ -62,7 +62,13 @@ _TABLES: dict[str, type[BaseModel] | None] = {
     "schedule": ScheduleRules,
     "solver": SolverSettings,
     "calendar": CalendarSettings,
+    "limits": None,
+    "presence": None,
+    "required": None,
+    "closeness": None,
 }
+#: Tables whose keys are participant columns (checked against them when a problem is read).
+_COLUMN_TABLES = ("limits", "presence", "required", "closeness")
 _TABLE_RE = re.compile(r"^\s*\[\s*([A-Za-z0-9_.\-\"' ]+?)\s*\]\s*(#.*)?$")
 _KEY_RE = re.compile(r"^\s*([A-Za-z0-9_.\-\"' ]+?)\s*=")
 
@@ -222,6 +228,9 @@ def load_config(path: str | Path, *, file: str | None = None) -> ConfigRead:
                         [table, key], f"the weight of '{key}' must be a number, not {_toml(weight)}"
                     )
             data["diversity"] = weights
+            continue
+        if table in _COLUMN_TABLES:
+            data[table] = values
             continue
         assert model is not None
         for key in values:

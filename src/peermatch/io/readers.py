@@ -355,7 +355,11 @@ def issue_problems(
             return _row_name(rows[int(m[1]) - 1]) if int(m[1]) <= len(rows) else m[0]
 
         message = re.sub(rf"\b{issue.entity} #(\d+)\b", to_row, issue.message)
-        out.append(InputProblem(table.file, rows[issue.index], table.column(issue.field), message))
+        column = table.column(issue.field)
+        if column == issue.field:
+            # An extra column (a [closeness] one, say) is named as its header is written.
+            column = next((h for h in table.extra_headers if normalise_key(h) == column), column)
+        out.append(InputProblem(table.file, rows[issue.index], column, message))
     return out
 
 

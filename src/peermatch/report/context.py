@@ -46,6 +46,10 @@ _TITLES = {
     "blackout": "No session on a blackout date",
     "availability": "Everyone can attend",
     "facilitator": "An external, free facilitator",
+    "limits": "No more than N alike (e.g. no competitors)",
+    "presence": "Nobody is the only one",
+    "required": "A required member in every cohort",
+    "closeness": "Peers within a band",
 }
 
 _STATUS_TEXT = {
@@ -137,7 +141,29 @@ def _meaning(problem: ProblemData, rule: Rule) -> str:
         "schedule": f"{s.sessions} sessions of {s.duration_minutes} minutes, every "
         f"{s.cadence_weeks} weeks from {s.start_date:%d %B %Y}, at one weekly time",
     }.get(str(rule))
-    return text or rule.description
+    return text or _placement_meaning(problem, rule) or rule.description
+
+
+def _placement_meaning(problem: ProblemData, rule: Rule) -> str | None:
+    """The program's own [limits], [presence], [required], [closeness] settings in words."""
+    config = problem.config
+    if rule == Rule.LIMITS:
+        said = [f"at most {n} per cohort with one {col}" for col, n in config.limits.items()]
+    elif rule == Rule.PRESENCE:
+        said = [
+            f"a {col} present in a cohort is held by at least {n}"
+            for col, n in config.presence.items()
+        ]
+    elif rule == Rule.REQUIRED:
+        said = [
+            f"every cohort has a member with {col} {' or '.join(values)}"
+            for col, values in config.required.items()
+        ]
+    elif rule == Rule.CLOSENESS:
+        said = [f"{col} within {d:g} of each other" for col, d in config.closeness.items()]
+    else:
+        return None
+    return "; ".join(said) if said else "none set in program.toml"
 
 
 def _rule_checks(problem: ProblemData, found: Sequence[Violation]) -> list[RuleCheck]:
@@ -245,6 +271,15 @@ def _slot(cohort: Cohort) -> str:
     return f"{day[cohort.slot.weekday]} {h:02d}:{m:02d} {cohort.slot.zone}"
 
 
+def _card_columns(problem: ProblemData) -> list[str]:
+    """Industry and function, then every column a placement rule of the program names."""
+    config = problem.config
+    out = ["industry", "function"]
+    for table in (config.limits, config.presence, config.required, config.closeness):
+        out += [column for column in sorted(table) if column not in out]
+    return out
+
+
 def _card(problem: ProblemData, cohort: Cohort) -> CohortCard:
     members = tuple(
         _member(problem, cohort, m)
@@ -260,7 +295,7 @@ def _card(problem: ProblemData, cohort: Cohort) -> CohortCard:
                 key=lambda kv: (-kv[1], kv[0]),
             )
         )
-        for attr in ("industry", "function")
+        for attr in _card_columns(problem)
         if any(p.attribute(attr) for p in people)
     }
     return CohortCard(

@@ -22,15 +22,17 @@ The JSON form (``peermatch explain --json``), schema version 1::
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from peermatch.availability import DAY_NAMES
 from peermatch.errors import PeermatchError
 from peermatch.io.ical import natural_key
 from peermatch.metrics import diversity_cost
-from peermatch.model import ProblemData
+from peermatch.model import Participant, ProblemData
+from peermatch.placement import placement_reasons
 from peermatch.report.context import rule_title
+from peermatch.rules import Rule
 from peermatch.solution import Solution
 from peermatch.violations import Violation, violations
 
@@ -149,6 +151,7 @@ def explain(problem: ProblemData, solution: Solution, participant_id: str) -> Ex
         moved = _moved(solution, participant_id, cohort.id)
         # Only what the move breaks: rules already broken elsewhere are not its fault.
         new = tuple(v for v in violations(problem, moved) if _key(v) not in known)
+        new = _in_their_words(problem, solution, person, cohort.id, new)
         alternatives.append(
             Alternative(cohort.id, new, None if new else diversity_cost(problem, moved))
         )
@@ -163,6 +166,35 @@ def explain(problem: ProblemData, solution: Solution, participant_id: str) -> Ex
         alternatives=tuple(alternatives),
         where=_describe(problem, solution, where),
     )
+
+
+def _in_their_words(
+    problem: ProblemData,
+    solution: Solution,
+    person: Participant,
+    target: str,
+    found: tuple[Violation, ...],
+) -> tuple[Violation, ...]:
+    """Placement rules the move breaks in ``target``, said from the person's side.
+
+    ("P0012 would be the only one with gender Woman in C04", "C04 already has
+    1 member with industry Banking (limit 1)"), instead of the checker's view
+    of the whole cohort.
+    """
+    if not found:
+        return found
+    members = next(c.members for c in solution.cohorts if c.id == target)
+    people = [problem.participants[problem.index[m]] for m in members if m in problem.index]
+    reasons: dict[Rule, list[str]] = {}
+    for rule, text in placement_reasons(problem, person, people, target):
+        reasons.setdefault(rule, []).append(text)
+    out = []
+    for v in found:
+        said = reasons.get(v.rule)
+        if v.cohort == target and said:
+            v = replace(v, message=said.pop(0))
+        out.append(v)
+    return tuple(out)
 
 
 def _describe(problem: ProblemData, solution: Solution, cohort_id: str | None) -> str:

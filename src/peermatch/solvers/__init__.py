@@ -78,6 +78,8 @@ def repair(
     problem: ProblemData,
     previous_run: str | Path | PreviousRun,
     params: SolveParams | None = None,
+    *,
+    merge_below: int | None = None,
 ) -> RepairResult:
     """Change an earlier run as little as ``problem`` (the updated inputs) allows.
 
@@ -98,6 +100,10 @@ def repair(
         :func:`solve`, and **unlike the command line** (wall clock unless
         ``--deterministic``), the limit is deterministic time by default:
         pass ``deterministic=False`` for the command line's wall clock.
+    merge_below
+        ``repair --merge-below N``: every earlier cohort left with fewer than N
+        members is dissolved and its people placed elsewhere, moving as few
+        others as possible.
 
     Returns
     -------
@@ -125,6 +131,7 @@ def repair(
         seed=params.seed,
         workers=params.workers,
         deterministic=params.deterministic,
+        merge_below=merge_below,
     )
     rows = (
         ()

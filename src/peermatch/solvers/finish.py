@@ -336,6 +336,7 @@ def unassigned_reason(inst: FormationInstance, i: int, cohorts: Sequence[Sequenc
         need = _mask([*members, i])
         if not any(m & need == need for m in inst.table.masks):
             blockers["no common slot"] += 1
+        blockers.update(text for _, text in inst.placement.blockers(i, members))
     if not blockers:
         return "no cohort could take them without breaking a size limit"
     top = [why for why, _ in blockers.most_common(2)]

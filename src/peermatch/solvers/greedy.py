@@ -9,20 +9,27 @@ fills cohorts below ``min_size`` and places leftovers by moving or swapping
 people; a descent pass then swaps members between cohorts while the cost
 falls. Every step keeps every hard rule, so what it returns is feasible
 except for the people it lists as unplaced and cohorts it could not fill.
+``[presence]`` and ``[required]``, which only a complete cohort can meet, are
+settled after the repair pass (:mod:`peermatch.solvers.settle`). The cohorts
+live in a :class:`~peermatch.solvers.cohort_state.CohortState`, the one state
+the swap descents use too; the descent here is a cheaper, sampled cousin of
+:func:`peermatch.solvers.swaps.descend` (pair cost only, no size moves).
 """
 
 from __future__ import annotations
 
 import random
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from peermatch.deadline import Deadline
 from peermatch.model import ProblemData
 from peermatch.params import GreedyParams
 from peermatch.rules import Rule
 from peermatch.solution import Solution
+from peermatch.solvers.cohort_state import CohortState
 from peermatch.solvers.instance import SIZE_WEIGHT, FormationInstance
+from peermatch.solvers.settle import settle
 
 __all__ = ["GreedyCohorts", "greedy_cohorts", "greedy_solution"]
 
@@ -30,14 +37,6 @@ __all__ = ["GreedyCohorts", "greedy_cohorts", "greedy_solution"]
 PART_SIZE = GreedyParams().part_size
 
 # The tuning constants live in peermatch.params.GreedyParams ([solver.greedy]).
-
-
-@dataclass
-class _Cohort:
-    planned_level: float
-    members: list[int] = field(default_factory=list)
-    orgs: Counter[int] = field(default_factory=Counter)
-    values: list[Counter[int]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -48,111 +47,24 @@ class GreedyCohorts:
     unplaced: tuple[int, ...]
 
 
-class _State:
+class _State(CohortState):
+    """The cohort state with each cohort's planned seniority level."""
+
     def __init__(self, inst: FormationInstance, planned: list[float]):
-        self.inst = inst
-        self.cohorts = [_Cohort(p, values=[Counter() for _ in inst.attributes]) for p in planned]
-        self.where: dict[int, int] = {}
-        self.person_options = [sum(1 << c for c in opts) for opts in inst.options_of]
-        self.all_options = (1 << len(inst.options)) - 1
-        self._reach: dict[int, int] = {}
-        # Options anchored in each zone, as a mask over options: one AND instead of a bit loop.
-        self.zone_options: dict[str, int] = {}
-        for c, option in enumerate(inst.options):
-            self.zone_options[option.zone] = self.zone_options.get(option.zone, 0) | 1 << c
+        super().__init__(inst, [[] for _ in planned])
+        self.planned = planned
+        self.planned_bands = _planned_bands(inst, planned)
 
-    # -- feasibility -----------------------------------------------------------------
-    def fits(self, i: int, k: int, ignore: int | None = None) -> bool:
-        """Whether person ``i`` may join cohort ``k`` (optionally as if ``ignore`` had left it)."""
-        inst, c = self.inst, self.cohorts[k]
-        members = [m for m in c.members if m != ignore]
-        if len(members) >= inst.max_size:
-            return False
-        same_org = c.orgs[inst.org_of[i]] - (
-            ignore is not None and inst.org_of[ignore] == inst.org_of[i]
+    def off_band(self, i: int, k: int) -> float:
+        """How far ``i`` is from cohort ``k``'s planned ``[closeness]`` values, in bands."""
+        return sum(
+            abs(value - rule.numbers[i]) / (rule.band or 1)
+            for value, rule in zip(self.planned_bands[k], self.rules.closeness, strict=True)
         )
-        if same_org >= inst.max_per_org:
-            return False
-        conflicts = inst.conflict_sets[i]
-        if any(m in conflicts for m in members):
-            return False
-        if members:
-            lv = [inst.levels[m] for m in members] + [inst.levels[i]]
-            if max(lv) - min(lv) > inst.max_level_gap:
-                return False
-            for values in inst.similarity:
-                if values[i] is None or values[i] != values[members[0]]:
-                    return False
-            mask = self.person_options[i]
-            for m in members:
-                mask &= self.person_options[m]
-            if not mask or not self._anchor_ok([*members, i], mask):
-                return False
-        else:
-            if any(values[i] is None for values in inst.similarity) or not self.person_options[i]:
-                return False
-        return True
 
-    def _anchor_ok(self, members: list[int], mask: int) -> bool:
-        """Whether some shared option is anchored where this cohort must be."""
-        inst = self.inst
-        zones = {inst.tz_of[m] for m in members}
-        anchor = next(iter(zones)) if len(zones) == 1 else inst.program_zone
-        return bool(mask & self.zone_options.get(anchor, 0))
-
-    # -- moves -----------------------------------------------------------------------
-    def add(self, i: int, k: int) -> None:
-        c = self.cohorts[k]
-        c.members.append(i)
-        c.orgs[self.inst.org_of[i]] += 1
-        for a, values in enumerate(self.inst.value_of):
-            value = values[i]
-            if value is not None:
-                c.values[a][value] += 1
-        self.where[i] = k
-
-    def option_mask(self, k: int) -> int:
-        """Options every member of cohort ``k`` shares (all options when empty)."""
-        mask = self.all_options
-        for m in self.cohorts[k].members:
-            mask &= self.person_options[m]
-        return mask
-
-    def reach(self, mask: int) -> int:
-        """How many people some option in ``mask`` admits."""
-        hit = self._reach.get(mask)
-        if hit is None:
-            people, c, m = 0, 0, mask
-            while m:
-                if m & 1:
-                    people |= self.inst.options[c].mask
-                m >>= 1
-                c += 1
-            hit = self._reach[mask] = people.bit_count()
-        return hit
-
-    def remove(self, i: int) -> None:
-        k = self.where.pop(i)
-        c = self.cohorts[k]
-        c.members.remove(i)
-        c.orgs[self.inst.org_of[i]] -= 1
-        for a, values in enumerate(self.inst.value_of):
-            value = values[i]
-            if value is not None:
-                c.values[a][value] -= 1
-
-    def pair_delta(self, i: int, k: int, ignore: int | None = None) -> int:
-        """Same-value pair cost added by putting ``i`` into cohort ``k``."""
-        inst, c = self.inst, self.cohorts[k]
-        total = 0
-        for a, values in enumerate(inst.value_of):
-            v = values[i]
-            if v is not None:
-                same = c.values[a][v]
-                if ignore is not None and values[ignore] == v:
-                    same -= 1
-                total += inst.attribute_weights[a] * same
-        return total
+    def open_to(self, i: int, k: int, ignore: int | None = None) -> bool:
+        """Whether ``i`` may join cohort ``k`` while building (as if ``ignore`` had left it)."""
+        return self.fits(k, ignore, i, building=True)
 
 
 def _plan(inst: FormationInstance, org_slack: int) -> list[float]:
@@ -170,6 +82,25 @@ def _plan(inst: FormationInstance, org_slack: int) -> list[float]:
         lv = sorted(inst.levels[i] for i in chunk)
         planned.append(float(lv[len(lv) // 2]) if lv else 0.0)
     return planned
+
+
+def _planned_bands(inst: FormationInstance, planned: list[float]) -> list[list[float]]:
+    """Per cohort, a planned value of every ``[closeness]`` column (none without the rule).
+
+    People sorted by level, then by the columns, are cut into as many runs as
+    there are cohorts (the level plan's runs, refined): each cohort's planned
+    value is its run's median, so the bands tile the people of each level.
+    """
+    bands = inst.placement.closeness
+    k = len(planned)
+    if not bands or not k:
+        return [[] for _ in planned]
+    order = sorted(range(inst.n), key=lambda i: (inst.levels[i], *(b.numbers[i] for b in bands), i))
+    out = []
+    for j in range(k):
+        chunk = order[j * inst.n // k : (j + 1) * inst.n // k] or order[-1:]
+        out.append([sorted(b.numbers[i] for i in chunk)[len(chunk) // 2] for b in bands])
+    return out
 
 
 def greedy_cohorts(
@@ -275,23 +206,30 @@ def _greedy_once(inst: FormationInstance, seed: int, params: GreedyParams) -> Gr
 
     def score(i: int, k: int) -> float:
         c = state.cohorts[k]
-        size = len(c.members)
+        size = len(c)
         shared = state.option_mask(k)
-        lost = state.reach(shared) - state.reach(shared & state.person_options[i])
+        lost = state.reach(shared) - state.reach(shared & state.opts[i])
         return (
             params.reach_weight * lost
             + state.pair_delta(i, k)
-            + params.level_weight * abs(c.planned_level - inst.levels[i])
+            + params.level_weight * abs(state.planned[k] - inst.levels[i])
             + SIZE_WEIGHT * max(0, size + 1 - inst.target_size)
             - (params.fill_bonus if size < inst.min_size else 0)
             + 10 * size
+            + (
+                params.level_weight * (state.band_widening(i, k) + state.off_band(i, k))
+                if bands
+                else 0
+            )
         )
+
+    bands = bool(inst.placement.closeness)
 
     unplaced: list[int] = []
     if inst.n <= params.dynamic_order_limit:
         # Most-constrained first, re-evaluated as cohorts fill (as DSatur does for colouring):
         # adding someone to cohort k can only close k to others, so only k is rechecked.
-        open_to = {i: {k for k in range(len(state.cohorts)) if state.fits(i, k)} for i in order}
+        open_to = {i: {k for k in range(len(state.cohorts)) if state.open_to(i, k)} for i in order}
         while open_to:
             i = min(open_to, key=lambda j: (len(open_to[j]), rank[j]))
             choices = open_to.pop(i)
@@ -301,19 +239,19 @@ def _greedy_once(inst: FormationInstance, seed: int, params: GreedyParams) -> Gr
             k = min(choices, key=lambda c: (score(i, c), c))
             state.add(i, k)
             for j, ks in open_to.items():
-                if k in ks and not state.fits(j, k):
+                if k in ks and not state.open_to(j, k):
                     ks.discard(k)
     else:
         for i in order:
-            fitting = [k for k in range(len(state.cohorts)) if state.fits(i, k)]
+            fitting = [k for k in range(len(state.cohorts)) if state.open_to(i, k)]
             if fitting:
                 state.add(i, min(fitting, key=lambda c: (score(i, c), c)))
             else:
                 unplaced.append(i)
-    unplaced = _repair(state, unplaced)
+    unplaced = settle(state, _repair(state, unplaced))
     _balance(state)
     _descent(state, rng)
-    cohorts = tuple(tuple(sorted(c.members)) for c in state.cohorts if c.members)
+    cohorts = tuple(tuple(sorted(c)) for c in state.cohorts if c)
     return GreedyCohorts(cohorts, tuple(sorted(unplaced)))
 
 
@@ -326,35 +264,31 @@ def _repair(state: _State, unplaced: list[int]) -> list[int]:
             still.append(i)
     # Fill small cohorts from cohorts that can spare someone.
     for _ in range(3):
-        small = [k for k, c in enumerate(state.cohorts) if 0 < len(c.members) < inst.min_size]
+        small = [k for k, c in enumerate(state.cohorts) if 0 < len(c) < inst.min_size]
         if not small:
             break
         for k in small:
             for i in list(still):
-                if len(state.cohorts[k].members) < inst.min_size and state.fits(i, k):
+                if len(state.cohorts[k]) < inst.min_size and state.open_to(i, k):
                     state.add(i, k)
                     still.remove(i)
-            donors = sorted(state.where, key=lambda m: -len(state.cohorts[state.where[m]].members))
+            donors = sorted(state.where, key=lambda m: -len(state.cohorts[state.where[m]]))
             for m in donors:
-                if len(state.cohorts[k].members) >= inst.min_size:
+                if len(state.cohorts[k]) >= inst.min_size:
                     break
                 src = state.where[m]
-                if (
-                    src != k
-                    and len(state.cohorts[src].members) > inst.min_size
-                    and state.fits(m, k)
-                ):
+                if src != k and len(state.cohorts[src]) > inst.min_size and state.open_to(m, k):
                     state.remove(m)
                     state.add(m, k)
     # A cohort still too small is dissolved; its members try the others.
     for k, c in enumerate(state.cohorts):
-        if 0 < len(c.members) < inst.min_size:
-            for m in list(c.members):
+        if 0 < len(c) < inst.min_size:
+            for m in list(c):
                 state.remove(m)
                 targets = [
                     t
                     for t in range(len(state.cohorts))
-                    if t != k and state.cohorts[t].members and state.fits(m, t)
+                    if t != k and state.cohorts[t] and state.open_to(m, t)
                 ]
                 if targets:
                     state.add(
@@ -363,7 +297,7 @@ def _repair(state: _State, unplaced: list[int]) -> list[int]:
                             targets,
                             key=lambda t: (
                                 state.pair_delta(m, t),
-                                len(state.cohorts[t].members),
+                                len(state.cohorts[t]),
                                 t,
                             ),
                         ),
@@ -376,19 +310,19 @@ def _repair(state: _State, unplaced: list[int]) -> list[int]:
 def _insert_with_move(state: _State, i: int) -> bool:
     inst = state.inst
     for k in range(len(state.cohorts)):
-        if state.fits(i, k):
+        if state.open_to(i, k):
             state.add(i, k)
             return True
     for k, c in enumerate(state.cohorts):
-        for m in list(c.members):
-            if not state.fits(i, k, ignore=m):
+        for m in list(c):
+            if not state.open_to(i, k, ignore=m):
                 continue
             for t in range(len(state.cohorts)):
                 if (
                     t != k
-                    and state.cohorts[t].members
-                    and state.fits(m, t)
-                    and len(state.cohorts[t].members) < inst.max_size
+                    and state.cohorts[t]
+                    and state.open_to(m, t)
+                    and len(state.cohorts[t]) < inst.max_size
                 ):
                     state.remove(m)
                     state.add(m, t)
@@ -407,23 +341,25 @@ def _balance(state: _State, passes: int = 3) -> None:
     t = inst.target_size
     for _ in range(passes):
         moved = False
-        for k in sorted(range(len(state.cohorts)), key=lambda c: -len(state.cohorts[c].members)):
-            while len(state.cohorts[k].members) > max(t, inst.min_size):
+        for k in sorted(range(len(state.cohorts)), key=lambda c: -len(state.cohorts[c])):
+            while len(state.cohorts[k]) > max(t, inst.min_size):
                 small = sorted(
-                    (d for d, c in enumerate(state.cohorts) if 0 < len(c.members) < t),
-                    key=lambda d: len(state.cohorts[d].members),
+                    (d for d, c in enumerate(state.cohorts) if 0 < len(c) < t),
+                    key=lambda d: len(state.cohorts[d]),
                 )
                 move = next(
                     (
                         (i, d)
-                        for i in state.cohorts[k].members
+                        for i in state.cohorts[k]
                         for d in small
                         # Two cohorts each one step nearer the target, minus the pair change.
                         if 2 * SIZE_WEIGHT
                         + state.pair_delta(i, k, ignore=i)
                         - state.pair_delta(i, d)
                         > 0
-                        and state.fits(i, d)
+                        and state.open_to(i, d)
+                        and state.counts_ok(k, i, None)
+                        and state.counts_ok(d, None, i)
                     ),
                     None,
                 )
@@ -459,7 +395,13 @@ def _descent(state: _State, rng: random.Random, rounds: int = 2) -> None:
                     - state.pair_delta(i, kj, ignore=j)
                     - state.pair_delta(j, ki, ignore=i)
                 )
-                if gain > 0 and state.fits(i, kj, ignore=j) and state.fits(j, ki, ignore=i):
+                if (
+                    gain > 0
+                    and state.open_to(i, kj, ignore=j)
+                    and state.open_to(j, ki, ignore=i)
+                    and state.counts_ok(kj, j, i)
+                    and state.counts_ok(ki, i, j)
+                ):
                     state.remove(i)
                     state.remove(j)
                     state.add(i, kj)

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 from peermatch.graph import relationship_graph
@@ -30,6 +30,7 @@ from peermatch.model import ProblemData
 from peermatch.requests import together_groups
 from peermatch.schedule import SessionTime, Slot, session_times
 from peermatch.slots import SlotTable, mask_members, positions_mask, slot_table
+from peermatch.solvers.placement_rules import PlacementRules
 
 __all__ = [
     "SIZE_WEIGHT",
@@ -102,6 +103,8 @@ class FormationInstance:
     #: People who must share a cohort (locks and together pairs), and the id each is locked to.
     groups: tuple[tuple[int, ...], ...] = ()
     group_locks: tuple[str | None, ...] = ()
+    #: [limits], [presence], [required] and [closeness] by position.
+    placement: PlacementRules = field(default_factory=PlacementRules)
 
     @property
     def max_cohorts(self) -> int:
@@ -249,6 +252,7 @@ class FormationInstance:
             facilitator_conflicts=tuple(frozenset(ks) for ks in led_by),
             groups=tuple(groups),
             group_locks=tuple(locks),
+            placement=self.placement.restrict(people),
         )
 
     def _restricted_groups(
@@ -390,4 +394,5 @@ def build_instance(problem: ProblemData, table: SlotTable | None = None) -> Form
         program_zone=problem.config.schedule.timezone,
         groups=tuple(tuple(index[m] for m in g.members) for g in found),
         group_locks=tuple(g.lock for g in found),
+        placement=PlacementRules.of(problem),
     )

@@ -23,6 +23,7 @@ import random
 from collections.abc import Sequence
 
 from peermatch.params import NeighbourhoodParams
+from peermatch.rules import Rule
 from peermatch.solvers.instance import FormationInstance
 
 __all__ = [
@@ -110,9 +111,15 @@ def around_person(
         members = current[k]
         shared = mine & _option_bits(inst, members)
         levels = [inst.levels[i] for i in members] + [lv]
-        reach = max(levels) - min(levels) <= inst.max_level_gap
-        blocked = sum(inst.org_of[i] == org for i in members) >= inst.max_per_org or any(
-            i in links for i in members
+        # A [closeness] band counts as the level gap does, a [limits] value as the organisation.
+        held = (
+            {rule for rule, _ in inst.placement.blockers(u, members)} if inst.placement else set()
+        )
+        reach = max(levels) - min(levels) <= inst.max_level_gap and Rule.CLOSENESS not in held
+        blocked = (
+            sum(inst.org_of[i] == org for i in members) >= inst.max_per_org
+            or any(i in links for i in members)
+            or Rule.LIMITS in held
         )
         return (0 if shared else 1, 0 if reach else 1, 1 if blocked else 0, rng.random())
 

@@ -20,7 +20,11 @@ cohort, as the model and :func:`peermatch.violations` state them:
   when they all share one, else the program's) admits every member and,
   with facilitators, the cohort's facilitator, who shares no organisation
   or history with a member; a facilitator leading several cohorts can still
-  stagger their sessions (:func:`peermatch.solvers.finish.stagger`).
+  stagger their sessions (:func:`peermatch.solvers.finish.stagger`);
+- ``[limits]``, ``[presence]``, ``[required]`` and ``[closeness]``.
+
+The rules and the counts behind the cost changes are those of the one
+:class:`~peermatch.solvers.cohort_state.CohortState` the greedy start uses too.
 
 People of a group (locks, ``together`` pairs) never move, so groups stay
 whole. Facilitators stay with their cohorts (the neighbourhood steps
@@ -40,8 +44,8 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from peermatch.solvers.finish import stagger
-from peermatch.solvers.instance import SIZE_WEIGHT, FormationInstance
+from peermatch.solvers.cohort_state import CohortState
+from peermatch.solvers.instance import FormationInstance
 
 __all__ = ["CHECK_COST", "EVAL_COST", "STAGGER_COST", "SwapBudget", "descend"]
 
@@ -98,150 +102,6 @@ class SwapBudget:
         return self.spent >= self.limit or (self.stop is not None and self.stop())
 
 
-def _tally(values: Sequence[int | None], members: Sequence[int]) -> dict[int, int]:
-    out: dict[int, int] = {}
-    for i in members:
-        v = values[i]
-        if v is not None:
-            out[v] = out.get(v, 0) + 1
-    return out
-
-
-class _State:
-    """Cohorts with their value and organisation counts, kept up to date by moves."""
-
-    def __init__(
-        self, inst: FormationInstance, cohorts: list[list[int]], facs: list[int | None] | None
-    ):
-        self.inst, self.cohorts, self.facs = inst, cohorts, facs
-        self.where = {i: k for k, c in enumerate(cohorts) for i in c}
-        self.attrs = [
-            (w, values)
-            for w, values in zip(inst.attribute_weights, inst.value_of, strict=True)
-            if w
-        ]
-        self.counts = [[_tally(values, c) for _, values in self.attrs] for c in cohorts]
-        self.orgs = [_tally(inst.org_of, c) for c in cohorts]
-        # Options as bits: a cohort can meet where the AND of its members' bits,
-        # its anchor zone's and its facilitator's leaves one.
-        self.opts = [0] * inst.n
-        for i, mine in enumerate(inst.options_of):
-            for c in mine:
-                self.opts[i] |= 1 << c
-        self.zone_opts: dict[str, int] = {}
-        self.fac_opts = [0] * len(inst.facilitator_capacity)
-        for c, o in enumerate(inst.options):
-            self.zone_opts[o.zone] = self.zone_opts.get(o.zone, 0) | 1 << c
-            fm = o.facilitator_mask
-            while fm:
-                low = fm & -fm
-                self.fac_opts[low.bit_length() - 1] |= 1 << c
-                fm ^= low
-        self.led: dict[int, list[int]] = {}
-        for k, f in enumerate(facs or ()):
-            if f is not None:
-                self.led.setdefault(f, []).append(k)
-
-    def pairs_delta(self, k: int, out: int | None, into: int | None) -> int:
-        """Change in cohort ``k``'s weighted same-value pairs when ``out`` leaves, ``into`` joins."""
-        total = 0
-        for (w, values), counts in zip(self.attrs, self.counts[k], strict=True):
-            vo = values[out] if out is not None else None
-            vi = values[into] if into is not None else None
-            if vo == vi:
-                continue
-            change = 0
-            if vo is not None:
-                change -= counts[vo] - 1
-            if vi is not None:
-                change += counts.get(vi, 0)
-            total += w * change
-        return total
-
-    def size_delta(self, k: int, change: int) -> int:
-        """Change in cohort ``k``'s size term when it grows by ``change``."""
-        size, target = len(self.cohorts[k]), self.inst.target_size
-        return SIZE_WEIGHT * (abs(size + change - target) - abs(size - target))
-
-    def hot(self, i: int) -> bool:
-        """Whether person ``i`` shares a value with a cohort-mate, or their cohort is off-size."""
-        k = self.where[i]
-        if len(self.cohorts[k]) != self.inst.target_size:
-            return True
-        for (_, values), counts in zip(self.attrs, self.counts[k], strict=True):
-            v = values[i]
-            if v is not None and counts[v] > 1:
-                return True
-        return False
-
-    def apply(self, k: int, out: int | None, into: int | None) -> None:
-        """Remove ``out`` from and add ``into`` to cohort ``k`` (counts and membership)."""
-        if out is not None:
-            self.cohorts[k].remove(out)
-            for (_, values), counts in zip(self.attrs, self.counts[k], strict=True):
-                v = values[out]
-                if v is not None:
-                    counts[v] -= 1
-            self.orgs[k][self.inst.org_of[out]] -= 1
-        if into is not None:
-            self.cohorts[k].append(into)
-            self.where[into] = k
-            for (_, values), counts in zip(self.attrs, self.counts[k], strict=True):
-                v = values[into]
-                if v is not None:
-                    counts[v] = counts.get(v, 0) + 1
-            o = self.inst.org_of[into]
-            self.orgs[k][o] = self.orgs[k].get(o, 0) + 1
-
-    def fits(self, k: int, out: int | None, into: int | None) -> bool:
-        """Whether cohort ``k`` without ``out`` and with ``into`` keeps every per-cohort rule
-        (the facilitator's stagger over several cohorts is :meth:`staggers`)."""
-        inst = self.inst
-        members = [i for i in self.cohorts[k] if i != out]
-        if into is not None:
-            org = inst.org_of[into]
-            if self.orgs[k].get(org, 0) - (out is not None and inst.org_of[out] == org) >= (
-                inst.max_per_org
-            ):
-                return False
-            if any(self.where.get(o) == k and o != out for o in inst.conflict_sets[into]):
-                return False
-            mate = members[0] if members else into
-            if any(v[into] is None or v[into] != v[mate] for v in inst.similarity):
-                return False
-            members.append(into)
-        if not inst.min_size <= len(members) <= inst.max_size:
-            return False
-        levels = [inst.levels[i] for i in members]
-        if max(levels) - min(levels) > inst.max_level_gap:
-            return False
-        zones = {inst.tz_of[i] for i in members}
-        zone = zones.pop() if len(zones) == 1 else inst.program_zone
-        can = self.zone_opts.get(zone, 0)
-        f = self.facs[k] if self.facs is not None else None
-        if f is not None:
-            if into is not None and into in inst.facilitator_conflicts[f]:
-                return False
-            can &= self.fac_opts[f]
-        for i in members:
-            can &= self.opts[i]
-            if not can:
-                return False
-        return True
-
-    def staggers(self, changed: dict[int, list[int]]) -> bool:
-        """Whether every facilitator of a changed cohort who leads several can still stagger them."""
-        if self.facs is None:
-            return True
-        for f in sorted({f for k in changed if (f := self.facs[k]) is not None}):
-            led = self.led.get(f, [])
-            if len(led) > 1:
-                cohorts = [changed.get(k, self.cohorts[k]) for k in led]
-                if stagger(self.inst, cohorts, f) is None:
-                    return False
-        return True
-
-
 @dataclass(frozen=True)
 class _Move:
     """Person ``i`` leaves cohort ``a`` for ``b``; with ``j``, a swap (``j`` goes to ``a``)."""
@@ -252,7 +112,7 @@ class _Move:
     b: int
     j: int | None
 
-    def after(self, state: _State) -> dict[int, list[int]]:
+    def after(self, state: CohortState) -> dict[int, list[int]]:
         """The two cohorts' members after the move."""
         a = [x for x in state.cohorts[self.a] if x != self.i]
         b = [x for x in state.cohorts[self.b] if x != self.j] + [self.i]
@@ -262,7 +122,7 @@ class _Move:
 
 
 def _candidates(
-    state: _State, i: int, pool: Sequence[int], rng: random.Random, budget: SwapBudget
+    state: CohortState, i: int, pool: Sequence[int], rng: random.Random, budget: SwapBudget
 ) -> list[_Move]:
     """Improving (negative ``delta``) and neutral moves of ``i`` towards a sample of ``pool``."""
     a = state.where[i]
@@ -287,7 +147,7 @@ def _candidates(
     return sorted(found, key=lambda m: m.delta)
 
 
-def _take(state: _State, moves: list[_Move], budget: SwapBudget) -> _Move | None:
+def _take(state: CohortState, moves: list[_Move], budget: SwapBudget) -> _Move | None:
     """The first move (best first) both cohorts allow; neutral ones only when nothing improves."""
     for m in moves:
         if m.delta == 0 and m is not moves[0]:
@@ -309,7 +169,7 @@ def _take(state: _State, moves: list[_Move], budget: SwapBudget) -> _Move | None
     return None
 
 
-def _pools(inst: FormationInstance, state: _State) -> dict[int, list[int]]:
+def _pools(inst: FormationInstance, state: CohortState) -> dict[int, list[int]]:
     """Movable people (in a cohort, in no group) by level."""
     out: dict[int, list[int]] = {}
     for i in sorted(state.where):
@@ -345,7 +205,7 @@ def descend(
     tuple
         The cohorts (same order; members changed) and the number of improving moves.
     """
-    state = _State(inst, [list(c) for c in cohorts], list(facs) if facs is not None else None)
+    state = CohortState(inst, [list(c) for c in cohorts], list(facs) if facs is not None else None)
     pools = _pools(inst, state)
     gap = inst.max_level_gap
     # People whose level suits a cohort spanning lo..hi, per window (there are few windows).

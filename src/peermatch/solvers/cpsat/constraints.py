@@ -16,6 +16,7 @@ from ortools.sat.python import cp_model
 
 from peermatch.rules import Rule
 from peermatch.schedule import session_times
+from peermatch.solvers.cpsat.placement import PlacementConstraints
 from peermatch.solvers.cpsat.variables import Variables
 from peermatch.solvers.instance import FormationInstance
 
@@ -30,7 +31,7 @@ def _enforce(ct: cp_model.Constraint, lit: Literal) -> None:
         ct.only_enforce_if(lit)
 
 
-class Constraints:
+class Constraints(PlacementConstraints):
     """Adds each rule family of ``inst`` to ``model`` over ``v``.
 
     ``literal_for(rule, key)`` returns the enforcement literal of one rule
@@ -65,6 +66,11 @@ class Constraints:
             (Rule.FACILITATOR, self.facilitators),
             (Rule.TOGETHER, self.together),
             (Rule.LOCK, self.locks),
+            # The placement rules of program.toml (solvers/cpsat/placement.py).
+            (Rule.LIMITS, self.limits),
+            (Rule.PRESENCE, self.presence),
+            (Rule.REQUIRED, self.required),
+            (Rule.CLOSENESS, self.closeness),
         ]
         for rule, add in families:
             if rule not in self.disabled:

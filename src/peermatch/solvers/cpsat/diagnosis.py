@@ -64,6 +64,8 @@ def _diagnosis(inst: FormationInstance, rule: Rule, keys: list[object]) -> Diagn
             people += [inst.ids[i] for i in inst.groups[key]]
         elif rule == Rule.FACILITATOR and isinstance(key, int):
             people.append(inst.problem.facilitators[key].id)
+        else:
+            people += _placement_people(inst, rule, key)
     return Diagnosis(
         rule,
         rule.phrase.format(shown),
@@ -86,4 +88,34 @@ def _name(inst: FormationInstance, rule: Rule, key: object) -> str:
         return "+".join(inst.ids[i] for i in inst.groups[key])
     if rule == Rule.FACILITATOR and isinstance(key, int):
         return inst.problem.facilitators[key].id
-    return str(key)
+    return _placement_name(inst, rule, key) or str(key)
+
+
+def _placement_name(inst: FormationInstance, rule: Rule, key: object) -> str | None:
+    """``industry Banking`` (limits, presence), ``role`` (required), a person (closeness)."""
+    rules = inst.placement
+    if rule in (Rule.LIMITS, Rule.PRESENCE) and isinstance(key, tuple):
+        family = rules.limits if rule == Rule.LIMITS else rules.presence
+        r, value = key
+        return f"{family[r].column} {family[r].names[value]}"
+    if rule == Rule.REQUIRED and isinstance(key, int):
+        req = rules.required[key]
+        return f"{req.column} {' or '.join(req.wanted)}"
+    if rule == Rule.CLOSENESS and isinstance(key, tuple):
+        r, i = key
+        return f"{inst.ids[i]} ({rules.closeness[r].column} {rules.closeness[r].numbers[i]:g})"
+    return None
+
+
+def _placement_people(inst: FormationInstance, rule: Rule, key: object) -> list[str]:
+    """The people a placement rule's literal concerns: a value's or rule's holders, a person."""
+    rules = inst.placement
+    if rule in (Rule.LIMITS, Rule.PRESENCE) and isinstance(key, tuple):
+        family = rules.limits if rule == Rule.LIMITS else rules.presence
+        r, value = key
+        return [inst.ids[i] for i, v in enumerate(family[r].values) if v == value]
+    if rule == Rule.REQUIRED and isinstance(key, int):
+        return [inst.ids[i] for i, h in enumerate(rules.required[key].holds) if h]
+    if rule == Rule.CLOSENESS and isinstance(key, tuple):
+        return [inst.ids[key[1]]]
+    return []

@@ -20,7 +20,7 @@ cost (diversity and sizes). When level 1 is solved to optimality (the
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -81,17 +81,26 @@ def _variables(model: cp_model.CpModel, inst: FormationInstance, cohorts: int) -
 class RepairModel:
     """The CP-SAT model of one repair (see the module docstring)."""
 
-    def __init__(self, inst: FormationInstance, previous: PreviousRun, extra_cohorts: int):
+    def __init__(
+        self,
+        inst: FormationInstance,
+        previous: PreviousRun,
+        extra_cohorts: int,
+        merged: Collection[int] = (),
+    ):
         self.inst, self.previous = inst, previous
         self.m = len(previous.cohorts)
         self.model = cp_model.CpModel()
         self.v = _variables(self.model, inst, self.m + extra_cohorts)
         _RepairConstraints(self.model, inst, self.v, self.m).add_all()
+        # A merged cohort is closed; its people must move anyway, so moving them costs nothing.
+        for k in merged:
+            self.model.add(self.v.used[k] == 0)
         self.home = {
             inst.problem.index[pid]: k
             for k, c in enumerate(previous.cohorts)
             for pid in c.members
-            if pid in inst.problem.index
+            if pid in inst.problem.index and k not in merged
         }
         self.keep_slot = [self.model.new_bool_var(f"keep_slot[{k}]") for k in range(self.m)]
         self.keep_fac = [self.model.new_bool_var(f"keep_fac[{k}]") for k in range(self.m)]
@@ -215,17 +224,20 @@ def solve_repair(
     workers: int = 1,
     deterministic: bool = True,
     extra_cohorts: int | None = None,
+    merged: Collection[int] = (),
 ) -> RepairOutcome:
     """Three successive solves: people moved, then cohorts changed, then cost.
 
     ``extra_cohorts`` new cohorts may be opened (default: enough for the
-    joiners and two more, at most ``n // min_size``).
+    joiners and two more, at most ``n // min_size``). The earlier cohorts
+    numbered in ``merged`` are dissolved (``repair --merge-below``); their
+    people are placed elsewhere and are not counted as moved.
     """
     problem = inst.problem
     joined = sum(1 for p in problem.participants if p.id not in previous.cohort_of())
     if extra_cohorts is None:
         extra_cohorts = min(inst.n // inst.min_size, joined // inst.min_size + 2)
-    rm = RepairModel(inst, previous, extra_cohorts)
+    rm = RepairModel(inst, previous, extra_cohorts, merged)
     rm.hint_previous()
     found: dict[str, Any] = {}
     seconds: list[float] = []

@@ -36,8 +36,13 @@ def repair(
     seed: int | None = None,
     workers: int | None = None,
     deterministic: bool = True,
+    merge_below: int | None = None,
 ) -> tuple[Result, dict[str, str]]:
     """Change ``previous`` as little as the rules allow for ``problem``.
+
+    With ``merge_below`` N, every earlier cohort left with fewer than N
+    members is dissolved and its people placed elsewhere, moving as few
+    others as possible (``repair --merge-below``).
 
     Returns
     -------
@@ -72,11 +77,13 @@ def repair(
         )
         rule = Rule.FACILITATOR if problem.facilitators else Rule.AVAILABILITY
         return result(Status.INFEASIBLE, diagnosis=(Diagnosis(rule, why, stranded),)), {}
+    merged = _shrunk(problem, previous, merge_below)
     kw = {
         "time_limit": time_limit,
         "seed": seed,
         "workers": workers,
         "deterministic": deterministic,
+        "merged": merged,
     }
     out = solve_repair(inst, previous, **kw)  # type: ignore[arg-type]
     if out.status == "infeasible" and inst.n // inst.min_size > int(out.stats.new_cohorts_allowed):
@@ -101,5 +108,32 @@ def repair(
         result(
             status, solution=solution, objective=objective, stats=Statistics(previous_run=out.stats)
         ),
-        move_reasons(inst, previous, solution),
+        {
+            **move_reasons(inst, previous, solution),
+            **_merge_reasons(problem, previous, merged, merge_below),
+        },
     )
+
+
+def _shrunk(problem: ProblemData, previous: PreviousRun, merge_below: int | None) -> list[int]:
+    """Earlier cohorts left with fewer than ``merge_below`` members (none without it)."""
+    if merge_below is None:
+        return []
+    return [
+        k
+        for k, c in enumerate(previous.cohorts)
+        if sum(1 for m in c.members if m in problem.index) < merge_below
+    ]
+
+
+def _merge_reasons(
+    problem: ProblemData, previous: PreviousRun, merged: list[int], merge_below: int | None
+) -> dict[str, str]:
+    """``cohort C04 merged: fewer than 6 members`` for everyone of a merged cohort."""
+    out: dict[str, str] = {}
+    for k in merged:
+        cohort = previous.cohorts[k]
+        for pid in cohort.members:
+            if pid in problem.index:
+                out[pid] = f"cohort {cohort.id} merged: fewer than {merge_below} members"
+    return out

@@ -1,0 +1,85 @@
+"""The four placement rules of program.toml on planted populations, through every search path.
+
+Planted populations that use ``[limits]``, ``[presence]``, ``[required]`` and
+``[closeness]`` at once (their planted cohorts keep every rule) are solved by
+the whole model, by the neighbourhood search (with its swap descents) and
+started greedily: every rule holds, and nothing is declared infeasible.
+"""
+
+from __future__ import annotations
+
+import random
+
+from hypothesis import HealthCheck, given, settings
+
+from peermatch.params import SolveParams
+from peermatch.placement import placement_violations
+from peermatch.rules import Rule
+from peermatch.solution import Solution, Status
+from peermatch.solvers.cpsat import solve
+from peermatch.solvers.greedy import greedy_cohorts
+from peermatch.solvers.instance import build_instance
+from peermatch.solvers.swaps import SwapBudget, descend
+from peermatch.violations import violations
+from strategies import planted_problems
+
+PLACEMENT = {Rule.LIMITS, Rule.PRESENCE, Rule.REQUIRED, Rule.CLOSENESS}
+SOLVED = {Status.OPTIMAL, Status.FEASIBLE}
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(planted_problems(placement_rules=True))
+def test_the_whole_model_keeps_all_four_rules(case: tuple) -> None:  # type: ignore[type-arg]
+    problem, planted = case
+    assert list(violations(problem, planted)) == []  # the strategy's own promise
+    result = solve(problem, time_limit=2.0, seed=0, workers=1, deterministic=True)
+    assert result.status in SOLVED, result.diagnosis
+    assert result.solution is not None
+    assert [str(v) for v in violations(problem, result.solution)] == []
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(planted_problems(max_cohorts=6, placement_rules=True))
+def test_the_neighbourhood_search_keeps_all_four_rules(case: tuple) -> None:  # type: ignore[type-arg]
+    problem, _ = case
+    # Below the threshold: the neighbourhood search with its swap descents, not the whole model.
+    params = SolveParams(time_limit=2.0, seed=0, workers=1, deterministic=True, lns_threshold=1)
+    result = solve(problem, params)
+    assert result.status in SOLVED, result.diagnosis
+    assert result.solution is not None
+    assert [str(v) for v in violations(problem, result.solution)] == []
+
+
+def _positions_to_solution(ids: tuple[str, ...], cohorts: list[list[int]]) -> Solution:
+    from peermatch.solution import Cohort
+
+    return Solution(
+        cohorts=tuple(
+            Cohort(id=f"C{k}", members=tuple(ids[i] for i in c)) for k, c in enumerate(cohorts)
+        )
+    )
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(planted_problems(max_cohorts=6, placement_rules=True))
+def test_greedy_and_swaps_never_build_a_cohort_that_breaks_one(case: tuple) -> None:  # type: ignore[type-arg]
+    problem, _ = case
+    inst = build_instance(problem)
+    found = greedy_cohorts(inst, seed=0)
+    cohorts = [list(c) for c in found.cohorts]
+
+    def broken(groups: list[list[int]]) -> list[str]:
+        return [
+            str(v)
+            for k, members in enumerate(groups)
+            for v in placement_violations(
+                problem, f"C{k}", [problem.participants[i] for i in members]
+            )
+        ]
+
+    assert broken(cohorts) == []
+    if found.unplaced:
+        return  # the descent starts from complete groupings only
+    after, _ = descend(inst, cohorts, None, random.Random(0), SwapBudget(limit=0.2))
+    assert broken(after) == []
+    assert sorted(i for c in after for i in c) == list(range(inst.n))
