@@ -59,6 +59,14 @@ class NeighbourhoodParams:
         Steps without progress before the neighbourhood widens.
     max_extra
         People left out that one neighbourhood tries to take in.
+    placement_steps
+        Steps on people left out that place nobody before the search tries
+        the whole program at once (placement first; see
+        :mod:`peermatch.solvers.placement`).
+    whole_model_people
+        Up to this many people, that whole-program attempt is made (a CP-SAT
+        model of everyone, hinted with the current grouping, for half of what
+        is left of the search); above it the search keeps to neighbourhoods.
     """
 
     __pydantic_config__ = _STRICT
@@ -69,6 +77,8 @@ class NeighbourhoodParams:
     max_cohorts: int = 16
     stale_steps: int = 15
     max_extra: int = 8
+    placement_steps: int = 12
+    whole_model_people: int = 1500
 
     def __post_init__(self) -> None:
         _check(
@@ -80,6 +90,8 @@ class NeighbourhoodParams:
                 "max_cohorts": 1,
                 "stale_steps": 1,
                 "max_extra": 1,
+                "placement_steps": 1,
+                "whole_model_people": 0,
             },
         )
         if self.max_cohorts < self.min_cohorts:

@@ -203,6 +203,9 @@ class Statistics:
     cohorts_without_facilitator, unplaced
         Why a search ended without a solution: cohorts nobody could lead,
         people left out.
+    not_placed
+        Those people, one ``"id: why"`` line each (at most 20), when a search
+        ended without placing everyone.
     rejected_by_violations
         The first broken rules, when the checker rejected the solution.
     previous_run
@@ -219,6 +222,7 @@ class Statistics:
     facilitators: FacilitatorPressure | None = None
     cohorts_without_facilitator: int | None = None
     unplaced: int | None = None
+    not_placed: tuple[str, ...] | None = None
     rejected_by_violations: tuple[str, ...] | None = None
     previous_run: RepairStatistics | None = None
     budget_notes: tuple[str, ...] | None = None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -19,6 +19,9 @@ from peermatch.cli.common import (
     read_input,
     rejected,
 )
+
+if TYPE_CHECKING:
+    from peermatch.solution import Result
 
 __all__ = ["run"]
 
@@ -192,7 +195,7 @@ def run(
     if result.solution is None:
         fail(
             f"no solution found within the time limit ({result.runtime:.1f}s); "
-            "try a longer --time-limit or --allow-unassigned; nothing was written",
+            f"try a longer --time-limit or --allow-unassigned; nothing was written{_left_out(result)}",
             EXIT_NO_SOLUTION,
         )
     broken = tuple(violations(problem, result.solution))
@@ -236,3 +239,17 @@ def run(
             f"interrupted by {interrupts.received()} after solving: the output was written whole first",
             err=True,
         )
+
+
+def _left_out(result: Result) -> str:
+    """Who the best grouping found still left out, and why (the search tried placing them)."""
+    stats = result.stats
+    if not stats.unplaced or not stats.not_placed:
+        return ""
+    named = "".join(f"\n  {line}" for line in stats.not_placed)
+    more = stats.unplaced - len(stats.not_placed)
+    tail = f"\n  ... and {more} more" if more > 0 else ""
+    return (
+        f"\nthe best grouping found leaves {stats.unplaced} participant(s) out, "
+        f"although the search worked on placing them first:{named}{tail}"
+    )

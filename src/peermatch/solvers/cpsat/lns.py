@@ -47,6 +47,7 @@ from peermatch.solvers.neighbourhoods import (
     over_full,
 )
 from peermatch.solvers.operators import OPERATORS, OperatorChoice
+from peermatch.solvers.placement import around_unplaced
 from peermatch.solvers.progress import Progress, ProgressFn
 from peermatch.solvers.swaps import SwapBudget, descend
 
@@ -127,6 +128,11 @@ class _Walk:
         # Swap descents or neighbourhood steps next, by their recent gains; the descents' moves.
         self.ops = OperatorChoice()
         self.moves: int | None = None
+        # Placement first: steps on defects since their number last fell, steps on people
+        # left out (ejection chains, every third around_person), and the defect count at
+        # which the whole program was last tried at once.
+        self.placing, self.turn = 0, 0
+        self.whole_tried: int | None = None
 
     def defects(self) -> int:
         """People left out plus cohorts without a facilitator."""
@@ -143,7 +149,9 @@ class _Walk:
         inst, current, size = self.inst, self.current, self.size
         extra: list[int] = []
         if self.left:
-            chosen, extra = around_person(inst, current, self.left, rng, size, self.nb.max_extra)
+            self.turn += 1
+            chooser = around_unplaced if self.turn % 3 else around_person
+            chosen, extra = chooser(inst, current, self.left, rng, size, self.nb.max_extra)
         elif broken := [k for k, f in enumerate(self.facs or []) if f is None]:
             assert self.facs is not None
             pivot = broken[rng.randrange(len(broken))]
@@ -170,6 +178,17 @@ class _Walk:
         in_sub = set(freed)
         self.left = sorted([i for i in self.left if i not in in_sub] + list(unplaced))
         self.cost = self.inst.cost(self.current, len(self.left))
+
+    def whole_due(self) -> bool:
+        """Whether to try the whole program at once: defects that neighbourhoods do not
+        repair (``placement_steps`` steps in a row) in a program small enough."""
+        defects = self.defects()
+        return (
+            defects > 0
+            and self.placing >= self.nb.placement_steps
+            and self.inst.n <= self.nb.whole_model_people
+            and self.whole_tried != defects
+        )
 
 
 def improve(
@@ -211,7 +230,10 @@ def improve(
             walk.ops.record("swaps", cost - walk.cost, walk.spent - spent)
             continue  # the limits are checked again before the next neighbourhood
         walk.iterations += 1
-        better = _step(inst, walk, rng, search)
+        defects = walk.defects()
+        better = _step(inst, walk, rng, search, whole=walk.whole_due())
+        if defects:
+            walk.placing = 0 if walk.defects() < defects else walk.placing + 1
         walk.ops.record("steps", cost - walk.cost, walk.spent - spent)
         if better is None or not better:
             walk.stalled()
@@ -304,18 +326,35 @@ def _swaps(inst: FormationInstance, walk: _Walk, rng: random.Random, search: Sea
     return gained > 0
 
 
-def _step(inst: FormationInstance, walk: _Walk, rng: random.Random, search: Search) -> bool | None:
+def _step(
+    inst: FormationInstance,
+    walk: _Walk,
+    rng: random.Random,
+    search: Search,
+    whole: bool = False,
+) -> bool | None:
     """Re-form one neighbourhood; ``True`` when it improved, ``False`` when an equal step
-    was kept (it moves the search, but is no progress), ``None`` when it was rejected."""
+    was kept (it moves the search, but is no progress), ``None`` when it was rejected.
+
+    ``whole``: the neighbourhood is every cohort and everyone left out, for half of
+    what is left of the search (the whole-model fallback of placement first).
+    """
     params, nb = search.params, search.params.neighbourhood
-    chosen, extra = walk.choose(rng)
     current, facs = walk.current, walk.facs
     # Wall-clock mode: the limit counts from the run's start (``search.started``).
     used = walk.spent if params.deterministic else time.monotonic() - search.started
+    left = max(0.1, search.time_limit - used)
+    if whole:
+        walk.whole_tried = walk.defects()
+        chosen, extra = list(range(len(current))), list(walk.left)
+        limit = max(min(walk.step_limit, left), left / 2)
+    else:
+        chosen, extra = walk.choose(rng)
+        limit = min(walk.step_limit, left)
     step = make_step(
         inst, current, facs, chosen, extra=extra, seed=params.seed + walk.iterations,
-        limit=min(walk.step_limit, max(0.1, search.time_limit - used)),
-        deterministic=params.deterministic, may_leave=params.allow_unassigned or bool(extra),
+        limit=limit, deterministic=params.deterministic,
+        may_leave=params.allow_unassigned or bool(extra),
         workers=search.workers, hint_seed=params.seed, cpsat=params.cpsat,
     )  # fmt: skip
     res = solve_step(inst, step)

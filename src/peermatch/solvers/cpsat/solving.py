@@ -42,7 +42,12 @@ from peermatch.solvers.cpsat.diagnosis import diagnose
 from peermatch.solvers.cpsat.lns import Search, improve
 from peermatch.solvers.cpsat.model import FormationModel
 from peermatch.solvers.cpsat.parameters import check_cpsat_parameters, cp_solver
-from peermatch.solvers.finish import assign_facilitators, facilitator_pressure, finish_solution
+from peermatch.solvers.finish import (
+    assign_facilitators,
+    facilitator_pressure,
+    finish_solution,
+    unassigned_reason,
+)
 from peermatch.solvers.greedy import GreedyCohorts, greedy_cohorts
 from peermatch.solvers.grouping import Grouping, respect_groups
 from peermatch.solvers.instance import FormationInstance, build_instance
@@ -323,7 +328,18 @@ def _whole_model(run: Run, inst: FormationInstance, start: Start, bound: float |
     if code == cp_model.MODEL_INVALID:
         invalid = (Diagnosis(None, fm.model.validate()),)
         return run.result(Status.INVALID, diagnosis=invalid, stats=stats)
-    return run.result(Status.UNKNOWN, stats=stats)
+    return run.result(Status.UNKNOWN, stats=_not_placed(inst, hint, stats))
+
+
+def _not_placed(inst: FormationInstance, grouping: Grouping, stats: Statistics) -> Statistics:
+    """``stats`` with who the best grouping found leaves out, and why (at most 20 named)."""
+    if not grouping.unplaced:
+        return stats
+    why = tuple(
+        f"{inst.ids[i]}: {unassigned_reason(inst, i, grouping.cohorts)}"
+        for i in grouping.unplaced[:20]
+    )
+    return replace(stats, unplaced=len(grouping.unplaced), not_placed=why)
 
 
 class _Tracker(cp_model.CpSolverSolutionCallback):
@@ -366,7 +382,7 @@ def _finish(
             Status.UNKNOWN, stats=replace(stats, cohorts_without_facilitator=grouping.leaderless)
         )
     if grouping.unplaced and not run.params.allow_unassigned:
-        return run.result(Status.UNKNOWN, stats=replace(stats, unplaced=len(grouping.unplaced)))
+        return run.result(Status.UNKNOWN, stats=_not_placed(inst, grouping, stats))
     cohorts, facs = grouping.cohorts, grouping.facilitators
     solution = finish_solution(inst, cohorts, grouping.unplaced, facs, reasons)
     stats = replace(stats, facilitators=facilitator_pressure(inst, cohorts))
