@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 from peermatch.model import ProblemData
 from peermatch.rules import Rule
+from peermatch.solution import cohort_ids
 
 __all__ = ["Group", "GroupConflict", "cohort_names", "group_conflicts", "together_groups"]
 
@@ -235,18 +236,13 @@ def cohort_names(problem: ProblemData, cohorts: Sequence[Sequence[str]]) -> list
     """
     lock_of = {lock.participant_id: lock.cohort_id for lock in problem.locks}
     taken = {lock.cohort_id for lock in problem.locks}
-    width = max(2, len(str(len(cohorts))))
-    counter = 0
+    fresh = cohort_ids(len(cohorts), taken)
     names = []
     for members in cohorts:
         locked = sorted({lock_of[m] for m in members if m in lock_of})
         if locked:
             names.append(locked[0])
             continue
-        while True:
-            counter += 1
-            name = f"C{counter:0{width}d}"
-            if name not in taken:
-                break
+        name = next(fresh)
         names.append(name)
     return names

@@ -7,6 +7,8 @@ without a solver. A :class:`Result` wraps it with the solver's figures.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, fields
 from enum import StrEnum
 from typing import Any
@@ -26,7 +28,42 @@ __all__ = [
     "Statistics",
     "Status",
     "Unassigned",
+    "cohort_ids",
 ]
+
+_GENERATED_ID = re.compile(r"C\d+")
+
+
+def cohort_ids(count: int, taken: Iterable[str] = ()) -> Iterator[str]:
+    """Fresh cohort ids ``C01``, ``C02``, ... that skip ``taken``: the one id scheme.
+
+    Runs, repairs, locked cohorts and planted references all draw their ids
+    here, so the ids of one program have one width and sort as text.
+
+    Parameters
+    ----------
+    count
+        How many cohorts the program will have: the digits grow with it
+        (at least two: ``C01``; 100 cohorts give ``C001`` .. ``C100``).
+    taken
+        Ids already in use (a previous run's cohorts, lock ids): skipped, and
+        a taken generated-style id (``C`` and digits) wider than ``count``
+        needs sets the width, so that a repair of a run of 100 cohorts
+        continues ``C101`` and never starts ``C01``.
+
+    Yields
+    ------
+    str
+        Ids in increasing order, without end.
+    """
+    used = set(taken)
+    width = max(2, len(str(count)), *(len(t) - 1 for t in used if _GENERATED_ID.fullmatch(t)))
+    number = 0
+    while True:
+        number += 1
+        candidate = f"C{number:0{width}d}"
+        if candidate not in used:
+            yield candidate
 
 
 class Cohort(BaseModel):

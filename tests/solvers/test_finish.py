@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from itertools import islice
+
 from peermatch.availability import parse_availability
 from peermatch.model import (
     CohortRules,
@@ -12,10 +14,10 @@ from peermatch.model import (
     ScheduleRules,
 )
 from peermatch.schedule import Slot
+from peermatch.solution import cohort_ids
 from peermatch.solvers.finish import (
     assign_facilitators,
     candidate_slots,
-    cohort_ids,
     finish_solution,
     unassigned_reason,
 )
@@ -113,8 +115,9 @@ def test_slot_preference_earliest_week_day_then_nearest_ten() -> None:
 
 
 def test_ids_order_and_reasons() -> None:
-    assert cohort_ids(3) == ["C01", "C02", "C03"]
-    assert cohort_ids(100)[0] == "C001" and cohort_ids(100)[-1] == "C100"
+    assert list(islice(cohort_ids(3), 3)) == ["C01", "C02", "C03"]
+    hundred = list(islice(cohort_ids(100), 100))
+    assert hundred[0] == "C001" and hundred[-1] == "C100"
     problem = ProblemData(participants=_people(8), config=_config())
     inst = build_instance(problem)
     # Cohorts are numbered by their members' ids, whatever order they come in.

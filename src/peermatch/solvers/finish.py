@@ -32,7 +32,6 @@ from peermatch.solvers.instance import FormationInstance, MeetingOption
 __all__ = [
     "assign_facilitators",
     "candidate_slots",
-    "cohort_ids",
     "drop_clashes",
     "facilitator_pressure",
     "finish_solution",
@@ -295,12 +294,6 @@ def drop_clashes(
         while len(ks) > 1 and stagger(inst, [cohorts[k] for k in ks], f) is None:
             out[ks.pop()] = None
     return out
-
-
-def cohort_ids(count: int) -> list[str]:
-    """``C01``, ``C02``, ... (width grows with the count so ids sort as text)."""
-    width = max(2, len(str(count)))
-    return [f"C{k + 1:0{width}d}" for k in range(count)]
 
 
 def unassigned_reason(inst: FormationInstance, i: int, cohorts: Sequence[Sequence[int]]) -> str:

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from peermatch.repair import PreviousRun
 from peermatch.schedule import SessionTime, Slot, attends, session_times
-from peermatch.solution import Cohort, Solution
+from peermatch.solution import Cohort, Solution, cohort_ids
 from peermatch.solvers.finish import candidate_slots
 from peermatch.solvers.instance import FormationInstance
 
@@ -65,7 +65,7 @@ def finish_repair(
     used = [k for k, c in enumerate(cohorts) if c]
     order = sorted(used, key=lambda k: (not (k < m and keep_slot[k]), k))
     busy: dict[int, list[tuple[SessionTime, ...]]] = {}
-    counter = 0
+    fresh = cohort_ids(len(used), taken)
     out = []
     for k in order:
         members = sorted(cohorts[k], key=lambda i: inst.ids[i])
@@ -81,15 +81,7 @@ def finish_repair(
             cid = previous.cohorts[k].id
         else:
             locked = sorted({lock_of[inst.ids[i]] for i in members if inst.ids[i] in lock_of})
-            if locked:
-                cid = locked[0]
-            else:
-                while True:
-                    counter += 1
-                    cid = f"C{counter:02d}"
-                    if cid not in taken:
-                        break
-            taken.add(cid)
+            cid = locked[0] if locked else next(fresh)
         out.append(
             Cohort(
                 id=cid,
