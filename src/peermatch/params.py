@@ -77,7 +77,7 @@ class NeighbourhoodParams:
     max_cohorts: int = 16
     stale_steps: int = 15
     max_extra: int = 8
-    placement_steps: int = 12
+    placement_steps: int = 6
     whole_model_people: int = 1500
 
     def __post_init__(self) -> None:
