@@ -7,6 +7,7 @@ without a solver. A :class:`Result` wraps it with the solver's figures.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, fields
@@ -282,6 +283,10 @@ class Statistics:
         return dict(sorted(out.items()))
 
 
+#: The cost of one pair of cohort members sharing a value of an attribute of weight 1.
+PAIR_COST = 1000.0
+
+
 @dataclass(frozen=True)
 class Result:
     """The outcome of :func:`peermatch.solve`.
@@ -334,3 +339,22 @@ class Result:
     def feasible(self) -> bool:
         """Whether a solution was found."""
         return self.solution is not None
+
+    @property
+    def gap_pairs(self) -> float | None:
+        """The gap in shared value pairs: ``(objective - best_bound) / 1000``, to one decimal.
+
+        One pair of members sharing a value of an attribute of weight 1 costs
+        1,000 (:mod:`peermatch.solvers.instance`), so this says how many such
+        pairs at most a better grouping could avoid; a percentage alone says
+        little when costs are small. ``None`` when either figure is missing.
+
+        Examples
+        --------
+        >>> Result(Status.FEASIBLE, objective=33_000.0, best_bound=31_000.0).gap_pairs
+        2.0
+        """
+        if self.objective is None or self.best_bound is None:
+            return None
+        pairs = (self.objective - self.best_bound) / PAIR_COST
+        return round(pairs, 1) if math.isfinite(pairs) else None

@@ -215,6 +215,8 @@ def run(
     sol = result.solution
     placed = sum(len(c.members) for c in sol.cohorts)
     gap = "n/a" if result.gap is None else f"{100 * result.gap:.2f}%"
+    if result.gap_pairs:
+        gap += f" (about {result.gap_pairs:g} shared pair{'' if result.gap_pairs == 1 else 's'})"
     bound = "n/a" if result.best_bound is None else f"{result.best_bound:,.0f}"
     click.echo(
         f"{result.status.value}: {len(sol.cohorts)} cohorts, {placed} placed, {len(sol.unassigned)} unassigned; "
