@@ -22,7 +22,15 @@ def _cohorts(result: Result) -> list[tuple[tuple[str, ...], str | None, object]]
 
 
 def test_all_is_the_public_api() -> None:
-    assert parallel_lns.__all__ == ["SWAP_PARTS_MIN", "SWAP_ROUND_MAX", "improve_parallel"]
+    assert parallel_lns.__all__ == [
+        "SWAP_PARTS_MIN",
+        "SWAP_ROUND_MAX",
+        "Rounds",
+        "disjoint_neighbourhoods",
+        "improve_parallel",
+        "step_round",
+        "swap_round",
+    ]
 
 
 @pytest.fixture(scope="module")

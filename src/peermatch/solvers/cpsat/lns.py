@@ -25,6 +25,7 @@ import random
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from peermatch.deadline import safety_cap
 from peermatch.params import NeighbourhoodParams, SolveParams
@@ -51,7 +52,18 @@ from peermatch.solvers.placement import around_unplaced
 from peermatch.solvers.progress import Progress, ProgressFn
 from peermatch.solvers.swaps import SwapBudget, descend
 
-__all__ = ["EXCESS_SHARE", "SWAP_STALL", "Search", "descent_budget", "improve", "swap_pass"]
+if TYPE_CHECKING:
+    from peermatch.solvers.cpsat.parallel_lns import Rounds
+
+__all__ = [
+    "EXCESS_SHARE",
+    "SWAP_STALL",
+    "Search",
+    "Walk",
+    "descent_budget",
+    "improve",
+    "swap_pass",
+]
 
 #: A descent stops after this many people per cohort tried in a row without an improvement.
 SWAP_STALL = 4
@@ -105,7 +117,7 @@ class Search:
     swaps: bool = True
 
 
-class _Walk:
+class Walk:
     """The search's current grouping and its counters."""
 
     def __init__(self, inst: FormationInstance, start: Grouping, nb: NeighbourhoodParams):
@@ -134,14 +146,22 @@ class _Walk:
         self.placing, self.turn = 0, 0
         self.whole_tried: int | None = None
 
+    def used(self, search: Search) -> float:
+        """What the search has used of its limit: charged seconds when deterministic, else
+        seconds since ``search.started`` (wall-clock limits count from the run's start)."""
+        if search.params.deterministic:
+            return self.spent
+        return time.monotonic() - search.started
+
     def defects(self) -> int:
         """People left out plus cohorts without a facilitator."""
         return len(self.left) + (sum(f is None for f in self.facs) if self.facs is not None else 0)
 
-    def stalled(self) -> None:
-        """One more step without progress; every ``stale_steps`` of them widen the neighbourhood."""
+    def stalled(self, batch: int = 1) -> None:
+        """One more step (or round of ``batch``) without progress; every ``stale_steps`` steps
+        of them widen the neighbourhood."""
         self.stale += 1
-        if self.stale % self.nb.stale_steps == 0:
+        if self.stale % max(1, self.nb.stale_steps // batch) == 0:
             self.size = min(self.nb.max_cohorts, self.size + 1)
 
     def choose(self, rng: random.Random) -> tuple[list[int], list[int]]:
@@ -192,9 +212,13 @@ class _Walk:
 
 
 def improve(
-    inst: FormationInstance, start: Grouping, search: Search
+    inst: FormationInstance,
+    start: Grouping,
+    search: Search,
+    *,
+    rounds: Rounds | None = None,
 ) -> tuple[Grouping, SearchStatistics]:
-    """Improve a grouping by re-solving a few cohorts at a time.
+    """Improve a grouping by re-solving a few cohorts at a time: the one search loop.
 
     The start may be incomplete: people left out and cohorts without a
     facilitator are *defects*, repaired first (neighbourhoods are built
@@ -202,13 +226,19 @@ def improve(
     A step is kept when it has fewer defects, or as many and no higher cost.
     Without facilitators in ``start``, they are assigned here.
 
+    With ``rounds`` (:class:`peermatch.solvers.cpsat.parallel_lns.Rounds`),
+    once the grouping is complete each neighbourhood step is a round of
+    disjoint neighbourhoods on its executor and each swap descent runs in
+    parts side by side; the limits, Ctrl-C, the choice between swaps and
+    steps, the growth of neighbourhoods and progress stay this loop's.
+
     Returns the improved grouping (facilitators ``None`` without
     facilitators) and what the search did.
     """
     params = search.params
     rng = random.Random(params.seed)
     swap_rng = random.Random(params.seed + 1)
-    walk = _Walk(inst, start, params.neighbourhood)
+    walk = Walk(inst, start, params.neighbourhood)
     complete_at = time.monotonic() - search.started if not walk.defects() else None
     wall_cap = safety_cap(search.time_limit)
     while walk.current:
@@ -222,23 +252,42 @@ def improve(
         ):
             break
         cost, spent = walk.cost, walk.spent
-        if walk.ops.pick(OPERATORS if _swaps_help(walk, search) else ("steps",)) == "swaps":
-            if _swaps(inst, walk, swap_rng, search) and search.progress:
-                search.progress(
-                    Progress(time.monotonic() - search.started, float(walk.cost), search.bound)
+        batched = rounds is not None and not walk.defects()
+        try:
+            if walk.ops.pick(OPERATORS if _swaps_help(walk, search) else ("steps",)) == "swaps":
+                swapped = (
+                    rounds.swaps(walk, swap_rng, search)
+                    if rounds is not None
+                    else _swaps(inst, walk, swap_rng, search)
                 )
-            walk.ops.record("swaps", cost - walk.cost, walk.spent - spent)
-            continue  # the limits are checked again before the next neighbourhood
-        walk.iterations += 1
-        defects = walk.defects()
-        better = _step(inst, walk, rng, search, whole=walk.whole_due())
-        if defects:
-            walk.placing = 0 if walk.defects() < defects else walk.placing + 1
+                if swapped and search.progress:
+                    search.progress(
+                        Progress(time.monotonic() - search.started, float(walk.cost), search.bound)
+                    )
+                walk.ops.record("swaps", cost - walk.cost, walk.spent - spent)
+                continue  # the limits are checked again before the next neighbourhood
+            if batched:
+                assert rounds is not None
+                better: bool | None = rounds.steps(walk, rng, search)
+        except Exception:
+            # Ctrl-C reaches the whole process group: a worker still starting up may die
+            # of it and break the pool. Then keep the best so far, as a signal should.
+            if not interrupt.requested():
+                raise
+            break
+        if not batched:
+            walk.iterations += 1
+            defects = walk.defects()
+            better = _step(inst, walk, rng, search, whole=walk.whole_due())
+            if defects:
+                walk.placing = 0 if walk.defects() < defects else walk.placing + 1
+            if better:
+                walk.accepted += 1
         walk.ops.record("steps", cost - walk.cost, walk.spent - spent)
         if better is None or not better:
-            walk.stalled()
+            # A round tries ``batch`` neighbourhoods: it widens them ``batch`` times sooner.
+            walk.stalled(rounds.batch if batched and rounds is not None else 1)
         if better:
-            walk.accepted += 1
             walk.stale = 0
         if complete_at is None and not walk.defects():
             complete_at = time.monotonic() - search.started
@@ -247,11 +296,13 @@ def improve(
                 Progress(time.monotonic() - search.started, float(walk.cost), search.bound)
             )
     stats = SearchStatistics(
-        iterations=walk.iterations,
+        iterations=walk.iterations + (rounds.solved if rounds is not None else 0),
         improvements=walk.accepted,
         solver_time=round(walk.spent, 3),
         final_neighbourhood=walk.size,
         first_complete_time=complete_at,
+        rounds=rounds.count if rounds is not None else None,
+        batch=rounds.batch if rounds is not None else None,
         swap_moves=walk.moves,
     )
     return Grouping(walk.current, walk.facs, walk.left), stats
@@ -307,14 +358,14 @@ def swap_pass(
     return found, gained, budget.spent
 
 
-def _swaps_help(walk: _Walk, search: Search) -> bool:
+def _swaps_help(walk: Walk, search: Search) -> bool:
     """Whether a swap descent can help: a complete grouping, more cohorts than one neighbourhood
     holds (else each step re-solves them all), and the search not just repairing."""
     wide = len(walk.current) > search.params.neighbourhood.min_cohorts
     return search.swaps and wide and not walk.defects() and not search.until_complete
 
 
-def _swaps(inst: FormationInstance, walk: _Walk, rng: random.Random, search: Search) -> bool:
+def _swaps(inst: FormationInstance, walk: Walk, rng: random.Random, search: Search) -> bool:
     """A swap descent on the walk's complete grouping; whether it lowered the cost."""
     used = walk.spent if search.params.deterministic else time.monotonic() - search.started
     cohorts, gained, spent = swap_pass(inst, walk.current, walk.facs, rng, search, used)
@@ -328,7 +379,7 @@ def _swaps(inst: FormationInstance, walk: _Walk, rng: random.Random, search: Sea
 
 def _step(
     inst: FormationInstance,
-    walk: _Walk,
+    walk: Walk,
     rng: random.Random,
     search: Search,
     whole: bool = False,

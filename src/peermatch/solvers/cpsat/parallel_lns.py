@@ -20,21 +20,28 @@ the budget charged per round is the *largest* step's deterministic time
 (the round's critical path), so the run depends on ``batch`` but not on the
 machine, its load, or whether the steps ran here or on a cluster.
 
-Repairs (people left out, cohorts without a facilitator) are left to the
-sequential search, which runs first until the grouping is complete.
+This module holds the rounds; the loop around them (limits, Ctrl-C, the
+choice between swaps and neighbourhoods, growing neighbourhoods, progress)
+is :func:`peermatch.solvers.cpsat.lns.improve`'s, the one search loop, which
+repairs defects (people left out, cohorts without a facilitator) one step at
+a time before its first round.
 """
 
 from __future__ import annotations
 
 import random
 import time
-from dataclasses import replace
 
-from peermatch.deadline import safety_cap
 from peermatch.executor import Executor
 from peermatch.solution import SearchStatistics
-from peermatch.solvers.cpsat import interrupt
-from peermatch.solvers.cpsat.lns import EXCESS_SHARE, Search, descent_budget, improve, swap_pass
+from peermatch.solvers.cpsat.lns import (
+    EXCESS_SHARE,
+    Search,
+    Walk,
+    descent_budget,
+    improve,
+    swap_pass,
+)
 from peermatch.solvers.cpsat.neighbourhood import (
     StepResult,
     facilitators_ok,
@@ -45,11 +52,17 @@ from peermatch.solvers.cpsat.neighbourhood import (
 from peermatch.solvers.grouping import Grouping
 from peermatch.solvers.instance import FormationInstance
 from peermatch.solvers.neighbourhoods import around_excess, mean_level, over_full
-from peermatch.solvers.operators import OPERATORS, OperatorChoice
 from peermatch.solvers.parallel_swaps import SwapTask, descend_part, swap_parts
-from peermatch.solvers.progress import Progress
 
-__all__ = ["SWAP_PARTS_MIN", "SWAP_ROUND_MAX", "improve_parallel"]
+__all__ = [
+    "SWAP_PARTS_MIN",
+    "SWAP_ROUND_MAX",
+    "Rounds",
+    "disjoint_neighbourhoods",
+    "improve_parallel",
+    "step_round",
+    "swap_round",
+]
 
 #: Swap descents run side by side (one part per worker) from this many cohorts per worker;
 #: below it one descent in this process (its parts would be too small to move people).
@@ -59,7 +72,7 @@ SWAP_PARTS_MIN = 24
 SWAP_ROUND_MAX = 5.0
 
 
-def _disjoint(
+def disjoint_neighbourhoods(
     inst: FormationInstance, current: list[list[int]], batch: int, size: int, rng: random.Random
 ) -> list[list[int]]:
     """Up to ``batch`` neighbourhoods (cohort indices), pairwise disjoint.
@@ -169,126 +182,123 @@ def improve_parallel(
     executor: Executor,
     batch: int,
 ) -> tuple[Grouping, SearchStatistics]:
-    """Like :func:`~peermatch.solvers.cpsat.lns.improve`, ``batch`` neighbourhoods per round."""
-    time_limit = search.time_limit
-    sequential = replace(search, workers=1)
-    first, stats = improve(inst, start, replace(sequential, until_complete=True))
-    spent = stats.solver_time
-    if not first.complete:
-        rest = replace(sequential, time_limit=max(0.5, time_limit - spent), until_complete=False)
-        found, more = improve(inst, replace(first, facilitators=None), rest)
-        return found, replace(
-            more,
-            iterations=stats.iterations + more.iterations,
-            improvements=stats.improvements + more.improvements,
-            solver_time=round(spent + more.solver_time, 3),
-        )
-    return _rounds(inst, first, search, stats, executor, batch)
+    """:func:`~peermatch.solvers.cpsat.lns.improve` with ``batch`` neighbourhoods per round.
+
+    One loop: the neighbourhood search repairs defects one step at a time,
+    then solves rounds of ``batch`` disjoint neighbourhoods (:func:`step_round`)
+    and side-by-side swap descents (:func:`swap_round`) on ``executor``.
+    """
+    return improve(inst, start, search, rounds=Rounds(inst, executor, batch))
 
 
-def _rounds(
+class Rounds:
+    """What the one search loop does with an executor: ``batch`` steps or descents at once.
+
+    Parameters
+    ----------
+    inst
+        The instance (sent to each worker once).
+    executor
+        Local processes or a Dask cluster.
+    batch
+        Disjoint neighbourhoods per round (and swap parts per descent round).
+    """
+
+    def __init__(self, inst: FormationInstance, executor: Executor, batch: int):
+        self.inst, self.executor, self.batch = inst, executor, batch
+        self.shared = executor.share(inst)
+        #: Rounds run, and neighbourhoods solved in them.
+        self.count, self.solved = 0, 0
+
+    def steps(self, walk: Walk, rng: random.Random, search: Search) -> bool:
+        """One round of disjoint neighbourhoods on the walk's complete grouping; whether it
+        lowered the cost. Raises what the executor raises (a pool broken by Ctrl-C)."""
+        nb = search.params.neighbourhood
+        self.count += 1
+        hoods = disjoint_neighbourhoods(self.inst, walk.current, self.batch, walk.size, rng)
+        self.solved += len(hoods)
+        used = walk.used(search)
+        limit = min(nb.step_limit, max(0.1, search.time_limit - used))
+        seed = search.params.seed + 1000 * self.count
+        current, facs, kept, charged = step_round(
+            self.inst, walk.current, walk.facs, hoods, search, self.executor, self.shared,
+            seed, limit,
+        )  # fmt: skip
+        before = walk.cost
+        walk.current, walk.facs = current, facs
+        walk.cost = self.inst.cost(current, len(walk.left))
+        walk.spent += charged
+        walk.accepted += kept
+        return walk.cost < before or kept > 0
+
+    def swaps(self, walk: Walk, rng: random.Random, search: Search) -> bool:
+        """Swap descents on the walk's complete grouping (side by side when it is large)."""
+        cohorts, gained, charged = swap_round(
+            self.inst, walk.current, walk.facs, rng, search, walk.used(search),
+            self.executor, self.shared, self.batch,
+        )  # fmt: skip
+        walk.current, walk.spent = cohorts, walk.spent + charged
+        walk.cost = self.inst.cost(walk.current, len(walk.left))
+        walk.moves = (walk.moves or 0) + gained
+        return gained > 0
+
+
+def step_round(
     inst: FormationInstance,
-    first: Grouping,
+    current: list[list[int]],
+    facs: list[int | None] | None,
+    hoods: list[list[int]],
     search: Search,
-    stats: SearchStatistics,
     executor: Executor,
+    shared: object,
+    seed: int,
+    limit: float,
+) -> tuple[list[list[int]], list[int | None] | None, int, float]:
+    """Solve the disjoint neighbourhoods ``hoods`` at once and merge them in pick order.
+
+    Step ``j`` gets seed ``seed + j`` and ``limit`` seconds.
+
+    Returns the cohorts, their facilitators, the neighbourhoods kept and the
+    time to charge: the round's longest step (its critical path) plus the
+    per-step overhead when deterministic, else the longest wall time.
+    Raises what the executor raises (a pool broken by Ctrl-C).
+    """
+    params, nb = search.params, search.params.neighbourhood
+    steps = [
+        make_step(inst, current, facs, c, seed=seed + j, limit=limit,
+                  deterministic=params.deterministic, may_leave=params.allow_unassigned,
+                  cpsat=params.cpsat)
+        for j, c in enumerate(hoods)
+    ]  # fmt: skip
+    results = executor.map(solve_step, steps, shared=shared)
+    worst = max(r.deterministic_time if params.deterministic else r.wall_time for r in results)
+    # Merge in pick order; earlier merges shift indices, so find cohorts by content
+    # (the neighbourhoods are disjoint, so a later one's cohorts are all still there).
+    picked = [[tuple(current[k]) for k in c] for c in hoods]
+    kept = 0
+    for members, res in zip(picked, results, strict=True):
+        index = {tuple(c): k for k, c in enumerate(current)}
+        merged = _merge(inst, current, facs, [index[m] for m in members], res)
+        if merged is not None:
+            current, facs = merged
+            kept += 1
+    return current, facs, kept, worst + nb.step_overhead
+
+
+def swap_round(
+    inst: FormationInstance,
+    current: list[list[int]],
+    facs: list[int | None] | None,
+    rng: random.Random,
+    search: Search,
+    used: float,
+    executor: Executor,
+    shared: object,
     batch: int,
-) -> tuple[Grouping, SearchStatistics]:
-    """Rounds of ``batch`` disjoint neighbourhoods from a complete grouping."""
-    params, time_limit, start, bound = (
-        search.params,
-        search.time_limit,
-        search.started,
-        search.bound,
-    )
-    nb, seed, deterministic = params.neighbourhood, params.seed, params.deterministic
-    current, facs, left = first.cohorts, first.facilitators, first.unplaced
-    spent = stats.solver_time
-    rng = random.Random(seed)
-    shared = executor.share(inst)
-    cost = inst.cost(current)
-    rounds = accepted = stale = 0
-    hood_counts: list[int] = []
-    size = nb.min_cohorts
-    wall_cap = safety_cap(time_limit)  # as in lns.improve: a safety net on a starved machine
-    # Swap descents (here) or a round of neighbourhoods (on the workers), by recent gains.
-    swap_rng, ops = random.Random(seed + 1), OperatorChoice()
-    moves = stats.swap_moves
-    while current and (spent if deterministic else time.monotonic() - start) < time_limit:
-        if (bound is not None and cost <= bound) or interrupt.requested():
-            break
-        if time.monotonic() - start > wall_cap:
-            break
-        before, used = cost, spent
-        wide = search.swaps and len(current) > nb.min_cohorts  # as in lns.improve
-        if ops.pick(OPERATORS if wide else ("steps",)) == "swaps":
-            now = spent if deterministic else time.monotonic() - start
-            if len(current) >= SWAP_PARTS_MIN * batch:
-                tasks = _swap_tasks(inst, current, facs, swap_rng, search, now, batch)
-                try:
-                    current, gained, charged = _swap_round(current, tasks, executor, shared)
-                except Exception:  # a broken pool after Ctrl-C, as for the neighbourhoods below
-                    if not interrupt.requested():
-                        raise
-                    break
-            else:
-                current, gained, charged = swap_pass(inst, current, facs, swap_rng, search, now)
-            spent += charged
-            moves = (moves or 0) + gained
-            cost = inst.cost(current)
-            ops.record("swaps", before - cost, spent - used)
-            if gained and search.progress:
-                search.progress(Progress(time.monotonic() - start, float(cost), bound))
-            continue
-        rounds += 1
-        hoods = _disjoint(inst, current, batch, size, rng)
-        hood_counts.append(len(hoods))
-        limit = min(nb.step_limit, max(0.1, time_limit - spent))
-        may_leave = params.allow_unassigned
-        steps = [
-            make_step(inst, current, facs, c, seed=seed + 1000 * rounds + j, limit=limit,
-                      deterministic=deterministic, may_leave=may_leave, cpsat=params.cpsat)
-            for j, c in enumerate(hoods)
-        ]  # fmt: skip
-        try:
-            results = executor.map(solve_step, steps, shared=shared)
-        except Exception:
-            # Ctrl-C reaches the whole process group: a worker still starting up may
-            # die of it and break the pool. Then keep the best so far, as a signal should.
-            if not interrupt.requested():
-                raise
-            break
-        worst = max(r.deterministic_time if deterministic else r.wall_time for r in results)
-        spent += worst + nb.step_overhead
-        # Merge in pick order; earlier merges shift indices, so find cohorts by content
-        # (the neighbourhoods are disjoint, so a later one's cohorts are all still there).
-        picked = [[tuple(current[k]) for k in c] for c in hoods]
-        improved = False
-        for members, res in zip(picked, results, strict=True):
-            index = {tuple(c): k for k, c in enumerate(current)}
-            merged = _merge(inst, current, facs, [index[m] for m in members], res)
-            if merged is not None:
-                current, facs = merged
-                improved = True
-                accepted += 1
-        cost = inst.cost(current)
-        ops.record("steps", before - cost, spent - used)
-        if improved:
-            stale = 0
-            if search.progress:
-                search.progress(Progress(time.monotonic() - start, float(cost), bound))
-        else:
-            stale += 1
-            if stale % max(1, nb.stale_steps // batch) == 0:
-                size = min(nb.max_cohorts, size + 1)
-    solved = stats.iterations + sum(hood_counts)
-    return Grouping(current, facs, left), replace(
-        stats,
-        iterations=solved,
-        improvements=stats.improvements + accepted,
-        solver_time=round(spent, 3),
-        final_neighbourhood=size,
-        rounds=rounds,
-        batch=batch,
-        swap_moves=moves,
-    )
+) -> tuple[list[list[int]], int, float]:
+    """Swap descents, one per part side by side from :data:`SWAP_PARTS_MIN` cohorts per part,
+    else one here (:func:`~peermatch.solvers.cpsat.lns.swap_pass`); cohorts, moves, charge."""
+    if len(current) >= SWAP_PARTS_MIN * batch:
+        tasks = _swap_tasks(inst, current, facs, rng, search, used, batch)
+        return _swap_round(current, tasks, executor, shared)
+    return swap_pass(inst, current, facs, rng, search, used)
