@@ -54,7 +54,7 @@ def test_an_unknown_shape_is_refused() -> None:
 
 
 @given(shape=st.sampled_from(sorted(SHAPES)), seed=st.integers(0, 20))
-@settings(max_examples=3, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=2, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 def test_the_command_line_solves_a_small_shape(
     tmp_path_factory: pytest.TempPathFactory, shape: str, seed: int
 ) -> None:
@@ -83,7 +83,7 @@ def test_the_command_line_solves_a_small_shape(
         [
             "run", str(data / "participants.csv"), "--history", str(data / "history.csv"),
             "--facilitators", str(data / "facilitators.csv"), "--config", str(data / "program.toml"),
-            "--out", str(folder / "out"), "--deterministic", "--time-limit", "20", "--quiet",
+            "--out", str(folder / "out"), "--deterministic", "--time-limit", "10", "--quiet",
         ],
     )  # fmt: skip
     assert done.exit_code == 0, done.output

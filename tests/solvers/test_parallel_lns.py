@@ -7,8 +7,9 @@ import pytest
 from peermatch.generate import generate_population
 from peermatch.params import SolveParams
 from peermatch.solution import Result, Status
-from peermatch.solvers.cpsat import parallel_lns, solve
+from peermatch.solvers.cpsat import solve
 from peermatch.solvers.cpsat.neighbourhood import Step, solve_step
+from peermatch.solvers.search import parallel_lns
 from peermatch.violations import violations
 
 N = 110  # above the default lns_threshold: the neighbourhood search path

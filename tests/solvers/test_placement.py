@@ -19,10 +19,10 @@ from peermatch.model import Participant, ProblemData
 from peermatch.params import SolveParams
 from peermatch.solution import Status
 from peermatch.solvers.cpsat import solve
-from peermatch.solvers.cpsat.lns import Search, improve
 from peermatch.solvers.grouping import Grouping
 from peermatch.solvers.instance import FormationInstance, build_instance
 from peermatch.solvers.placement import around_unplaced, blockers
+from peermatch.solvers.search.lns import Search, improve
 from peermatch.violations import violations
 
 COHORTS, SIZE = 25, 8

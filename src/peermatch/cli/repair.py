@@ -2,7 +2,7 @@
 
 Registered from :mod:`peermatch.cli`; the logic lives in :mod:`peermatch.repair`
 (reading the earlier folder, changes.csv, calendars) and
-:mod:`peermatch.solvers.cpsat.repairing` (the model).
+:mod:`peermatch.solvers.search.repairing` (the model).
 """
 
 from __future__ import annotations
@@ -84,7 +84,7 @@ def repair(
     from peermatch.repair import calendar_plan, changes, read_previous_run
     from peermatch.rules import format_diagnoses
     from peermatch.solution import Status
-    from peermatch.solvers.cpsat.repairing import repair as solve_repair
+    from peermatch.solvers.search.repairing import repair as solve_repair
 
     if out.resolve() == previous_run.resolve():
         fail(f"{out}: --out must be a new folder, not the earlier run's", EXIT_USAGE)

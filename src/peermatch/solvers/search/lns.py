@@ -15,7 +15,7 @@ whole program.
 
 One step (build the sub-instance, solve it, map it back; the facilitator
 checks across the cut) is :mod:`peermatch.solvers.cpsat.neighbourhood`'s,
-shared with the parallel search (:mod:`peermatch.solvers.cpsat.parallel_lns`),
+shared with the parallel search (:mod:`peermatch.solvers.search.parallel_lns`),
 which solves disjoint neighbourhoods on separate processes.
 """
 
@@ -25,7 +25,7 @@ import random
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from peermatch.deadline import safety_cap
 from peermatch.params import NeighbourhoodParams, SolveParams
@@ -52,12 +52,10 @@ from peermatch.solvers.placement import around_unplaced
 from peermatch.solvers.progress import Progress, ProgressFn
 from peermatch.solvers.swaps import SwapBudget, descend
 
-if TYPE_CHECKING:
-    from peermatch.solvers.cpsat.parallel_lns import Rounds
-
 __all__ = [
     "EXCESS_SHARE",
     "SWAP_STALL",
+    "Batched",
     "Search",
     "Walk",
     "descent_budget",
@@ -211,12 +209,27 @@ class Walk:
         )
 
 
+class Batched(Protocol):
+    """What :func:`improve` asks of a batched search (met by
+    :class:`peermatch.solvers.search.parallel_lns.Rounds`): a round of disjoint
+    neighbourhoods and a round of swap descents on a complete grouping, each updating
+    the walk and saying whether the cost fell."""
+
+    batch: int
+    count: int
+    solved: int
+
+    def steps(self, walk: Walk, rng: random.Random, search: Search) -> bool: ...
+
+    def swaps(self, walk: Walk, rng: random.Random, search: Search) -> bool: ...
+
+
 def improve(
     inst: FormationInstance,
     start: Grouping,
     search: Search,
     *,
-    rounds: Rounds | None = None,
+    rounds: Batched | None = None,
 ) -> tuple[Grouping, SearchStatistics]:
     """Improve a grouping by re-solving a few cohorts at a time: the one search loop.
 
@@ -226,7 +239,7 @@ def improve(
     A step is kept when it has fewer defects, or as many and no higher cost.
     Without facilitators in ``start``, they are assigned here.
 
-    With ``rounds`` (:class:`peermatch.solvers.cpsat.parallel_lns.Rounds`),
+    With ``rounds`` (:class:`peermatch.solvers.search.parallel_lns.Rounds`),
     once the grouping is complete each neighbourhood step is a round of
     disjoint neighbourhoods on its executor and each swap descent runs in
     parts side by side; the limits, Ctrl-C, the choice between swaps and
@@ -313,7 +326,7 @@ def descent_budget(search: Search, used: float, cohorts: int) -> tuple[float, in
 
     At most half of what is left (all of it when under 2 s are left), and a stall of
     :data:`SWAP_STALL` people per cohort plus 200; the side-by-side descents of
-    :mod:`peermatch.solvers.cpsat.parallel_lns` use the same rule per part.
+    :mod:`peermatch.solvers.search.parallel_lns` use the same rule per part.
     """
     left = max(0.0, search.time_limit - used)
     return (left if left < 2.0 else left / 2), SWAP_STALL * cohorts + 200

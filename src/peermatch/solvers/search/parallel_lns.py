@@ -2,7 +2,7 @@
 
 Each *round* picks ``batch`` neighbourhoods on **disjoint** cohorts (a random
 pivot cohort and the free cohorts nearest to it in seniority, as in
-:mod:`peermatch.solvers.cpsat.lns`), sends them to an
+:mod:`peermatch.solvers.search.lns`), sends them to an
 :class:`~peermatch.executor.Executor` (local processes or a Dask cluster) as
 :class:`~peermatch.solvers.cpsat.neighbourhood.Step` tasks, and merges the
 answers **in the order the neighbourhoods were picked**. Cost is a sum over
@@ -22,7 +22,7 @@ machine, its load, or whether the steps ran here or on a cluster.
 
 This module holds the rounds; the loop around them (limits, Ctrl-C, the
 choice between swaps and neighbourhoods, growing neighbourhoods, progress)
-is :func:`peermatch.solvers.cpsat.lns.improve`'s, the one search loop, which
+is :func:`peermatch.solvers.search.lns.improve`'s, the one search loop, which
 repairs defects (people left out, cohorts without a facilitator) one step at
 a time before its first round.
 """
@@ -34,14 +34,6 @@ import time
 
 from peermatch.executor import Executor
 from peermatch.solution import SearchStatistics
-from peermatch.solvers.cpsat.lns import (
-    EXCESS_SHARE,
-    Search,
-    Walk,
-    descent_budget,
-    improve,
-    swap_pass,
-)
 from peermatch.solvers.cpsat.neighbourhood import (
     StepResult,
     facilitators_ok,
@@ -53,6 +45,14 @@ from peermatch.solvers.grouping import Grouping
 from peermatch.solvers.instance import FormationInstance
 from peermatch.solvers.neighbourhoods import around_excess, mean_level, over_full
 from peermatch.solvers.parallel_swaps import SwapTask, descend_part, swap_parts
+from peermatch.solvers.search.lns import (
+    EXCESS_SHARE,
+    Search,
+    Walk,
+    descent_budget,
+    improve,
+    swap_pass,
+)
 
 __all__ = [
     "SWAP_PARTS_MIN",
@@ -132,7 +132,7 @@ def _swap_tasks(
     batch: int,
 ) -> list[SwapTask]:
     """One descent per part (:func:`~peermatch.solvers.parallel_swaps.swap_parts`), each with
-    :func:`~peermatch.solvers.cpsat.lns.descent_budget`'s limit (at most :data:`SWAP_ROUND_MAX`)
+    :func:`~peermatch.solvers.search.lns.descent_budget`'s limit (at most :data:`SWAP_ROUND_MAX`)
     and stall for its own cohorts."""
     tasks = []
     for part in swap_parts(inst, current, facs, batch, rng):
@@ -182,7 +182,7 @@ def improve_parallel(
     executor: Executor,
     batch: int,
 ) -> tuple[Grouping, SearchStatistics]:
-    """:func:`~peermatch.solvers.cpsat.lns.improve` with ``batch`` neighbourhoods per round.
+    """:func:`~peermatch.solvers.search.lns.improve` with ``batch`` neighbourhoods per round.
 
     One loop: the neighbourhood search repairs defects one step at a time,
     then solves rounds of ``batch`` disjoint neighbourhoods (:func:`step_round`)
@@ -297,7 +297,7 @@ def swap_round(
     batch: int,
 ) -> tuple[list[list[int]], int, float]:
     """Swap descents, one per part side by side from :data:`SWAP_PARTS_MIN` cohorts per part,
-    else one here (:func:`~peermatch.solvers.cpsat.lns.swap_pass`); cohorts, moves, charge."""
+    else one here (:func:`~peermatch.solvers.search.lns.swap_pass`); cohorts, moves, charge."""
     if len(current) >= SWAP_PARTS_MIN * batch:
         tasks = _swap_tasks(inst, current, facs, rng, search, used, batch)
         return _swap_round(current, tasks, executor, shared)
