@@ -17,6 +17,9 @@ from peermatch.model import Participant, ProblemData
 
 REPO = Path(__file__).resolve().parents[1]
 
+#: The workspace's fixtures (tests/web), kept in their own module.
+pytest_plugins = ["webfixtures"]
+
 #: A valid participants.csv header, in the contract's column names.
 PARTICIPANT_HEADER = (
     "id,name,email,organisation,level,industry,function,manager_id,timezone,availability"

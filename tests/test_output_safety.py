@@ -16,16 +16,19 @@ import os
 import re
 import shutil
 import subprocess
+import zipfile
 from pathlib import Path
 from typing import Any
 
+import openpyxl
 import pytest
 from click.testing import CliRunner
 from icalendar import Calendar
+from openpyxl.utils import get_column_letter
 
 from peermatch.cli import main
 from peermatch.io import read_previous
-from peermatch.io.safecsv import is_plain_number
+from peermatch.io.safecsv import is_plain_number, restore
 
 TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\0")
 
@@ -346,3 +349,31 @@ def test_the_report_reads_changes_csv_back_as_written(
     assert files[CHANGES_FILE].splitlines()[1] == b"'-P0,moved,'=C1,'@C2,'+1 555 0100 call me"
     folder = parse_folder(files)
     assert [list(c.values()) for c in folder.changes] == rows
+
+
+def test_the_workbook_holds_the_csv_tables_as_text_never_a_formula(
+    hostile_run: tuple[Path, Path, list[list[str]]],
+) -> None:
+    out, _, _ = hostile_run
+    # Not data_only: a formula cell would read as its formula, with data_type "f".
+    book = openpyxl.load_workbook(out / "cohorts.xlsx")
+    assert book.sheetnames == ["Cohorts", "Sessions", "Unassigned"]
+    for sheet, name in zip(book.worksheets, ("cohorts", "sessions", "unassigned"), strict=True):
+        # Line breaks are Excel's (\n); everything else exactly the CSV's value.
+        expected = [
+            [restore(c).replace("\r\n", "\n") for c in row] for row in _cells(out / f"{name}.csv")
+        ]
+        cells = list(sheet.iter_rows())
+        assert [["" if c.value is None else str(c.value) for c in row] for row in cells] == [
+            row + [""] * (sheet.max_column - len(row)) for row in expected
+        ]
+        assert not [c.coordinate for row in cells for c in row if c.data_type == "f"]
+        assert sheet.freeze_panes == "A2"
+        assert sheet.auto_filter.ref == f"A1:{get_column_letter(len(expected[0]))}{len(expected)}"
+    names = [row[2].value for row in book["Cohorts"].iter_rows(min_row=2)]
+    assert NAME in names  # the hostile name is a text cell holding exactly that text
+    [cell] = [row[2] for row in book["Cohorts"].iter_rows(min_row=2) if row[2].value == NAME]
+    assert cell.data_type == "s"
+    with zipfile.ZipFile(out / "cohorts.xlsx") as archive:
+        sheets = [n for n in archive.namelist() if n.startswith("xl/worksheets/")]
+        assert sheets and not any(re.search(rb"<f[ >]", archive.read(n)) for n in sheets)

@@ -65,5 +65,5 @@ def test_setup_commands_match_ci() -> None:
 
 
 def test_exit_codes_are_documented() -> None:
-    for code in range(6):
+    for code in range(7):
         assert re.search(rf"^\| {code} \|", MANUAL, re.M), f"exit {code} is not in the manual"

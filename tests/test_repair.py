@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import networkx as nx
+import openpyxl
 import pytest
 import recurring_ical_events
 from click.testing import CliRunner
@@ -126,8 +127,13 @@ def test_repair_moves_fewest_and_keeps_uids(first_run: tuple[Path, Path], tmp_pa
     }
     assert sum(r["change"] == "moved" for r in changes) == moved
     assert all(r["reason"] for r in changes)
-    # The report shows the repair's changes too.
+    # The report shows the repair's changes too, and the workbook holds changes.csv as a sheet.
     assert "joined the program" in (out / "report.html").read_text(encoding="utf-8")
+    book = openpyxl.load_workbook(out / "cohorts.xlsx", read_only=True)
+    assert book.sheetnames == ["Cohorts", "Sessions", "Unassigned", "Changes"]
+    sheet = [["" if v is None else str(v) for v in row] for row in book["Changes"].values]
+    assert sheet == [list(changes[0]), *(list(r.values()) for r in changes)]
+    book.close()
     before, after = _cohorts(first), _cohorts(out)
     # Moved, counted independently: earlier members now in another cohort of the same id.
     assert (

@@ -18,6 +18,9 @@ Decisions where the contract is silent
   and is now in another cohort than before (a cohort that was dissolved
   moves all its remaining members). People no longer in participants.csv
   *left*; people who were not in the earlier run *joined*.
+- The invitations ledger (``invitations.json``, written by ``peermatch
+  invite``) is carried into the new folder unchanged (:func:`carried_files`),
+  so that ``invite`` on the repaired folder sends only the differences.
 - The earlier run's slot is rebuilt from sessions.csv (first session's local
   start in the cohort's zone, its nominal date, and the week offset that
   reproduces every session date); when the program's schedule changed so
@@ -48,8 +51,10 @@ __all__ = [
     "PreviousCohort",
     "PreviousRun",
     "calendar_plan",
+    "carried_files",
     "changes",
     "changes_csv",
+    "previous_from_solution",
     "read_previous_run",
 ]
 
@@ -197,6 +202,34 @@ def read_previous_run(folder: str | Path, problem: ProblemData) -> PreviousRun:
     return PreviousRun(folder, tuple(cohorts), left_out)
 
 
+def previous_from_solution(folder: str | Path, solution: Solution) -> PreviousRun:
+    """A folder's own cohorts (its run.json's ``solution``) with the calendars it holds.
+
+    What :func:`calendar_plan` compares a new solution with when the folder's
+    CSV files may have been edited by hand (``peermatch check``): ids,
+    members, slots, sessions and facilitators from the run's record, each
+    cohort's calendar and SEQUENCE from ``calendars/``.
+    """
+    folder = Path(folder)
+    cohorts = []
+    for cohort in solution.cohorts:
+        path = folder / calendar_path(cohort.id)
+        calendar = path.read_bytes() if path.is_file() else None
+        cohorts.append(
+            PreviousCohort(
+                cohort.id,
+                cohort.members,
+                cohort.facilitator_id,
+                cohort.sessions,
+                cohort.slot,
+                calendar,
+                _sequence(calendar),
+            )
+        )
+    left_out = tuple(u.participant_id for u in solution.unassigned)
+    return PreviousRun(folder, tuple(cohorts), left_out)
+
+
 def changes(
     problem: ProblemData,
     previous: PreviousRun,
@@ -283,3 +316,33 @@ def calendar_plan(
         else:
             sequences[cohort.id] = old.sequence + 1
     return sequences, kept
+
+
+def carried_files(folder: str | Path) -> dict[str, bytes]:
+    """An earlier folder's files that a rewritten folder keeps as they are: the invitations ledger.
+
+    ``peermatch repair`` adds them to its new folder; any command that
+    rewrites an output folder whole should too, or ``invite`` would send
+    every invitation again.
+
+    Returns
+    -------
+    dict of str to bytes
+        Relative path -> bytes (empty when ``invite`` never ran on the earlier folder).
+
+    Raises
+    ------
+    InputError
+        When the ledger exists but cannot be read.
+    """
+    from peermatch.invitations.ledger import LEDGER_FILE
+
+    path = Path(folder) / LEDGER_FILE
+    if not path.is_file():
+        return {}
+    try:
+        return {LEDGER_FILE: path.read_bytes()}
+    except OSError as exc:
+        raise InputError(
+            [InputProblem(str(path), None, None, f"cannot read: {exc.strerror or exc}")]
+        ) from None

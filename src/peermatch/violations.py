@@ -21,7 +21,7 @@ from peermatch.rules import Rule, Violation
 from peermatch.schedule import attends, session_times
 from peermatch.solution import Cohort, Solution
 
-__all__ = ["RULES", "Violation", "anchor_zone", "violations"]
+__all__ = ["RULES", "Violation", "anchor_zone", "cohort_violations", "violations"]
 
 #: Every rule :func:`violations` can report, with what it means.
 RULES: dict[Rule, str] = {rule: rule.description for rule in Rule}
@@ -56,6 +56,32 @@ def violations(problem: ProblemData, solution: Solution) -> Iterator[Violation]:
         yield from _schedule(problem, cohort, members)
     yield from _facilitators(problem, solution, graph)
     yield from _requests(problem, solution)
+
+
+def cohort_violations(
+    problem: ProblemData, cohort: Cohort, graph: Any | None = None
+) -> Iterator[Violation]:
+    """The rules one cohort breaks on its own: what :func:`violations` says about it alone.
+
+    Size, organisations, links, levels, similarity, its schedule and its
+    facilitator (availability, organisation, history); not the rules that
+    span cohorts (assignment, a facilitator's load and overlaps, locks,
+    together pairs). Checking a hand move costs two cohorts, not the whole
+    solution.
+
+    Parameters
+    ----------
+    problem, cohort
+        The problem and the cohort to check.
+    graph
+        :func:`peermatch.graph.relationship_graph` of ``problem``, when the
+        caller keeps it (it is rebuilt otherwise).
+    """
+    graph = relationship_graph(problem) if graph is None else graph
+    members = [m for m in cohort.members if m in problem.index]
+    yield from _cohort_rules(problem, cohort, members, graph)
+    yield from _schedule(problem, cohort, members)
+    yield from _facilitators(problem, Solution(cohorts=(cohort,)), graph)
 
 
 def _requests(problem: ProblemData, solution: Solution) -> Iterator[Violation]:

@@ -171,6 +171,7 @@ def test_files_and_layout(tmp_path: Path) -> None:
     assert names == sorted(names)
     assert set(names) == {
         "cohorts.csv",
+        "cohorts.xlsx",
         "unassigned.csv",
         "sessions.csv",
         "summary.json",

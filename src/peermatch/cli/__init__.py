@@ -13,16 +13,18 @@ errors
     The group that turns a library error into its message and exit code.
 progress
     The live progress display of a solve on stderr.
-validate, run, generate, repair, report, mdgp
-    One command each (``report`` also holds ``explain``).
+validate, run, generate, repair, report, check, mdgp, invite, serve
+    One command each (``report`` also holds ``explain``; ``serve`` is the
+    workspace of :mod:`peermatch.web`).
 """
 
 from __future__ import annotations
 
 import click
 
-from peermatch.cli import generate, mdgp, repair, report, run, validate
+from peermatch.cli import check, generate, invite, mdgp, repair, report, run, serve, validate
 from peermatch.cli.common import (
+    EXIT_DELIVERY,
     EXIT_INFEASIBLE,
     EXIT_INVALID,
     EXIT_NO_SOLUTION,
@@ -33,6 +35,7 @@ from peermatch.cli.common import (
 from peermatch.cli.errors import ErrorReportingGroup
 
 __all__ = [
+    "EXIT_DELIVERY",
     "EXIT_INFEASIBLE",
     "EXIT_INVALID",
     "EXIT_NO_SOLUTION",
@@ -61,7 +64,10 @@ for _command in (
     repair.repair,
     report.report,
     report.explain,
+    check.check,
     generate.generate,
     mdgp.mdgp,
+    invite.invite,
+    serve.serve,
 ):
     main.add_command(_command)

@@ -1,4 +1,4 @@
-"""What every command shares: exit codes (the contract's, plus 5), :func:`fail`,
+"""What every command shares: exit codes (the contract's), :func:`fail`,
 the input options and :func:`read_input`.
 
 Every command module imports these from here, never from the package
@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from peermatch.rules import Violation
 
 __all__ = [
+    "EXIT_DELIVERY",
     "EXIT_INFEASIBLE",
     "EXIT_INVALID",
     "EXIT_NO_SOLUTION",
@@ -28,11 +29,14 @@ __all__ = [
     "input_options",
     "read_input",
     "rejected",
+    "table_path",
 ]
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_INFEASIBLE, EXIT_NO_SOLUTION = 0, 1, 2, 3, 4
 #: A solution was found but the independent checker rejected it (a solver bug).
 EXIT_REJECTED = 5
+#: ``invite`` stopped delivering partway (the ledger holds what was accepted).
+EXIT_DELIVERY = 6
 
 
 def fail(message: str, code: int) -> NoReturn:
@@ -44,26 +48,52 @@ def fail(message: str, code: int) -> NoReturn:
 _existing = click.Path(exists=True, dir_okay=False, path_type=Path)
 
 
+class TablePath(click.ParamType):
+    """An input table: an existing CSV file, or ``book.xlsx`` / ``book.xlsx#Sheet``.
+
+    The workbook part must exist; the sheet is checked when the table is read
+    (an unknown sheet is an input problem listing the sheets, exit 1).
+    """
+
+    name = "file"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        from peermatch.io.workbook import split_sheet
+
+        if isinstance(value, Path):
+            return value
+        split = split_sheet(str(value))
+        path = split[0] if split is not None else Path(value)
+        _existing.convert(str(path), param, ctx)
+        return Path(value)
+
+
+#: Every table option's type: a CSV file or an Excel workbook's sheet.
+table_path = TablePath()
+
+
 def input_options(func: Callable[..., Any]) -> Callable[..., Any]:
     """The contract's input options, shared by ``run`` and ``validate``."""
     decorators = [
-        click.argument("participants", type=_existing),
+        click.argument("participants", type=table_path),
         click.option(
-            "--history", type=_existing, help="history.csv: pairs who must never share a cohort."
+            "--history", type=table_path, help="history.csv: pairs who must never share a cohort."
         ),
-        click.option("--facilitators", type=_existing, help="facilitators.csv."),
+        click.option(
+            "--facilitators", type=table_path, help="facilitators.csv (or book.xlsx#Sheet)."
+        ),
         click.option(
             "--previous",
-            type=_existing,
+            type=table_path,
             multiple=True,
             help="cohorts.csv of an earlier wave (repeatable): its cohort-mates count as shared history.",
         ),
         click.option("--config", type=_existing, help="program.toml (every key has a default)."),
         click.option(
-            "--locks", type=_existing, help="locks.csv: participant_id, cohort_id (hard)."
+            "--locks", type=table_path, help="locks.csv: participant_id, cohort_id (hard)."
         ),
         click.option(
-            "--pairs", type=_existing, help="pairs.csv: person_a, person_b, rule together|apart."
+            "--pairs", type=table_path, help="pairs.csv: person_a, person_b, rule together|apart."
         ),
         click.option(
             "--avoid-previous-organisations",

@@ -74,14 +74,15 @@ def repair(
     """Repair an earlier run after people left, joined or changed: move the fewest people.
 
     Every cohort keeps its id, slot, dates and facilitator while its members
-    can still attend. Writes the run's files plus changes.csv into --out.
+    can still attend. Writes the run's files plus changes.csv into --out, and
+    carries the earlier folder's invitations.json forward (see `invite`).
     Exit 0 done; 1 invalid input; 2 usage error; 3 proven infeasible; 4 no
     solution found within the time limit.
     """
     from peermatch.errors import InputError
     from peermatch.io.writers import OutputError, check_output_dir, write_outputs
     from peermatch.metrics import cohort_metrics
-    from peermatch.repair import calendar_plan, changes, read_previous_run
+    from peermatch.repair import calendar_plan, carried_files, changes, read_previous_run
     from peermatch.rules import format_diagnoses
     from peermatch.solution import Status
     from peermatch.solvers.search.repairing import repair as solve_repair
@@ -104,6 +105,7 @@ def repair(
     )
     try:
         earlier = read_previous_run(previous_run, problem)
+        carried = carried_files(previous_run)
     except InputError as exc:
         fail("\n".join(str(p) for p in exc.problems) + "\nnothing was changed.", EXIT_INVALID)
     result, reasons = solve_repair(
@@ -140,7 +142,7 @@ def repair(
             calendar_mode=mode,
             metrics=cohort_metrics(problem, result.solution),
             sequences=sequences,
-            extra={**kept, "changes.csv": changes_csv(rows)},
+            extra={**carried, **kept, "changes.csv": changes_csv(rows)},
         )
     except (OutputError, OSError, ValueError) as exc:
         fail(f"{out}: could not write the outputs: {exc}", EXIT_USAGE)

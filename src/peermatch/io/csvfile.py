@@ -20,6 +20,8 @@ Decisions where the contract is silent
   lines count as rows (so numbers match what the organiser sees) but are
   skipped. Rows whose cells are all blank are skipped too.
 - Cells are stripped of surrounding white space.
+- A file that is really an Excel workbook (a zip archive) is refused with a
+  hint to name it ``.xlsx``, which :mod:`peermatch.io.workbook` reads.
 - A cell that peermatch neutralised against formula injection when it wrote
   it (``'=...``, see :mod:`peermatch.io.safecsv`) reads back as the value
   that was written, so an output given back as input (an earlier
@@ -273,6 +275,14 @@ def read_csv(
     table = CsvTable(file=file if file is not None else str(path))
     data = _read_bytes(path, table)
     if data is None:
+        return table
+    if data.startswith(b"PK\x03\x04"):
+        table.problem(
+            None,
+            None,
+            "is an Excel workbook (a zip archive), not a CSV file: name it .xlsx "
+            "(book.xlsx#Sheet reads one sheet) or save it as 'CSV UTF-8 (Comma delimited)'",
+        )
         return table
     text, reason = decode_bytes(data, table.file)
     if text is None:

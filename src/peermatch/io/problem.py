@@ -142,6 +142,9 @@ def read_problem(
     ----------
     participants
         participants.csv (required), or a pandas DataFrame with its columns.
+        Every table may also be an Excel workbook: ``book.xlsx`` reads its
+        first visible sheet, ``book.xlsx#Sheet`` the sheet of that name, and
+        problems name the sheet (``book.xlsx#Participants:14:level: ...``).
     history
         history.csv (or a DataFrame): pairs who must never share a cohort.
     facilitators

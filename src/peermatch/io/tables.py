@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 from peermatch.io.csvfile import Column, CsvTable, read_csv
+from peermatch.io.workbook import is_workbook_name, read_sheet
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -160,7 +161,9 @@ def load_table(
     Parameters
     ----------
     source
-        A CSV file's path, or a pandas DataFrame with the file's columns
+        A CSV file's path, an Excel workbook's (``book.xlsx`` for its first
+        sheet, ``book.xlsx#Sheet`` for a named one; see
+        :mod:`peermatch.io.workbook`), or a pandas DataFrame with the file's columns
         (the header is the column names; rows are named by index label).
     spec
         Which table it is.
@@ -174,6 +177,9 @@ def load_table(
     TypeError
         When ``source`` is neither a path nor a DataFrame (a programming error).
     """
+    if not is_frame(source) and isinstance(source, str | os.PathLike) and is_workbook_name(source):
+        # Named after the sheet it reads (book.xlsx#Participants) unless told otherwise.
+        return read_sheet(source, spec.columns, file=file, allow_empty=spec.allow_empty)
     name = file if file is not None else source_name(source, spec, number)
     if is_frame(source):
         from peermatch.io.frames import frame_table

@@ -9,6 +9,7 @@ SIGTERM never leaves half an output. Every CSV cell goes through
 Layout::
 
     cohorts.csv  unassigned.csv  sessions.csv  summary.json  run.json  report.html
+    cohorts.xlsx                                 (the CSV tables as sheets)
     calendars/<cohort>.ics
     calendars/facilitators/<facilitator>.ics     (only when facilitators lead cohorts)
 
@@ -33,6 +34,7 @@ from zoneinfo import ZoneInfo
 from peermatch.io.ical import calendar_files, dtstamp, natural_key
 from peermatch.io.outdir import MARKER, OutputError, check_output_dir, publish
 from peermatch.io.safecsv import csv_bytes
+from peermatch.io.workbook_out import WORKBOOK_FILE, workbook_from_files
 from peermatch.model import ProblemData
 from peermatch.schedule import SessionTime
 from peermatch.solution import Cohort, Result, Solution
@@ -298,6 +300,7 @@ def render_outputs(
         "sessions.csv": _sessions(problem, solution),
         MARKER: _summary(problem, result, solution, mode, metrics),
     }
+    files[WORKBOOK_FILE] = workbook_from_files(files)
     stems = _unique_stems([c.id for c in cohorts], "cohort")
     leaders = sorted({c.facilitator_id for c in cohorts if c.facilitator_id}, key=natural_key)
     fstems = _unique_stems(leaders, "facilitator")
@@ -351,6 +354,7 @@ def write_outputs(
     extra
         Files (relative path -> bytes) added to or replacing the rendered ones:
         a repair's changes.csv and the calendars it keeps byte for byte.
+        report.html and cohorts.xlsx are rendered again with them.
 
     Returns
     -------
@@ -377,6 +381,8 @@ def write_outputs(
         from peermatch.report import REPORT_FILE, report_from_files
 
         files = {**files, **extra}
-        # The report shows a repair's changes: render it again with them in the folder.
+        # The report shows a repair's changes: render it again with them in the folder;
+        # the workbook holds every CSV table, changes.csv included.
         files[REPORT_FILE] = report_from_files(files)
+        files[WORKBOOK_FILE] = workbook_from_files(files)
     return publish(out_dir, dict(sorted(files.items())))
