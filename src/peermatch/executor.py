@@ -225,7 +225,7 @@ def _leave_signals_to_the_parent() -> None:
     search after the round in hand and shuts the pool down. A worker that died
     of the signal instead would break the pool and lose the parent's best
     solution (should one die all the same, the parent keeps its best
-    solution, see :func:`peermatch.solvers.cpsat.parallel_lns.improve_parallel`).
+    solution, see :func:`peermatch.solvers.search.parallel_lns.improve_parallel`).
     """
     for name in ("SIGINT", "SIGTERM"):
         signal.signal(getattr(signal, name), signal.SIG_IGN)

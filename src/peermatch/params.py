@@ -70,6 +70,14 @@ class NeighbourhoodParams:
         (the adaptive choice between swap descents and steps).
     operator_min_share
         Least share of the search's time each operator gets.
+    placement_steps
+        Steps on people left out that place nobody before the search tries
+        the whole program at once (placement first; see
+        :mod:`peermatch.solvers.placement`).
+    whole_model_people
+        Up to this many people, that whole-program attempt is made (a CP-SAT
+        model of everyone, hinted with the current grouping, for half of what
+        is left of the search); above it the search keeps to neighbourhoods.
     """
 
     __pydantic_config__ = _STRICT
@@ -84,6 +92,8 @@ class NeighbourhoodParams:
     excess_pool: int = 64
     operator_decay: float = 0.8
     operator_min_share: float = 0.15
+    placement_steps: int = 6
+    whole_model_people: int = 1500
 
     def __post_init__(self) -> None:
         _check(
@@ -99,6 +109,8 @@ class NeighbourhoodParams:
                 "excess_pool": 1,
                 "operator_decay": 0,
                 "operator_min_share": 0,
+                "placement_steps": 1,
+                "whole_model_people": 0,
             },
         )
         if self.operator_decay >= 1:

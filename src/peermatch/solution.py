@@ -7,6 +7,7 @@ without a solver. A :class:`Result` wraps it with the solver's figures.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, fields
@@ -240,6 +241,9 @@ class Statistics:
     cohorts_without_facilitator, unplaced
         Why a search ended without a solution: cohorts nobody could lead,
         people left out.
+    not_placed
+        Those people, one ``"id: why"`` line each (at most 20), when a search
+        ended without placing everyone.
     rejected_by_violations
         The first broken rules, when the checker rejected the solution.
     previous_run
@@ -256,6 +260,7 @@ class Statistics:
     facilitators: FacilitatorPressure | None = None
     cohorts_without_facilitator: int | None = None
     unplaced: int | None = None
+    not_placed: tuple[str, ...] | None = None
     rejected_by_violations: tuple[str, ...] | None = None
     previous_run: RepairStatistics | None = None
     budget_notes: tuple[str, ...] | None = None
@@ -277,6 +282,10 @@ class Statistics:
             else:
                 out[f.name] = value
         return dict(sorted(out.items()))
+
+
+#: The cost of one pair of cohort members sharing a value of an attribute of weight 1.
+PAIR_COST = 1000.0
 
 
 @dataclass(frozen=True)
@@ -331,3 +340,22 @@ class Result:
     def feasible(self) -> bool:
         """Whether a solution was found."""
         return self.solution is not None
+
+    @property
+    def gap_pairs(self) -> float | None:
+        """The gap in shared value pairs: ``(objective - best_bound) / 1000``, to one decimal.
+
+        One pair of members sharing a value of an attribute of weight 1 costs
+        1,000 (:mod:`peermatch.solvers.instance`), so this says how many such
+        pairs at most a better grouping could avoid; a percentage alone says
+        little when costs are small. ``None`` when either figure is missing.
+
+        Examples
+        --------
+        >>> Result(Status.FEASIBLE, objective=33_000.0, best_bound=31_000.0).gap_pairs
+        2.0
+        """
+        if self.objective is None or self.best_bound is None:
+            return None
+        pairs = (self.objective - self.best_bound) / PAIR_COST
+        return round(pairs, 1) if math.isfinite(pairs) else None

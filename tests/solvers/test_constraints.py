@@ -34,10 +34,10 @@ from peermatch.rules import Rule
 from peermatch.schedule import session_times
 from peermatch.solution import Cohort, Solution
 from peermatch.solvers.cpsat.bound import aggregate_bound
-from peermatch.solvers.cpsat.lns import Search, improve
 from peermatch.solvers.cpsat.model import FormationModel
 from peermatch.solvers.grouping import Grouping
 from peermatch.solvers.instance import FormationInstance, build_instance
+from peermatch.solvers.search.lns import Search, improve
 from peermatch.violations import violations
 
 #: Cohorts of exactly two, two short sessions: small models, quick slot tables.

@@ -14,8 +14,9 @@ from peermatch.model import Participant, ProblemData
 from peermatch.params import SolveParams
 from peermatch.solution import Status
 from peermatch.solvers import partition
-from peermatch.solvers.cpsat import decompose, solve
+from peermatch.solvers.cpsat import solve
 from peermatch.solvers.instance import build_instance
+from peermatch.solvers.search import decompose
 from peermatch.violations import violations
 
 SMALL = decompose.DecomposeParams(threshold=150, part_size=100, share=0.4)

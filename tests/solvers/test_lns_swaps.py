@@ -9,11 +9,12 @@ import pytest
 from peermatch.generate import generate_population
 from peermatch.params import SolveParams
 from peermatch.solution import Result, Status
-from peermatch.solvers.cpsat import lns, solve
-from peermatch.solvers.cpsat.lns import Search, swap_pass
+from peermatch.solvers.cpsat import solve
 from peermatch.solvers.finish import assign_facilitators
 from peermatch.solvers.greedy import greedy_cohorts
 from peermatch.solvers.instance import build_instance
+from peermatch.solvers.search import lns
+from peermatch.solvers.search.lns import Search, swap_pass
 from peermatch.violations import violations
 
 N = 150
@@ -23,7 +24,9 @@ def test_all_is_the_public_api() -> None:
     assert lns.__all__ == [
         "EXCESS_SHARE",
         "SWAP_STALL",
+        "Batched",
         "Search",
+        "Walk",
         "descent_budget",
         "improve",
         "swap_pass",

@@ -7,8 +7,9 @@ import pytest
 from peermatch.generate import generate_population
 from peermatch.params import SolveParams
 from peermatch.solution import Result, Status
-from peermatch.solvers.cpsat import parallel_lns, solve
+from peermatch.solvers.cpsat import solve
 from peermatch.solvers.cpsat.step import Step, solve_step
+from peermatch.solvers.search import parallel_lns
 from peermatch.violations import violations
 
 N = 110  # above the default lns_threshold: the neighbourhood search path
@@ -22,7 +23,15 @@ def _cohorts(result: Result) -> list[tuple[tuple[str, ...], str | None, object]]
 
 
 def test_all_is_the_public_api() -> None:
-    assert parallel_lns.__all__ == ["SWAP_PARTS_MIN", "SWAP_ROUND_MAX", "improve_parallel"]
+    assert parallel_lns.__all__ == [
+        "SWAP_PARTS_MIN",
+        "SWAP_ROUND_MAX",
+        "Rounds",
+        "disjoint_neighbourhoods",
+        "improve_parallel",
+        "step_round",
+        "swap_round",
+    ]
 
 
 @pytest.fixture(scope="module")

@@ -13,11 +13,11 @@ from peermatch.generate import generate_population
 from peermatch.params import SolveParams
 from peermatch.slots import slot_table
 from peermatch.solvers import parallel_swaps
-from peermatch.solvers.cpsat import parallel_lns
-from peermatch.solvers.cpsat.lns import Search
 from peermatch.solvers.finish import assign_facilitators, finish_solution
 from peermatch.solvers.instance import build_instance
 from peermatch.solvers.parallel_swaps import SwapTask, descend_part, swap_parts
+from peermatch.solvers.search import parallel_lns
+from peermatch.solvers.search.lns import Search
 from peermatch.violations import violations
 
 

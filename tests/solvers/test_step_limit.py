@@ -9,11 +9,11 @@ import pytest
 
 from peermatch.generate import generate_population
 from peermatch.params import SolveParams
-from peermatch.solvers.cpsat import lns
 from peermatch.solvers.cpsat.step import StepResult
 from peermatch.solvers.greedy import greedy_cohorts
 from peermatch.solvers.grouping import Grouping
 from peermatch.solvers.instance import build_instance
+from peermatch.solvers.search import lns
 
 
 def test_the_step_limit_doubles_up_to_its_cap_and_resets(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -35,7 +35,7 @@ def test_the_step_limit_doubles_up_to_its_cap_and_resets(monkeypatch: pytest.Mon
     params = SolveParams(time_limit=100.0, seed=0, workers=1)
     base = params.neighbourhood.step_limit
     search = lns.Search(params, 1, 100.0, 0.0)
-    walk = lns._Walk(inst, Grouping.of(start.cohorts, None, start.unplaced), params.neighbourhood)
+    walk = lns.Walk(inst, Grouping.of(start.cohorts, None, start.unplaced), params.neighbourhood)
     rng = random.Random(0)
     for _ in range(7):
         lns._step(inst, walk, rng, search)

@@ -213,10 +213,24 @@ def solution_or_exit(result: Result, what: str, hint: str) -> Solution:
     if result.solution is None:
         fail(
             f"no {'solution' if what == 'cohorts' else what} found within the time limit "
-            f"({result.runtime:.1f}s); {hint}; nothing was written",
+            f"({result.runtime:.1f}s); {hint}; nothing was written{_left_out(result)}",
             EXIT_NO_SOLUTION,
         )
     return result.solution
+
+
+def _left_out(result: Result) -> str:
+    """Who the best grouping found still left out, and why (the search tried placing them)."""
+    stats = result.stats
+    if not stats.unplaced or not stats.not_placed:
+        return ""
+    named = "".join(f"\n  {line}" for line in stats.not_placed)
+    more = stats.unplaced - len(stats.not_placed)
+    tail = f"\n  ... and {more} more" if more > 0 else ""
+    return (
+        f"\nthe best grouping found leaves {stats.unplaced} participant(s) out, "
+        f"although the search worked on placing them first:{named}{tail}"
+    )
 
 
 def rejected(broken: Sequence[Violation]) -> NoReturn:

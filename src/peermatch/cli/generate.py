@@ -32,6 +32,13 @@ __all__ = ["generate"]
     show_default=True,
     help="Tighter availability, more history and bigger organisations as it rises.",
 )
+@click.option(
+    "--shape",
+    type=click.Choice(
+        ["sponsor", "two-sponsors", "narrow-levels", "scarce-slots", "facilitators-at-capacity"]
+    ),
+    help="A hard shape, planted (implies --planted; see peermatch.generate.shapes).",
+)
 @click.option("--no-facilitators", is_flag=True, help="Generate no facilitators.csv rows.")
 @click.option(
     "--placement-rules",
@@ -46,6 +53,7 @@ def generate(
     out: Path,
     planted: bool,
     difficulty: str,
+    shape: str | None,
     no_facilitators: bool,
     placement_rules: bool,
     force: bool,
@@ -55,18 +63,23 @@ def generate(
     import tempfile
 
     from peermatch.generate import generate_population, write_population
+    from peermatch.generate.shapes import shaped_population
 
     if out.exists() and any(out.iterdir()) and not force:
         raise click.UsageError(f"{out} is not empty; use --force to write into it anyway")
     try:
-        population = generate_population(
-            size,
-            seed,
-            planted=planted,
-            difficulty=difficulty,
-            facilitators=not no_facilitators,
-            placement_rules=placement_rules,
-        )
+        if shape is not None:
+            planted = True
+            population = shaped_population(shape, size, seed, facilitators=not no_facilitators)
+        else:
+            population = generate_population(
+                size,
+                seed,
+                planted=planted,
+                difficulty=difficulty,
+                facilitators=not no_facilitators,
+                placement_rules=placement_rules,
+            )
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
     out.mkdir(parents=True, exist_ok=True)
@@ -79,7 +92,7 @@ def generate(
         f"generated {len(problem.participants)} participants in "
         f"{len({p.organisation for p in problem.participants})} organisations, "
         f"{len(problem.facilitators)} facilitators, {len(problem.history)} history links "
-        f"(seed {seed}, {difficulty}{', planted' if planted else ''})"
+        f"(seed {seed}, {shape or difficulty}{', planted' if planted else ''})"
     )
     if population.planted is not None:
         click.echo(f"planted reference: {len(population.planted.cohorts)} cohorts, no rule broken")

@@ -2,7 +2,7 @@
 
 Registered from :mod:`peermatch.cli`; the logic lives in :mod:`peermatch.previous_run`
 (reading the earlier folder, changes.csv, calendars) and
-:mod:`peermatch.solvers.cpsat.repairing` (the model).
+:mod:`peermatch.solvers.search.repairing` (the model).
 """
 
 from __future__ import annotations

@@ -28,6 +28,9 @@ from peermatch.cli.common import (
     solution_or_exit,
 )
 
+if TYPE_CHECKING:
+    from peermatch.solution import Result
+
 __all__ = ["run"]
 
 
@@ -181,6 +184,8 @@ def _summarise(result: Result, sol: Solution) -> None:
     """The closing lines: the figures, and whether the facilitators bind."""
     placed = sum(len(c.members) for c in sol.cohorts)
     gap = "n/a" if result.gap is None else f"{100 * result.gap:.2f}%"
+    if result.gap_pairs:
+        gap += f" (about {result.gap_pairs:g} shared pair{'' if result.gap_pairs == 1 else 's'})"
     bound = "n/a" if result.best_bound is None else f"{result.best_bound:,.0f}"
     click.echo(
         f"{result.status.value}: {len(sol.cohorts)} cohorts, {placed} placed, {len(sol.unassigned)} unassigned; "

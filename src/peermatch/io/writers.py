@@ -194,6 +194,7 @@ def _summary(
         "objective": _number(result.objective),
         "best_bound": _number(result.best_bound),
         "gap": _number(result.gap),
+        "gap_pairs": _number(result.gap_pairs),
         "runtime": _number(result.runtime),
         "first_solution_time": _number(result.first_solution_time),
         "interrupted": result.interrupted is not None,

@@ -119,12 +119,12 @@ def repair(
         of this program.
     """
     from peermatch.previous_run import RepairResult, changes, read_previous_run
-    from peermatch.solvers.cpsat.repairing import repair as cpsat_repair
+    from peermatch.solvers.search.repairing import repair as search_repair
 
     if isinstance(previous_run, str | Path):
         previous_run = read_previous_run(previous_run, problem)
     params = params if params is not None else problem.config.solver.params()
-    result, reasons = cpsat_repair(
+    result, reasons = search_repair(
         problem,
         previous_run,
         time_limit=params.time_limit,

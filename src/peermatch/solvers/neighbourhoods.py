@@ -1,6 +1,6 @@
 """Which cohorts one neighbourhood step frees: the choosers of the neighbourhood search.
 
-A step of :mod:`peermatch.solvers.cpsat.lns` re-forms a few cohorts with
+A step of :mod:`peermatch.solvers.search.lns` re-forms a few cohorts with
 CP-SAT, so what it can gain is decided before the model is built: by which
 cohorts it frees. Each chooser here answers that for one situation:
 

@@ -2,7 +2,7 @@
 
 The neighbourhood search has two operators. A *swap descent*
 (:mod:`peermatch.solvers.swaps`) moves single people at a few microseconds
-per candidate; a *neighbourhood step* (:mod:`peermatch.solvers.cpsat.lns`)
+per candidate; a *neighbourhood step* (:mod:`peermatch.solvers.search.lns`)
 re-forms a few cohorts with CP-SAT at a few tenths of a second each, and
 can make moves no single swap makes. Which pays depends on the program: at
 n = 1,000 (planted, seed 1) a fixed interleaving of ten steps per descent

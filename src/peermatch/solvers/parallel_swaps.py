@@ -2,7 +2,7 @@
 
 A swap descent (:mod:`peermatch.solvers.swaps`) runs in one process; with
 several workers the neighbourhood search
-(:mod:`peermatch.solvers.cpsat.parallel_lns`) cuts the cohorts into as many
+(:mod:`peermatch.solvers.search.parallel_lns`) cuts the cohorts into as many
 disjoint parts and sends one :class:`SwapTask` per part to the executor
 (local worker processes or Dask workers), then puts the parts' cohorts
 back in place. Moves between parts wait for a later round, whose cuts

@@ -1,6 +1,6 @@
 """Moves and swaps of single people between cohorts: a fast local search between neighbourhoods.
 
-One CP-SAT neighbourhood step (:mod:`peermatch.solvers.cpsat.lns`) costs a
+One CP-SAT neighbourhood step (:mod:`peermatch.solvers.search.lns`) costs a
 few tenths of a second, so in 60 s a program of 1,000 people (126 cohorts)
 gets about 150 of them and most cohorts are re-formed only a handful of
 times. Yet much of the cost is single same-value pairs that one swap with a

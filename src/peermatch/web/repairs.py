@@ -25,7 +25,7 @@ def solve_repair(
 ) -> tuple[Any, dict[str, Any] | None]:
     """The repair's result and the writer's keyword arguments (``None`` without a solution)."""
     from peermatch.previous_run import calendar_plan, changes, changes_csv, read_previous_run
-    from peermatch.solvers.cpsat.repairing import repair
+    from peermatch.solvers.search.repairing import repair
     from peermatch.web.exports import revision_folder
     from peermatch.web.moves import RunState, hand_locks
 

@@ -1,24 +1,38 @@
 """The CP-SAT back end: the only package of peermatch that imports OR-Tools.
 
+Every module here imports OR-Tools; the searches that only call it through
+these modules live in :mod:`peermatch.solvers.search`.
+
 - :mod:`.variables`: the decision variables;
 - :mod:`.constraints`: one documented method per hard rule;
 - :mod:`.objective`: diversity and size terms, and why they bound well;
 - :mod:`.model`: puts them together (and the diagnosis variant);
 - :mod:`.parameters`: the CP-SAT solver set-up and the pass-through parameters' check;
-- :mod:`.interrupt`: Ctrl-C and SIGTERM while CP-SAT searches;
-- :mod:`.step`: one neighbourhood re-solve, a self-contained task;
-- :mod:`.lns`: large-neighbourhood search for large programs;
-- :mod:`.parallel_lns`: several disjoint neighbourhoods solved at once;
-- :mod:`.decompose`: large programs solved in parts, then improved across parts;
-- :mod:`._run`: one solve's run state and how its time is shared;
+- :mod:`.placement`: one constraint method per placement rule ([limits], [presence], [required], [closeness]);
+- :mod:`.interrupt`: Ctrl-C stops a CP-SAT search and keeps its best solution;
+- :mod:`.step`: one neighbourhood re-solve (a step), for this process or a worker;
 - :mod:`.diagnosis`: the infeasible core in the organiser's terms;
 - :mod:`.bound`: the aggregate lower bound;
-- :mod:`.solving`: :func:`solve`, from a problem to a :class:`~peermatch.solution.Result`;
-- :mod:`.repair`: the repair model (the earlier cohorts, changed as little as the rules allow);
-- :mod:`.repairing`: ``repair()``, from an earlier run and updated inputs to a Result;
-- :mod:`.mdgp`: the CP-SAT model of the maximally diverse grouping problem.
+- :mod:`.repair`: the successive solves of a repair of an earlier run;
+- :mod:`.mdgp`: the CP-SAT model of the maximally diverse grouping problem;
+- :mod:`.solving`: :func:`solve`, from a problem to a :class:`~peermatch.solution.Result`.
 """
 
-from peermatch.solvers.cpsat.solving import Progress, diagnose, solve
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from peermatch.solvers.cpsat.solving import Progress, diagnose, solve
 
 __all__ = ["Progress", "diagnose", "solve"]
+
+
+def __getattr__(name: str) -> Any:
+    # Loaded on first use: the searches of peermatch.solvers.search import this package's
+    # modules (interrupt, neighbourhood), and solving imports those searches.
+    if name in __all__:
+        from peermatch.solvers.cpsat import solving
+
+        return getattr(solving, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -37,16 +37,21 @@ from peermatch.rules import Diagnosis, Rule
 from peermatch.slots import SlotTable, slot_table
 from peermatch.solution import Result, SearchStatistics, Statistics, Status
 from peermatch.solvers.cpsat import interrupt
-from peermatch.solvers.cpsat._run import SEARCH_MIN, Run, Start, budgeted_bound, search_budget
 from peermatch.solvers.cpsat.diagnosis import diagnose
-from peermatch.solvers.cpsat.lns import Search, improve
 from peermatch.solvers.cpsat.model import FormationModel
 from peermatch.solvers.cpsat.parameters import check_cpsat_parameters, cp_solver
-from peermatch.solvers.finish import assign_facilitators, facilitator_pressure, finish_solution
+from peermatch.solvers.finish import (
+    assign_facilitators,
+    facilitator_pressure,
+    finish_solution,
+    unassigned_reason,
+)
 from peermatch.solvers.greedy import GreedyCohorts, greedy_cohorts
 from peermatch.solvers.grouping import Grouping, respect_groups
 from peermatch.solvers.instance import FormationInstance, build_instance
 from peermatch.solvers.progress import Progress, ProgressFn
+from peermatch.solvers.search.lns import Search, improve
+from peermatch.solvers.search.run import SEARCH_MIN, Run, Start, budgeted_bound, search_budget
 from peermatch.violations import violations
 
 __all__ = ["Progress", "diagnose", "solve"]
@@ -92,7 +97,7 @@ def solve(
         search (n > ``lns_threshold``) sends its neighbourhoods there. With
         ``workers`` > 1 (or a scheduler) the neighbourhood search solves that
         many disjoint neighbourhoods at once, one CP-SAT worker each
-        (:mod:`peermatch.solvers.cpsat.parallel_lns`); the whole-program model
+        (:mod:`peermatch.solvers.search.parallel_lns`); the whole-program model
         uses ``workers`` CP-SAT workers.
     deadline
         Wall-clock mode (``deterministic`` false) only: the run's deadline,
@@ -185,9 +190,9 @@ def _warm_start(run: Run, inst: FormationInstance) -> Start:
     """The greedy start, with facilitators assigned; reported as the first progress event.
 
     Above ``decompose.DECOMPOSE.threshold`` people it is the parts' solutions
-    (:mod:`.decompose`); the time charged for them is ``Start.parts_time``.
+    (:mod:`peermatch.solvers.search.decompose`); the time charged for them is ``Start.parts_time``.
     """
-    from peermatch.solvers.cpsat import decompose
+    from peermatch.solvers.search import decompose
 
     run.phase("warm start")
     margin = run.reserve(inst.n) + SEARCH_MIN
@@ -250,7 +255,7 @@ def _parallel_search(
 ) -> tuple[Grouping, SearchStatistics]:
     """Neighbourhood search with ``workers`` disjoint neighbourhoods per round (local or Dask)."""
     from peermatch.executor import make_executor
-    from peermatch.solvers.cpsat.parallel_lns import improve_parallel
+    from peermatch.solvers.search.parallel_lns import improve_parallel
 
     with make_executor(search.workers, scheduler) as executor:
         # The batch is the requested number, not the cluster's size, so that a
@@ -306,7 +311,18 @@ def _whole_model(run: Run, inst: FormationInstance, start: Start, bound: float |
     if code == cp_model.MODEL_INVALID:
         invalid = (Diagnosis(None, fm.model.validate()),)
         return run.result(Status.INVALID, diagnosis=invalid, stats=stats)
-    return run.result(Status.UNKNOWN, stats=stats)
+    return run.result(Status.UNKNOWN, stats=_not_placed(inst, hint, stats))
+
+
+def _not_placed(inst: FormationInstance, grouping: Grouping, stats: Statistics) -> Statistics:
+    """``stats`` with who the best grouping found leaves out, and why (at most 20 named)."""
+    if not grouping.unplaced:
+        return stats
+    why = tuple(
+        f"{inst.ids[i]}: {unassigned_reason(inst, i, grouping.cohorts)}"
+        for i in grouping.unplaced[:20]
+    )
+    return replace(stats, unplaced=len(grouping.unplaced), not_placed=why)
 
 
 class _Tracker(cp_model.CpSolverSolutionCallback):
@@ -349,7 +365,7 @@ def _finish(
             Status.UNKNOWN, stats=replace(stats, cohorts_without_facilitator=grouping.leaderless)
         )
     if grouping.unplaced and not run.params.allow_unassigned:
-        return run.result(Status.UNKNOWN, stats=replace(stats, unplaced=len(grouping.unplaced)))
+        return run.result(Status.UNKNOWN, stats=_not_placed(inst, grouping, stats))
     cohorts, facs = grouping.cohorts, grouping.facilitators
     solution = finish_solution(inst, cohorts, grouping.unplaced, facs, reasons)
     stats = replace(stats, facilitators=facilitator_pressure(inst, cohorts))

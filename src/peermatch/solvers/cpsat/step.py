@@ -1,6 +1,6 @@
 """One neighbourhood re-solve, as a self-contained task for a worker process or a Dask worker.
 
-The parallel neighbourhood search (:mod:`peermatch.solvers.cpsat.parallel_lns`)
+The parallel neighbourhood search (:mod:`peermatch.solvers.search.parallel_lns`)
 sends a :class:`Step` (who is freed, what facilitator capacity remains, the
 current grouping of those people as a hint, a seed and a *deterministic*
 time budget) to :func:`solve_step`, together with the whole program's

@@ -41,11 +41,11 @@ from typing import Any
 
 from peermatch.deadline import Deadline
 from peermatch.params import GreedyParams, NeighbourhoodParams, SolveParams
-from peermatch.solvers.cpsat.lns import Search, improve
 from peermatch.solvers.greedy import GreedyCohorts, greedy_cohorts
 from peermatch.solvers.grouping import Grouping, respect_groups
 from peermatch.solvers.instance import FormationInstance
 from peermatch.solvers.partition import split_parts
+from peermatch.solvers.search.lns import Search, improve
 
 __all__ = [
     "DECOMPOSE",

@@ -15,7 +15,7 @@ whole program.
 
 One step (build the sub-instance, solve it, map it back; the facilitator
 checks across the cut) is :mod:`peermatch.solvers.cpsat.step`'s,
-shared with the parallel search (:mod:`peermatch.solvers.cpsat.parallel_lns`),
+shared with the parallel search (:mod:`peermatch.solvers.search.parallel_lns`),
 which solves disjoint neighbourhoods on separate processes.
 """
 
@@ -25,6 +25,7 @@ import random
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from peermatch.deadline import safety_cap
 from peermatch.params import NeighbourhoodParams, SolveParams
@@ -47,10 +48,20 @@ from peermatch.solvers.neighbourhoods import (
     over_full,
 )
 from peermatch.solvers.operators import OPERATORS, OperatorChoice
+from peermatch.solvers.placement import around_unplaced
 from peermatch.solvers.progress import Progress, ProgressFn
 from peermatch.solvers.swaps import SwapBudget, descend
 
-__all__ = ["EXCESS_SHARE", "SWAP_STALL", "Search", "descent_budget", "improve", "swap_pass"]
+__all__ = [
+    "EXCESS_SHARE",
+    "SWAP_STALL",
+    "Batched",
+    "Search",
+    "Walk",
+    "descent_budget",
+    "improve",
+    "swap_pass",
+]
 
 #: A descent stops after this many people per cohort tried in a row without an improvement.
 SWAP_STALL = 4
@@ -104,7 +115,7 @@ class Search:
     swaps: bool = True
 
 
-class _Walk:
+class Walk:
     """The search's current grouping and its counters."""
 
     def __init__(self, inst: FormationInstance, start: Grouping, nb: NeighbourhoodParams):
@@ -125,17 +136,30 @@ class _Walk:
         #: that found nothing in time, back to ``step_limit`` after one that did.
         self.step_limit = nb.step_limit
         # Swap descents or neighbourhood steps next, by their recent gains; the descents' moves.
-        self.ops = OperatorChoice()
+        self.ops = OperatorChoice(decay=nb.operator_decay, min_share=nb.operator_min_share)
         self.moves: int | None = None
+        # Placement first: steps on defects since their number last fell, steps on people
+        # left out (ejection chains, every third around_person), and the defect count at
+        # which the whole program was last tried at once.
+        self.placing, self.turn = 0, 0
+        self.whole_tried: int | None = None
+
+    def used(self, search: Search) -> float:
+        """What the search has used of its limit: charged seconds when deterministic, else
+        seconds since ``search.started`` (wall-clock limits count from the run's start)."""
+        if search.params.deterministic:
+            return self.spent
+        return time.monotonic() - search.started
 
     def defects(self) -> int:
         """People left out plus cohorts without a facilitator."""
         return len(self.left) + (sum(f is None for f in self.facs) if self.facs is not None else 0)
 
-    def stalled(self) -> None:
-        """One more step without progress; every ``stale_steps`` of them widen the neighbourhood."""
+    def stalled(self, batch: int = 1) -> None:
+        """One more step (or round of ``batch``) without progress; every ``stale_steps`` steps
+        of them widen the neighbourhood."""
         self.stale += 1
-        if self.stale % self.nb.stale_steps == 0:
+        if self.stale % max(1, self.nb.stale_steps // batch) == 0:
             self.size = min(self.nb.max_cohorts, self.size + 1)
 
     def choose(self, rng: random.Random) -> tuple[list[int], list[int]]:
@@ -143,13 +167,17 @@ class _Walk:
         inst, current, size = self.inst, self.current, self.size
         extra: list[int] = []
         if self.left:
-            chosen, extra = around_person(inst, current, self.left, rng, size, self.nb.max_extra)
+            self.turn += 1
+            chooser = around_unplaced if self.turn % 3 else around_person
+            chosen, extra = chooser(inst, current, self.left, rng, size, self.nb.max_extra)
         elif broken := [k for k, f in enumerate(self.facs or []) if f is None]:
             assert self.facs is not None
             pivot = broken[rng.randrange(len(broken))]
             chosen = around_leaderless(inst, current, self.facs, pivot, rng, size)
         elif rng.random() < EXCESS_SHARE and (excess := over_full(inst, current)):
-            chosen = around_excess(inst, current, excess, rng, size)
+            chosen = around_excess(
+                inst, current, excess, rng, size, excess_pool=self.nb.excess_pool
+            )
         else:
             chosen = around_cohort(inst, current, rng.randrange(len(current)), rng, size)
         # A left-out person comes with everyone who must share their cohort (locks, together).
@@ -171,11 +199,41 @@ class _Walk:
         self.left = sorted([i for i in self.left if i not in in_sub] + list(unplaced))
         self.cost = self.inst.cost(self.current, len(self.left))
 
+    def whole_due(self) -> bool:
+        """Whether to try the whole program at once: defects that neighbourhoods do not
+        repair (``placement_steps`` steps in a row) in a program small enough."""
+        defects = self.defects()
+        return (
+            defects > 0
+            and self.placing >= self.nb.placement_steps
+            and self.inst.n <= self.nb.whole_model_people
+            and self.whole_tried != defects
+        )
+
+
+class Batched(Protocol):
+    """What :func:`improve` asks of a batched search (met by
+    :class:`peermatch.solvers.search.parallel_lns.Rounds`): a round of disjoint
+    neighbourhoods and a round of swap descents on a complete grouping, each updating
+    the walk and saying whether the cost fell."""
+
+    batch: int
+    count: int
+    solved: int
+
+    def steps(self, walk: Walk, rng: random.Random, search: Search) -> bool: ...
+
+    def swaps(self, walk: Walk, rng: random.Random, search: Search) -> bool: ...
+
 
 def improve(
-    inst: FormationInstance, start: Grouping, search: Search
+    inst: FormationInstance,
+    start: Grouping,
+    search: Search,
+    *,
+    rounds: Batched | None = None,
 ) -> tuple[Grouping, SearchStatistics]:
-    """Improve a grouping by re-solving a few cohorts at a time.
+    """Improve a grouping by re-solving a few cohorts at a time: the one search loop.
 
     The start may be incomplete: people left out and cohorts without a
     facilitator are *defects*, repaired first (neighbourhoods are built
@@ -183,13 +241,19 @@ def improve(
     A step is kept when it has fewer defects, or as many and no higher cost.
     Without facilitators in ``start``, they are assigned here.
 
+    With ``rounds`` (:class:`peermatch.solvers.search.parallel_lns.Rounds`),
+    once the grouping is complete each neighbourhood step is a round of
+    disjoint neighbourhoods on its executor and each swap descent runs in
+    parts side by side; the limits, Ctrl-C, the choice between swaps and
+    steps, the growth of neighbourhoods and progress stay this loop's.
+
     Returns the improved grouping (facilitators ``None`` without
     facilitators) and what the search did.
     """
     params = search.params
     rng = random.Random(params.seed)
     swap_rng = random.Random(params.seed + 1)
-    walk = _Walk(inst, start, params.neighbourhood)
+    walk = Walk(inst, start, params.neighbourhood)
     complete_at = time.monotonic() - search.started if not walk.defects() else None
     wall_cap = safety_cap(search.time_limit)
     while walk.current:
@@ -203,20 +267,42 @@ def improve(
         ):
             break
         cost, spent = walk.cost, walk.spent
-        if walk.ops.pick(OPERATORS if _swaps_help(walk, search) else ("steps",)) == "swaps":
-            if _swaps(inst, walk, swap_rng, search) and search.progress:
-                search.progress(
-                    Progress(time.monotonic() - search.started, float(walk.cost), search.bound)
+        batched = rounds is not None and not walk.defects()
+        try:
+            if walk.ops.pick(OPERATORS if _swaps_help(walk, search) else ("steps",)) == "swaps":
+                swapped = (
+                    rounds.swaps(walk, swap_rng, search)
+                    if rounds is not None
+                    else _swaps(inst, walk, swap_rng, search)
                 )
-            walk.ops.record("swaps", cost - walk.cost, walk.spent - spent)
-            continue  # the limits are checked again before the next neighbourhood
-        walk.iterations += 1
-        better = _step(inst, walk, rng, search)
+                if swapped and search.progress:
+                    search.progress(
+                        Progress(time.monotonic() - search.started, float(walk.cost), search.bound)
+                    )
+                walk.ops.record("swaps", cost - walk.cost, walk.spent - spent)
+                continue  # the limits are checked again before the next neighbourhood
+            if batched:
+                assert rounds is not None
+                better: bool | None = rounds.steps(walk, rng, search)
+        except Exception:
+            # Ctrl-C reaches the whole process group: a worker still starting up may die
+            # of it and break the pool. Then keep the best so far, as a signal should.
+            if not interrupt.requested():
+                raise
+            break
+        if not batched:
+            walk.iterations += 1
+            defects = walk.defects()
+            better = _step(inst, walk, rng, search, whole=walk.whole_due())
+            if defects:
+                walk.placing = 0 if walk.defects() < defects else walk.placing + 1
+            if better:
+                walk.accepted += 1
         walk.ops.record("steps", cost - walk.cost, walk.spent - spent)
         if better is None or not better:
-            walk.stalled()
+            # A round tries ``batch`` neighbourhoods: it widens them ``batch`` times sooner.
+            walk.stalled(rounds.batch if batched and rounds is not None else 1)
         if better:
-            walk.accepted += 1
             walk.stale = 0
         if complete_at is None and not walk.defects():
             complete_at = time.monotonic() - search.started
@@ -225,11 +311,13 @@ def improve(
                 Progress(time.monotonic() - search.started, float(walk.cost), search.bound)
             )
     stats = SearchStatistics(
-        iterations=walk.iterations,
+        iterations=walk.iterations + (rounds.solved if rounds is not None else 0),
         improvements=walk.accepted,
         solver_time=round(walk.spent, 3),
         final_neighbourhood=walk.size,
         first_complete_time=complete_at,
+        rounds=rounds.count if rounds is not None else None,
+        batch=rounds.batch if rounds is not None else None,
         swap_moves=walk.moves,
     )
     return Grouping(walk.current, walk.facs, walk.left), stats
@@ -240,7 +328,7 @@ def descent_budget(search: Search, used: float, cohorts: int) -> tuple[float, in
 
     At most half of what is left (all of it when under 2 s are left), and a stall of
     :data:`SWAP_STALL` people per cohort plus 200; the side-by-side descents of
-    :mod:`peermatch.solvers.cpsat.parallel_lns` use the same rule per part.
+    :mod:`peermatch.solvers.search.parallel_lns` use the same rule per part.
     """
     left = max(0.0, search.time_limit - used)
     return (left if left < 2.0 else left / 2), SWAP_STALL * cohorts + 200
@@ -285,14 +373,14 @@ def swap_pass(
     return found, gained, budget.spent
 
 
-def _swaps_help(walk: _Walk, search: Search) -> bool:
+def _swaps_help(walk: Walk, search: Search) -> bool:
     """Whether a swap descent can help: a complete grouping, more cohorts than one neighbourhood
     holds (else each step re-solves them all), and the search not just repairing."""
     wide = len(walk.current) > search.params.neighbourhood.min_cohorts
     return search.swaps and wide and not walk.defects() and not search.until_complete
 
 
-def _swaps(inst: FormationInstance, walk: _Walk, rng: random.Random, search: Search) -> bool:
+def _swaps(inst: FormationInstance, walk: Walk, rng: random.Random, search: Search) -> bool:
     """A swap descent on the walk's complete grouping; whether it lowered the cost."""
     used = walk.spent if search.params.deterministic else time.monotonic() - search.started
     cohorts, gained, spent = swap_pass(inst, walk.current, walk.facs, rng, search, used)
@@ -304,19 +392,37 @@ def _swaps(inst: FormationInstance, walk: _Walk, rng: random.Random, search: Sea
     return gained > 0
 
 
-def _step(inst: FormationInstance, walk: _Walk, rng: random.Random, search: Search) -> bool | None:
+def _step(
+    inst: FormationInstance,
+    walk: Walk,
+    rng: random.Random,
+    search: Search,
+    whole: bool = False,
+) -> bool | None:
     """Re-form one neighbourhood; ``True`` when it improved, ``False`` when an equal step
-    was kept (it moves the search, but is no progress), ``None`` when it was rejected."""
+    was kept (it moves the search, but is no progress), ``None`` when it was rejected.
+
+    ``whole``: the neighbourhood is every cohort and everyone left out, for half of
+    what is left of the search (the whole-model fallback of placement first).
+    """
     params, nb = search.params, search.params.neighbourhood
-    chosen, extra = walk.choose(rng)
     current, facs = walk.current, walk.facs
     # Wall-clock mode: the limit counts from the run's start (``search.started``).
     used = walk.spent if params.deterministic else time.monotonic() - search.started
+    left = max(0.1, search.time_limit - used)
+    if whole:
+        walk.whole_tried = walk.defects()
+        chosen, extra = list(range(len(current))), list(walk.left)
+        limit = max(min(walk.step_limit, left), left / 2)
+    else:
+        chosen, extra = walk.choose(rng)
+        limit = min(walk.step_limit, left)
     step = make_step(
         inst, current, facs, chosen, extra=extra, seed=params.seed + walk.iterations,
-        limit=min(walk.step_limit, max(0.1, search.time_limit - used)),
-        deterministic=params.deterministic, may_leave=params.allow_unassigned or bool(extra),
+        limit=limit, deterministic=params.deterministic,
+        may_leave=params.allow_unassigned or bool(extra),
         workers=search.workers, hint_seed=params.seed, cpsat=params.cpsat,
+        facilitator_pool=nb.facilitator_pool,
     )  # fmt: skip
     res = solve_step(inst, step)
     # Building a sub-model costs Python time that deterministic time does not see;

@@ -15,10 +15,20 @@ from peermatch.model import ProblemData
 from peermatch.params import SolveParams
 from peermatch.solution import Result, Statistics, Status
 from peermatch.solvers.cpsat.bound import aggregate_bound
-from peermatch.solvers.cpsat.lns import Search
 from peermatch.solvers.grouping import Grouping
 from peermatch.solvers.instance import FormationInstance
 from peermatch.solvers.progress import Progress, ProgressFn
+from peermatch.solvers.search.lns import Search
+
+__all__ = [
+    "BOUND_MIN",
+    "SEARCH_MIN",
+    "Run",
+    "Start",
+    "budgeted_bound",
+    "lower_bound",
+    "search_budget",
+]
 
 #: Wall-clock mode: the greedy start stops when fewer seconds than this (plus the
 #: writing reserve) are left, so the search gets a moment to repair what it left.
