@@ -156,7 +156,7 @@ def test_the_sponsor_population_is_solved_at_a_deterministic_limit() -> None:
 
 
 def test_a_left_out_person_is_named_with_the_reason(monkeypatch: object) -> None:
-    from peermatch.cli.run import _left_out
+    from peermatch.cli.common import _left_out
     from peermatch.solution import Result, Statistics
 
     stats = Statistics(unplaced=3, not_placed=("p001: fits no cohort: level gap",))

@@ -32,7 +32,7 @@ SOLVED = {Status.OPTIMAL, Status.FEASIBLE}
 def test_the_whole_model_keeps_all_four_rules(case: tuple) -> None:  # type: ignore[type-arg]
     problem, planted = case
     assert list(violations(problem, planted)) == []  # the strategy's own promise
-    result = solve(problem, time_limit=2.0, seed=0, workers=1, deterministic=True)
+    result = solve(problem, SolveParams(time_limit=2.0, seed=0, workers=1, deterministic=True))
     assert result.status in SOLVED, result.diagnosis
     assert result.solution is not None
     assert [str(v) for v in violations(problem, result.solution)] == []
