@@ -16,10 +16,13 @@ availability, levels, schedule, slots
 graph, requests, waves, presolve
     Who must never meet, locks and ``together`` requests, later waves, and
     quick proofs of infeasibility.
-violations, metrics, summary
-    The solver-free checker, quality figures, and the population summary.
-previous_run
-    The earlier run a repair starts from, and what the repair changed.
+violations, placement, metrics, summary
+    The solver-free checker (with the placement rules' half of it:
+    [limits], [presence], [required], [closeness]), quality figures, and the
+    population summary.
+previous_run, handedit
+    The earlier run a repair starts from, and what the repair changed; the
+    cohorts an organiser edited by hand (``peermatch check``).
 deadline, interrupts, executor, errors
     The wall-clock budget, Ctrl-C and SIGTERM, in-process/worker/Dask tasks,
     and the errors raised for users' mistakes.
@@ -39,6 +42,11 @@ cli
     The ``peermatch`` command line, one module per command.
 mdgp
     The maximally diverse grouping problem (MDGPLIB benchmark).
+invitations
+    ``peermatch invite``: messages, the ledger invitations.json, planning the
+    differences, delivery (SMTP or .eml files).
+web
+    ``peermatch serve``: the organiser's workspace (the ``web`` extra).
 bench
     Helpers for the benchmarks only (baselines, sweeps).
 """

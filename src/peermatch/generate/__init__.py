@@ -49,6 +49,12 @@ _attributes
     Drawing helpers: organisation sizes and names, reporting lines, history.
 _local_times
     Where a planted slot's sessions fall in each zone, on their actual dates.
+_placement
+    The placement-rule columns (gender, market, company_size) drawn per
+    planted cohort, and the config that uses them (``--placement-rules``).
+shapes
+    The hard shapes of ``peermatch generate --shape`` (sponsors, narrow
+    levels, scarce slots, facilitators at capacity), planted.
 writing
     :func:`write_population`: the contract's files (``program.toml`` by
     :func:`peermatch.io.config.program_toml`).

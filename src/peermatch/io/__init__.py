@@ -16,9 +16,11 @@ config
     ``program.toml``: :func:`read_config` and the one writer, :func:`program_toml`.
 frames
     pandas DataFrames in and out.
-writers, outdir, safecsv
-    The run's output files, published whole or not at all; CSV cells never
-    formulas.
+workbook
+    Reading a table from an Excel workbook (``book.xlsx``, ``book.xlsx#Sheet``).
+writers, outdir, safecsv, workbook_out
+    The run's output files, published whole or not at all; CSV and workbook
+    cells never formulas (``cohorts.xlsx``).
 ical, ical_events, vtimezone
     The calendars (RFC 5545): shapes, events and time zones.
 """

@@ -166,30 +166,10 @@ def load_config(path: str | Path, *, file: str | None = None) -> ConfigRead:
     """
     name = file if file is not None else str(path)
     problems: list[InputProblem] = []
-    try:
-        raw_bytes = Path(path).read_bytes()
-    except IsADirectoryError:
-        return ConfigRead(
-            None, [InputProblem(name, None, None, "is a directory, not a TOML file")], None
-        )
-    except OSError as exc:
-        return ConfigRead(
-            None, [InputProblem(name, None, None, f"cannot be read ({exc.strerror or exc})")], None
-        )
-    try:
-        text = raw_bytes.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return ConfigRead(None, [InputProblem(name, None, None, "is not UTF-8 text")], None)
-    try:
-        raw = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        message = str(exc)
-        found = re.search(r"\(at line (\d+), column \d+\)", message)
-        line = int(found[1]) if found else None
-        message = re.sub(r"\s*\(at line \d+, column \d+\)", "", message)
-        return ConfigRead(
-            None, [InputProblem(name, line, None, f"is not valid TOML: {message}")], None
-        )
+    parsed = _read_toml(path, name)
+    if isinstance(parsed, InputProblem):
+        return ConfigRead(None, [parsed], None)
+    text, raw = parsed
 
     def report(keys: Sequence[str], message: str) -> None:
         keys = [str(k) for k in keys]
@@ -257,6 +237,28 @@ def load_config(path: str | Path, *, file: str | None = None) -> ConfigRead:
     if problems:
         return ConfigRead(None, problems, levels)
     return ConfigRead(config, [], config.cohort.levels)
+
+
+def _read_toml(path: str | Path, name: str) -> tuple[str, dict[str, Any]] | InputProblem:
+    """The file's text and its TOML tables, or the one problem that stops reading it."""
+    try:
+        raw_bytes = Path(path).read_bytes()
+    except IsADirectoryError:
+        return InputProblem(name, None, None, "is a directory, not a TOML file")
+    except OSError as exc:
+        return InputProblem(name, None, None, f"cannot be read ({exc.strerror or exc})")
+    try:
+        text = raw_bytes.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return InputProblem(name, None, None, "is not UTF-8 text")
+    try:
+        return text, tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        message = str(exc)
+        found = re.search(r"\(at line (\d+), column \d+\)", message)
+        line = int(found[1]) if found else None
+        message = re.sub(r"\s*\(at line \d+, column \d+\)", "", message)
+        return InputProblem(name, line, None, f"is not valid TOML: {message}")
 
 
 def _schedule_values(values: dict[str, Any]) -> dict[str, Any]:

@@ -8,11 +8,17 @@ problem) never loads OR-Tools.
 
 Modules
 -------
-instance, grouping
+instance, grouping, placement_rules
     The solver-neutral, index-based view of a problem; groupings, locks and
-    ``together`` groups.
-greedy
-    The greedy warm start (also a baseline).
+    ``together`` groups; the placement rules by position.
+cohort_state
+    The one incremental state of a grouping (options, zones, value counts,
+    what fits where) that the greedy start and the swap descents share.
+greedy, settle
+    The greedy warm start (also a baseline); meeting [presence] and
+    [required] after it.
+placement
+    Placement first: ejection chains around the people left out.
 swaps, parallel_swaps
     Moves and swaps of single people between cohorts; several descents side by side.
 neighbourhoods, operators
@@ -23,6 +29,9 @@ finish, repair_finish
     From member lists to a Solution (slots, facilitators, ids), for a run and a repair.
 progress
     The progress events of a solve.
+search
+    The neighbourhood search (one loop, in rounds of disjoint neighbourhoods
+    with workers), large programs in parts, repair; OR-Tools only through cpsat.
 cpsat
     The CP-SAT back end (the only package that imports OR-Tools).
 """

@@ -34,8 +34,9 @@ api, board_api, results_api, invite_api
     routes of the pages); ``deps`` holds what their routes share.
 models
     The API's request and answer bodies (pydantic).
-pages
-    The HTML pages (templates in ``templates/``, scripts in ``static/``).
+pages, forms
+    The HTML pages (templates in ``templates/``, scripts in ``static/``); the
+    rules form, built from :class:`~peermatch.model.ProgramConfig`.
 """
 
 from __future__ import annotations
