@@ -50,13 +50,14 @@ def run(
     size: int, placement_rules: bool, time_limit: float, workers: int, seed: int
 ) -> dict[str, Any]:
     """Generate, solve and check one planted program; one row of the table."""
+    from peermatch.deadline import Deadline
+    from peermatch.params import SolveParams
     from peermatch.solvers.cpsat import solve
 
     pop = generate_population(size, seed, planted=True, placement_rules=placement_rules)
     started = time.monotonic()
-    result = solve(
-        pop.problem, time_limit=time_limit, seed=seed, workers=workers, deterministic=False
-    )
+    params = SolveParams(time_limit=time_limit, seed=seed, workers=workers, deterministic=False)
+    result = solve(pop.problem, params, deadline=Deadline(time_limit))
     wall = time.monotonic() - started
     broken: Counter[Rule] = Counter()
     if result.solution is not None:
