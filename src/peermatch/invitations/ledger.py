@@ -33,6 +33,7 @@ from typing import Any, Literal
 
 from peermatch.errors import PeermatchError
 from peermatch.io.ical_events import natural_key
+from peermatch.io.outdir import fsync_dir
 
 __all__ = ["LEDGER_FILE", "Ledger", "LedgerEntry", "LedgerError"]
 
@@ -191,13 +192,4 @@ def write_atomic(path: Path, data: bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    try:
-        folder = os.open(path.parent, os.O_RDONLY)
-    except OSError:  # pragma: no cover - platforms that cannot open folders
-        return
-    try:
-        os.fsync(folder)
-    except OSError:  # pragma: no cover
-        pass
-    finally:
-        os.close(folder)
+    fsync_dir(path.parent)

@@ -29,7 +29,7 @@ from pathlib import Path
 from peermatch import interrupts
 from peermatch.errors import PeermatchError
 
-__all__ = ["MARKER", "OutputError", "check_output_dir", "publish"]
+__all__ = ["MARKER", "OutputError", "check_output_dir", "fsync_dir", "publish"]
 
 #: The file whose presence marks a folder as an earlier peermatch output.
 MARKER = "summary.json"
@@ -43,7 +43,8 @@ class OutputError(PeermatchError):
     exit_code = 2  # the contract's usage error
 
 
-def _fsync_dir(path: Path) -> None:
+def fsync_dir(path: Path) -> None:
+    """Make a folder's entries durable (after a rename into it); a no-op where folders cannot be opened."""
     try:
         fd = os.open(path, os.O_RDONLY)
     except OSError:  # pragma: no cover - some platforms cannot open folders
@@ -168,7 +169,7 @@ def _publish(target: Path, files: Mapping[str, bytes]) -> None:
             path.parent.mkdir(parents=True, exist_ok=True)
             _write_file(path, data)
         for folder in sorted({(tmp / rel).parent for rel in files}, reverse=True):
-            _fsync_dir(folder)
+            fsync_dir(folder)
         # Checked again: the folder may have changed while we were writing.
         if _check_target(target):
             old = _sibling(target, _OLD_TAG)
@@ -176,7 +177,7 @@ def _publish(target: Path, files: Mapping[str, bytes]) -> None:
         elif target.exists():
             target.rmdir()
         os.rename(tmp, target)
-        _fsync_dir(target.parent)
+        fsync_dir(target.parent)
     except BaseException as exc:
         shutil.rmtree(tmp, ignore_errors=True)
         if old is not None and not _restore(old, target):
