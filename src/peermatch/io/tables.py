@@ -4,7 +4,7 @@ Each table is a :class:`TableSpec`: its name, the columns it knows and whether
 a header without rows is valid. :func:`load_table` turns a path or a pandas
 DataFrame into the same :class:`~peermatch.io.csvfile.CsvTable`, so that the
 row checks in :mod:`peermatch.io.readers` see no difference between the two.
-A new input file is one more spec here, one row parser in
+A new input file is one more spec here (and in :data:`SPECS`), one row parser in
 :mod:`peermatch.io.readers` and one argument of
 :func:`~peermatch.io.problem.read_problem`.
 """
@@ -12,8 +12,10 @@ A new input file is one more spec here, one row parser in
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 from peermatch.io.csvfile import Column, CsvTable, read_csv
@@ -29,6 +31,7 @@ __all__ = [
     "PAIRS",
     "PARTICIPANTS",
     "PREVIOUS",
+    "SPECS",
     "Source",
     "TableSpec",
     "is_frame",
@@ -96,13 +99,14 @@ FACILITATORS = TableSpec(
         Column("max_cohorts", False, ("capacity", "cohorts")),
     ),
 )
+# history.csv and pairs.csv both name two people the same way.
+_TWO_PEOPLE = (
+    Column("person_a", True, ("a", "person 1", "participant a", "id a")),
+    Column("person_b", True, ("b", "person 2", "participant b", "id b")),
+)
 HISTORY = TableSpec(
     "history",
-    (
-        Column("person_a", True, ("a", "person 1", "participant a", "id a")),
-        Column("person_b", True, ("b", "person 2", "participant b", "id b")),
-        Column("relation", False, ("reason", "relationship", "type")),
-    ),
+    (*_TWO_PEOPLE, Column("relation", False, ("reason", "relationship", "type"))),
     allow_empty=True,
 )
 PREVIOUS = TableSpec(
@@ -126,12 +130,21 @@ LOCKS = TableSpec(
 )
 PAIRS = TableSpec(
     "pairs",
-    (
-        Column("person_a", True, ("a", "person 1", "participant a", "id a")),
-        Column("person_b", True, ("b", "person 2", "participant b", "id b")),
-        Column("rule", True, ("request", "type", "relation")),
-    ),
+    (*_TWO_PEOPLE, Column("rule", True, ("request", "type", "relation"))),
     allow_empty=True,
+)
+
+#: Every input table by the name of the file it reads (the command line's and
+#: the workspace's: ``participants``, ``history``, ..., ``previous``).
+SPECS: Mapping[str, TableSpec] = MappingProxyType(
+    {
+        "participants": PARTICIPANTS,
+        "history": HISTORY,
+        "facilitators": FACILITATORS,
+        "locks": LOCKS,
+        "pairs": PAIRS,
+        "previous": PREVIOUS,
+    }
 )
 
 

@@ -135,14 +135,7 @@ def _alone(table: str, path: Path) -> None:
 def _rows(table: str, path: Path) -> int | None:
     from peermatch.io import tables
 
-    spec = {
-        "participants": tables.PARTICIPANTS,
-        "history": tables.HISTORY,
-        "facilitators": tables.FACILITATORS,
-        "locks": tables.LOCKS,
-        "pairs": tables.PAIRS,
-        "previous": tables.PREVIOUS,
-    }.get(table)
+    spec = tables.SPECS.get(table)
     if spec is None:
         return None
     try:
@@ -189,12 +182,5 @@ def template(table: str) -> bytes:
     from peermatch.io import tables
     from peermatch.io.safecsv import csv_bytes
 
-    spec = {
-        "participants": tables.PARTICIPANTS,
-        "history": tables.HISTORY,
-        "facilitators": tables.FACILITATORS,
-        "locks": tables.LOCKS,
-        "pairs": tables.PAIRS,
-        "previous": tables.PREVIOUS,
-    }[table]
+    spec = tables.SPECS[table]
     return csv_bytes([c.name for c in spec.columns], [])
