@@ -363,6 +363,13 @@ def issue_problems(
     return out
 
 
+def _checked(parsed: Parsed[M], entity: str, issues: Iterable[Issue]) -> tuple[M, ...]:
+    """``parsed``'s items; else every problem of its file and of the reference ``issues``."""
+    sources = {entity: (parsed.table, parsed.ref_rows)}
+    raise_if(parsed.table.problems + issue_problems(issues, sources, None, ""))
+    return tuple(parsed.items)
+
+
 def read_participants(
     path: Source, *, ladder: Sequence[str] | None = None
 ) -> tuple[Participant, ...]:
@@ -382,11 +389,7 @@ def read_participants(
     """
     parsed = parse_participants(load_table(path, PARTICIPANTS), ladder)
     issues = check_references(parsed.refs)
-    raise_if(
-        parsed.table.problems
-        + issue_problems(issues, {"participant": (parsed.table, parsed.ref_rows)}, None, "")
-    )
-    return tuple(parsed.items)
+    return _checked(parsed, "participant", issues)
 
 
 def read_facilitators(path: Source) -> tuple[Facilitator, ...]:
@@ -399,11 +402,7 @@ def read_facilitators(path: Source) -> tuple[Facilitator, ...]:
     """
     parsed = parse_facilitators(load_table(path, FACILITATORS))
     issues = check_references((), parsed.refs)
-    raise_if(
-        parsed.table.problems
-        + issue_problems(issues, {"facilitator": (parsed.table, parsed.ref_rows)}, None, "")
-    )
-    return tuple(parsed.items)
+    return _checked(parsed, "facilitator", issues)
 
 
 def read_history(path: Source) -> tuple[HistoryLink, ...]:
