@@ -40,6 +40,9 @@ class Constraints(PlacementConstraints):
     catches what the model no longer prevents).
     """
 
+    #: The first cohort of those opened in order (the repair's earlier cohorts keep their place).
+    ordered_from = 0
+
     def __init__(
         self,
         model: cp_model.CpModel,
@@ -84,9 +87,12 @@ class Constraints(PlacementConstraints):
                 self.model.add_implication(self.v.x[i, k], self.v.used[k])
 
     def cohort_order(self) -> None:
-        """Cohorts are opened in order (symmetry breaking), each meets in one option."""
+        """Cohorts are opened in order (symmetry breaking), each meets in one option.
+
+        Only the cohorts from :attr:`ordered_from` on are interchangeable, hence ordered.
+        """
         used = self.v.used
-        for k in range(len(used) - 1):
+        for k in range(self.ordered_from, len(used) - 1):
             self.model.add(used[k] >= used[k + 1])
         for k in range(len(used)):
             self.model.add(sum(self.v.opt[k, c] for c in range(len(self.inst.options))) == used[k])

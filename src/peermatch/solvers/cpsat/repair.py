@@ -44,16 +44,8 @@ class _RepairConstraints(Constraints):
 
     def __init__(self, model: cp_model.CpModel, inst: FormationInstance, v: Variables, m: int):
         super().__init__(model, inst, v, lambda family, key: None)
-        self.m = m
-
-    def cohort_order(self) -> None:
-        """New cohorts open in order; earlier ones may close anywhere."""
-        used = self.v.used
-        for k in range(self.m, len(used) - 1):
-            self.model.add(used[k] >= used[k + 1])
-        for k in range(len(used)):
-            self.model.add(sum(self.v.opt[k, c] for c in range(len(self.inst.options))) == used[k])
-            self.model.add(self.v.size[k] == sum(self.v.x[i, k] for i in self.v.members_of[k]))
+        # New cohorts open in order; earlier ones may close anywhere.
+        self.ordered_from = m
 
     def neutrality(self) -> None:
         """No linked pair shares any cohort (every cohort is open to everyone here)."""
