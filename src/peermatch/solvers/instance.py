@@ -21,7 +21,7 @@ as evenly as the population allows.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 
@@ -69,6 +69,15 @@ class MeetingOption:
 
     def admits(self, person: int) -> bool:
         return bool(self.mask >> person & 1)
+
+
+def _inverse(n: int, members: Iterable[Iterable[int]]) -> tuple[tuple[int, ...], ...]:
+    """For each of ``n`` people, the indices of the groups in ``members`` that hold them, in order."""
+    out: list[list[int]] = [[] for _ in range(n)]
+    for index, people in enumerate(members):
+        for i in people:
+            out[i].append(index)
+    return tuple(tuple(o) for o in out)
 
 
 @dataclass(frozen=True)
@@ -121,20 +130,12 @@ class FormationInstance:
     @cached_property
     def facilitators_in_conflict(self) -> tuple[tuple[int, ...], ...]:
         """For each person, the facilitators who may not lead them (the inverse of facilitator_conflicts)."""
-        out: list[list[int]] = [[] for _ in range(self.n)]
-        for j, bad in enumerate(self.facilitator_conflicts):
-            for i in sorted(bad):
-                out[i].append(j)
-        return tuple(tuple(o) for o in out)
+        return _inverse(self.n, (sorted(bad) for bad in self.facilitator_conflicts))
 
     @cached_property
     def options_of(self) -> tuple[tuple[int, ...], ...]:
         """For each person, the indices of the options that admit them."""
-        out: list[list[int]] = [[] for _ in range(self.n)]
-        for c, opt in enumerate(self.options):
-            for i in mask_members(opt.mask).tolist():
-                out[i].append(c)
-        return tuple(tuple(o) for o in out)
+        return _inverse(self.n, (mask_members(opt.mask).tolist() for opt in self.options))
 
     def cohort_counts(self, assigned: int | None = None) -> range:
         """Numbers of cohorts that sizes allow for ``assigned`` people (default: everyone)."""
