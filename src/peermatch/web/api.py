@@ -21,12 +21,11 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, StreamingResponse
 
 from peermatch.web import board_api, invite_api, results_api
-from peermatch.web.deps import MAX_UPLOAD, inputs_dir, problems_response, program_files, store_of
+from peermatch.web.deps import MAX_UPLOAD, inputs_dir, program_files, queue_checked, store_of
 from peermatch.web.inputs import (
     TABLES,
     check_program,
     file_format,
-    read_program,
     stored_name,
     template,
 )
@@ -246,23 +245,15 @@ def start_run(
 ) -> Any:
     """Queue a run of the program's current inputs (422 while an input has problems)."""
     _program(request, program_id)
-    from peermatch.errors import InputError
-
-    files = program_files(request, program_id)
-    try:
-        read_program(files)
-    except InputError as exc:
-        return problems_response(exc)
-    run_id, _ = request.app.state.runs.submit(
+    return queue_checked(
+        request,
         program_id,
-        files,
-        idempotency_key=f"run:{program_id}:{idempotency_key}" if idempotency_key else None,
+        f"run:{program_id}:{idempotency_key}" if idempotency_key else None,
         time_limit=body.time_limit,
         seed=body.seed,
         deterministic=body.deterministic,
         allow_unassigned=body.allow_unassigned,
     )
-    return RunCreated(run_id=run_id)
 
 
 def _run(request: Request, run_id: int) -> dict[str, Any]:

@@ -9,9 +9,18 @@ from fastapi import Request
 from fastapi.responses import JSONResponse
 
 from peermatch.errors import InputError
+from peermatch.web.inputs import read_program
+from peermatch.web.models import RunCreated
 from peermatch.web.store import Store
 
-__all__ = ["MAX_UPLOAD", "inputs_dir", "problems_response", "program_files", "store_of"]
+__all__ = [
+    "MAX_UPLOAD",
+    "inputs_dir",
+    "problems_response",
+    "program_files",
+    "queue_checked",
+    "store_of",
+]
 
 #: Uploads (any request body) above this many bytes are refused with 413.
 MAX_UPLOAD = 50 * 1024 * 1024
@@ -41,3 +50,21 @@ def problems_response(exc: InputError) -> JSONResponse:
         for p in exc.problems
     ]
     return JSONResponse({"problems": problems, "warnings": []}, status_code=422)
+
+
+def queue_checked(
+    request: Request, program_id: int, idempotency_key: str | None, **fields: Any
+) -> RunCreated | JSONResponse:
+    """Queue a run (or repair) of the program's current inputs; 422 while an input has problems.
+
+    ``fields`` are :meth:`~peermatch.web.runs.RunManager.submit`'s (kind, time_limit...).
+    """
+    files = program_files(request, program_id)
+    try:
+        read_program(files)
+    except InputError as exc:
+        return problems_response(exc)
+    run_id, _ = request.app.state.runs.submit(
+        program_id, files, idempotency_key=idempotency_key, **fields
+    )
+    return RunCreated(run_id=run_id)

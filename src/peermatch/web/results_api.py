@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Header, Request, Response
 
 from peermatch.web.board_api import Board
-from peermatch.web.deps import problems_response, program_files
+from peermatch.web.deps import queue_checked
 from peermatch.web.models import RepairRequest, RunCreated
 
 __all__ = ["REPORT_CSP", "router"]
@@ -31,20 +31,11 @@ def start_repair(
     idempotency_key: str | None = Header(default=None, max_length=200),
 ) -> Any:
     """Queue a repair from the current revision, hand moves and locks kept, on the current inputs."""
-    from peermatch.errors import InputError
-    from peermatch.web.inputs import read_program
-
     board = Board(request, run_id)
-    program_id = int(board.run["program_id"])
-    files = program_files(request, program_id)
-    try:
-        read_program(files)
-    except InputError as exc:
-        return problems_response(exc)
-    repair_id, _ = request.app.state.runs.submit(
-        program_id,
-        files,
-        idempotency_key=f"repair:{run_id}:{idempotency_key}" if idempotency_key else None,
+    return queue_checked(
+        request,
+        int(board.run["program_id"]),
+        f"repair:{run_id}:{idempotency_key}" if idempotency_key else None,
         kind="repair",
         parent_run=run_id,
         parent_revision=int(board.revision["number"]),
@@ -52,7 +43,6 @@ def start_repair(
         seed=body.seed,
         deterministic=body.deterministic,
     )
-    return RunCreated(run_id=repair_id)
 
 
 @router.get("/runs/{run_id}/export.zip")
