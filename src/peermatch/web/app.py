@@ -25,7 +25,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from peermatch.web.auth import TokenMiddleware
+from peermatch.web.auth import TokenMiddleware, send_plain
 from peermatch.web.deps import MAX_UPLOAD
 
 __all__ = ["CSP", "MAX_UPLOAD", "STATIC", "TEMPLATES", "create_app"]
@@ -74,21 +74,6 @@ class SecurityHeaders:
         await self.app(scope, receive, with_headers)
 
 
-async def _refuse(send: Send, status: int, text: str) -> None:
-    body = text.encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [
-                (b"content-type", b"text/plain; charset=utf-8"),
-                (b"content-length", str(len(body)).encode()),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
-
-
 class SameOrigin:
     """Refuse a state-changing request that another site's page sent (403)."""
 
@@ -97,7 +82,7 @@ class SameOrigin:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["method"] in _UNSAFE and self._cross_site(scope):
-            await _refuse(send, 403, "403 Forbidden: cross-site request refused\n")
+            await send_plain(send, 403, b"403 Forbidden: cross-site request refused\n")
             return
         await self.app(scope, receive, send)
 
@@ -166,7 +151,7 @@ class BodyLimit:
                 await self._too_large(send)
 
     async def _too_large(self, send: Send) -> None:
-        await _refuse(send, 413, f"413 Payload Too Large: at most {self.limit} bytes\n")
+        await send_plain(send, 413, f"413 Payload Too Large: at most {self.limit} bytes\n".encode())
 
 
 def create_app(data_dir: Path, token: str, *, start_workers: bool = True) -> FastAPI:
@@ -218,6 +203,7 @@ def create_app(data_dir: Path, token: str, *, start_workers: bool = True) -> Fas
     app.state.templates = Jinja2Templates(directory=str(TEMPLATES))
     app.include_router(api.router)
     app.include_router(pages.router)
+    app.add_exception_handler(pages.ApiFailure, pages.error_page)
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
     # Added innermost first: the last one added sees a request first.
     app.add_middleware(BodyLimit)

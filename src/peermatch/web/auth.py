@@ -17,7 +17,7 @@ from urllib.parse import parse_qsl, urlencode
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-__all__ = ["COOKIE", "TokenMiddleware", "token_from"]
+__all__ = ["COOKIE", "TokenMiddleware", "send_plain", "token_from"]
 
 #: The cookie that keeps the token in a browser.
 COOKIE = "peermatch_token"
@@ -42,9 +42,8 @@ def token_from(headers: Headers) -> str | None:
     return morsel.value if morsel is not None else None
 
 
-async def _send_plain(
-    send: Send, status: int, body: bytes, headers: list[tuple[bytes, bytes]]
-) -> None:
+async def send_plain(send: Send, status: int, body: bytes, *headers: tuple[bytes, bytes]) -> None:
+    """Answer with a plain-text ``body`` (and ``headers``) straight from a middleware."""
     await send(
         {
             "type": "http.response.start",
@@ -52,12 +51,15 @@ async def _send_plain(
             "headers": [
                 (b"content-type", b"text/plain; charset=utf-8"),
                 (b"content-length", str(len(body)).encode()),
-                (b"cache-control", b"no-store"),
                 *headers,
             ],
         }
     )
     await send({"type": "http.response.body", "body": body})
+
+
+# The token's answers (its cookie, its refusal) must not be kept by a cache.
+_NO_STORE = (b"cache-control", b"no-store")
 
 
 class TokenMiddleware:
@@ -81,13 +83,19 @@ class TokenMiddleware:
             location = scope.get("root_path", "") + scope["path"] + (f"?{rest}" if rest else "")
             secure = "; Secure" if scope.get("scheme") == "https" else ""
             cookie = f"{COOKIE}={self.token}; HttpOnly; SameSite=Strict; Path=/{secure}"
-            await _send_plain(
+            await send_plain(
                 send,
                 303,
                 b"",
-                [(b"location", location.encode()), (b"set-cookie", cookie.encode())],
+                _NO_STORE,
+                (b"location", location.encode()),
+                (b"set-cookie", cookie.encode()),
             )
             return
-        await _send_plain(
-            send, 401, b"401 Unauthorized\n", [(b"www-authenticate", b'Bearer realm="peermatch"')]
+        await send_plain(
+            send,
+            401,
+            b"401 Unauthorized\n",
+            _NO_STORE,
+            (b"www-authenticate", b'Bearer realm="peermatch"'),
         )
