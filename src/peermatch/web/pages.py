@@ -26,7 +26,7 @@ from starlette.datastructures import UploadFile
 
 from peermatch.web.forms import config_form, form_to_toml
 
-__all__ = ["TABLES", "api", "router"]
+__all__ = ["TABLES", "ApiFailure", "api", "error_page", "router"]
 
 #: The input tables in the order the inputs page lists them.
 TABLES = ("participants", "facilitators", "history", "locks", "pairs", "previous", "config")
@@ -103,7 +103,13 @@ async def _read(request: Request, path: str, **params: Any) -> Any:
     return answer.json()
 
 
-def _error_page(failure: ApiFailure) -> HTMLResponse:
+async def error_page(request: Request, failure: Exception) -> HTMLResponse:
+    """The page of a failed API call: the workspace's handler of :class:`ApiFailure`.
+
+    Every page lets the failure of a read it needs propagate to here.
+    """
+    if not isinstance(failure, ApiFailure):
+        raise failure
     try:
         detail = failure.answer.json().get("detail", failure.answer.text)
     except ValueError:
@@ -131,10 +137,7 @@ async def report_css() -> Response:
 @router.get("/", response_class=HTMLResponse)
 async def programs_page(request: Request) -> HTMLResponse:
     """Every program, newest first, and a form to create one."""
-    try:
-        programs = await _read(request, "/programs")
-    except ApiFailure as failure:
-        return _error_page(failure)
+    programs = await _read(request, "/programs")
     if isinstance(programs, dict):
         programs = programs.get("programs", [])
     return _render("programs.html.j2", programs=programs, problem=None)
@@ -182,10 +185,7 @@ async def _inputs_context(request: Request, program_id: str) -> dict[str, Any]:
 @router.get("/programs/{program_id}", response_class=HTMLResponse)
 async def inputs_page(request: Request, program_id: str) -> HTMLResponse:
     """A program's input tables: upload each, see every problem, download templates."""
-    try:
-        context = await _inputs_context(request, program_id)
-    except ApiFailure as failure:
-        return _error_page(failure)
+    context = await _inputs_context(request, program_id)
     return _render("inputs.html.j2", **context)
 
 
@@ -209,10 +209,7 @@ async def upload_input(request: Request, program_id: str, table: str) -> HTMLRes
         answer = await api(request, "PUT", f"/programs/{program_id}/inputs/{table}", content=data)
         result = {"table": table, "file": filename, "status": answer.status_code}
         result |= answer.json() if answer.status_code == 200 else {"problems": _problems(answer)}
-    try:
-        context = await _inputs_context(request, program_id)
-    except ApiFailure as failure:
-        return _error_page(failure)
+    context = await _inputs_context(request, program_id)
     context["result"] = result
     name = "inputs_section.html.j2" if request.headers.get("hx-request") else "inputs.html.j2"
     return _render(name, status_code=200, **context)
@@ -236,10 +233,7 @@ def _raw_config(text: str) -> dict[str, Any]:
 @router.get("/programs/{program_id}/rules", response_class=HTMLResponse)
 async def rules_page(request: Request, program_id: str) -> HTMLResponse:
     """Every program.toml key as a form, and the raw TOML."""
-    try:
-        program = await _read(request, f"/programs/{program_id}")
-    except ApiFailure as failure:
-        return _error_page(failure)
+    program = await _read(request, f"/programs/{program_id}")
     text = _config_text(program)
     return _render(
         "rules.html.j2",
@@ -258,10 +252,7 @@ async def save_rules(request: Request, program_id: str) -> HTMLResponse:
     fields = {k: str(v) for k, v in form.items()}
     text = fields["raw"] if "raw" in fields else form_to_toml(fields)
     answer = await api(request, "PUT", f"/programs/{program_id}/inputs/config", content=text)
-    try:
-        program = await _read(request, f"/programs/{program_id}")
-    except ApiFailure as failure:
-        return _error_page(failure)
+    program = await _read(request, f"/programs/{program_id}")
     ok = answer.status_code == 200
     return _render(
         "rules.html.j2",
@@ -280,10 +271,7 @@ async def save_rules(request: Request, program_id: str) -> HTMLResponse:
 @router.get("/programs/{program_id}/runs", response_class=HTMLResponse)
 async def runs_page(request: Request, program_id: str) -> HTMLResponse:
     """A program's runs and the form that starts one."""
-    try:
-        program = await _read(request, f"/programs/{program_id}")
-    except ApiFailure as failure:
-        return _error_page(failure)
+    program = await _read(request, f"/programs/{program_id}")
     return _render("runs.html.j2", program=program, problems=[])
 
 
@@ -301,10 +289,7 @@ async def start_run(request: Request, program_id: str) -> Response:
                 body[key] = text  # the API names the bad value
     answer = await api(request, "POST", f"/programs/{program_id}/runs", json=body)
     if answer.status_code != 202:
-        try:
-            program = await _read(request, f"/programs/{program_id}")
-        except ApiFailure as failure:
-            return _error_page(failure)
+        program = await _read(request, f"/programs/{program_id}")
         return _render(
             "runs.html.j2",
             status_code=answer.status_code,
@@ -317,11 +302,8 @@ async def start_run(request: Request, program_id: str) -> Response:
 @router.get("/runs/{run_id}", response_class=HTMLResponse)
 async def run_page(request: Request, run_id: str) -> HTMLResponse:
     """One run's live progress (Server-Sent Events through ``static/app.js``)."""
-    try:
-        run = await _read(request, f"/runs/{run_id}")
-        program = await _read(request, f"/programs/{run['program_id']}")
-    except ApiFailure as failure:
-        return _error_page(failure)
+    run = await _read(request, f"/runs/{run_id}")
+    program = await _read(request, f"/programs/{run['program_id']}")
     return _render("run.html.j2", run=run, run_id=run_id, program=program)
 
 
@@ -356,13 +338,10 @@ async def board_page(
     request: Request, run_id: str, offset: int = 0, limit: int = BOARD_PAGE, q: str = ""
 ) -> HTMLResponse:
     """The board: a page of cohorts as cards, the unassigned, and the tools."""
-    try:
-        context = await _board_context(request, run_id, offset, limit, q)
-        run = await _read(request, f"/runs/{run_id}")
-        program = await _read(request, f"/programs/{run['program_id']}")
-        everyone = await _read(request, f"/runs/{run_id}/cohorts")
-    except ApiFailure as failure:
-        return _error_page(failure)
+    context = await _board_context(request, run_id, offset, limit, q)
+    run = await _read(request, f"/runs/{run_id}")
+    program = await _read(request, f"/programs/{run['program_id']}")
+    everyone = await _read(request, f"/runs/{run_id}/cohorts")
     targets = [c["cohort_id"] for c in everyone.get("cohorts", [])]
     return _render("board.html.j2", run=run, program=program, targets=targets, **context)
 
@@ -372,8 +351,5 @@ async def board_fragment(
     request: Request, run_id: str, offset: int = 0, limit: int = BOARD_PAGE, q: str = ""
 ) -> HTMLResponse:
     """The board's cohorts alone, for htmx (paging, the filter, after a move)."""
-    try:
-        context = await _board_context(request, run_id, offset, limit, q)
-    except ApiFailure as failure:
-        return _error_page(failure)
+    context = await _board_context(request, run_id, offset, limit, q)
     return _render("board_cohorts.html.j2", **context)
