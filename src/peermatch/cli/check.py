@@ -15,7 +15,14 @@ from pathlib import Path
 
 import click
 
-from peermatch.cli.common import EXIT_INFEASIBLE, EXIT_INVALID, EXIT_USAGE, fail, table_path
+from peermatch.cli.common import (
+    EXIT_INFEASIBLE,
+    EXIT_INVALID,
+    EXIT_USAGE,
+    existing_folder,
+    fail,
+    table_path,
+)
 
 __all__ = ["check"]
 
@@ -25,10 +32,9 @@ def _signed(value: float) -> str:
 
 
 @click.command()
-@click.argument("out_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.argument("out_dir", type=existing_folder)
 @click.option(
     "--cohorts",
-    "cohorts",
     type=table_path,
     help="The edited cohorts: a CSV file or a workbook (cohorts.xlsx, book.xlsx#Sheet) with "
     "cohort_id and participant_id columns. Default: OUT_DIR/cohorts.csv.",

@@ -37,6 +37,7 @@ __all__ = [
     "InputFiles",
     "RunOptions",
     "check_new_output",
+    "existing_folder",
     "fail",
     "input_options",
     "read_input",
@@ -60,6 +61,8 @@ def fail(message: str, code: int) -> NoReturn:
 
 
 _existing = click.Path(exists=True, dir_okay=False, path_type=Path)
+#: An existing folder: an earlier output (``check``, ``invite``, ``report``, ``repair --previous-run``).
+existing_folder = click.Path(exists=True, file_okay=False, path_type=Path)
 
 
 class TablePath(click.ParamType):
@@ -100,6 +103,10 @@ class InputFiles:
     avoid_previous_organisations: bool = False
 
 
+def _table_option(name: str, text: str, **extra: Any) -> Callable[[Any], Any]:
+    return click.option(name, type=table_path, help=text, **extra)
+
+
 def input_options(func: Callable[..., Any]) -> Callable[..., Any]:
     """The contract's input options, shared by ``run``, ``repair`` and ``validate``.
 
@@ -114,25 +121,16 @@ def input_options(func: Callable[..., Any]) -> Callable[..., Any]:
 
     decorators = [
         click.argument("participants", type=table_path),
-        click.option(
-            "--history", type=table_path, help="history.csv: pairs who must never share a cohort."
-        ),
-        click.option(
-            "--facilitators", type=table_path, help="facilitators.csv (or book.xlsx#Sheet)."
-        ),
-        click.option(
+        _table_option("--history", "history.csv: pairs who must never share a cohort."),
+        _table_option("--facilitators", "facilitators.csv (or book.xlsx#Sheet)."),
+        _table_option(
             "--previous",
-            type=table_path,
+            "cohorts.csv of an earlier wave (repeatable): its cohort-mates count as shared history.",
             multiple=True,
-            help="cohorts.csv of an earlier wave (repeatable): its cohort-mates count as shared history.",
         ),
         click.option("--config", type=_existing, help="program.toml (every key has a default)."),
-        click.option(
-            "--locks", type=table_path, help="locks.csv: participant_id, cohort_id (hard)."
-        ),
-        click.option(
-            "--pairs", type=table_path, help="pairs.csv: person_a, person_b, rule together|apart."
-        ),
+        _table_option("--locks", "locks.csv: participant_id, cohort_id (hard)."),
+        _table_option("--pairs", "pairs.csv: person_a, person_b, rule together|apart."),
         click.option(
             "--avoid-previous-organisations",
             is_flag=True,

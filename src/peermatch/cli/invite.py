@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from peermatch.cli.common import EXIT_DELIVERY, EXIT_USAGE, fail
+from peermatch.cli.common import EXIT_DELIVERY, EXIT_USAGE, existing_folder, fail
 
 if TYPE_CHECKING:
     from peermatch.invitations.delivery import Security
@@ -45,7 +45,7 @@ def _server(text: str, security: Security) -> tuple[str, int]:
 
 
 @click.command()
-@click.argument("out_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.argument("out_dir", type=existing_folder)
 @click.option(
     "--from",
     "sender",

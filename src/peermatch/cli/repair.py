@@ -22,6 +22,7 @@ from peermatch.cli.common import (
     InputFiles,
     RunOptions,
     check_new_output,
+    existing_folder,
     fail,
     input_options,
     read_input,
@@ -53,7 +54,7 @@ def _search_params(options: RunOptions, problem: ProblemData) -> SolveParams:
     "--previous-run",
     "previous_run",
     required=True,
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    type=existing_folder,
     help="The output folder of the earlier run (cohorts.csv, sessions.csv, calendars/).",
 )
 @input_options

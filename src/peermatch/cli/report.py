@@ -13,15 +13,13 @@ from pathlib import Path
 
 import click
 
-from peermatch.cli.common import EXIT_INVALID, fail
+from peermatch.cli.common import EXIT_INVALID, existing_folder, fail
 
 __all__ = ["explain", "report"]
 
-_folder = click.Path(exists=True, file_okay=False, path_type=Path)
-
 
 @click.command()
-@click.argument("out_dir", type=_folder)
+@click.argument("out_dir", type=existing_folder)
 def report(out_dir: Path) -> None:
     """(Re)write OUT_DIR/report.html from the folder's files (run.json, summary.json, changes.csv).
 
@@ -39,7 +37,7 @@ def report(out_dir: Path) -> None:
 
 
 @click.command()
-@click.argument("out_dir", type=_folder)
+@click.argument("out_dir", type=existing_folder)
 @click.argument("participant_id")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (schema version 1) for tools.")
 def explain(out_dir: Path, participant_id: str, as_json: bool) -> None:
