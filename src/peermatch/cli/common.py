@@ -40,6 +40,7 @@ __all__ = [
     "existing_folder",
     "fail",
     "input_options",
+    "out_option",
     "read_input",
     "rejected",
     "run_options",
@@ -101,6 +102,13 @@ class InputFiles:
     locks: Path | None = None
     pairs: Path | None = None
     avoid_previous_organisations: bool = False
+
+
+def out_option(text: str) -> Callable[[Any], Any]:
+    """The required ``--out`` folder of a command that writes one (``run``, ``repair``, ``generate``)."""
+    return click.option(
+        "--out", required=True, type=click.Path(file_okay=False, path_type=Path), help=text
+    )
 
 
 def _table_option(name: str, text: str, **extra: Any) -> Callable[[Any], Any]:

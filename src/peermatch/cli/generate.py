@@ -6,6 +6,8 @@ from pathlib import Path
 
 import click
 
+from peermatch.cli.common import out_option
+
 __all__ = ["generate"]
 
 
@@ -14,12 +16,7 @@ __all__ = ["generate"]
 @click.option(
     "--seed", type=click.IntRange(min=0), required=True, help="Random seed (same seed, same files)."
 )
-@click.option(
-    "--out",
-    type=click.Path(file_okay=False, path_type=Path),
-    required=True,
-    help="Folder to write participants.csv, history.csv, facilitators.csv and program.toml to.",
-)
+@out_option("Folder to write participants.csv, history.csv, facilitators.csv and program.toml to.")
 @click.option(
     "--planted",
     is_flag=True,

@@ -25,6 +25,7 @@ from peermatch.cli.common import (
     existing_folder,
     fail,
     input_options,
+    out_option,
     read_input,
     run_options,
     solution_or_exit,
@@ -58,13 +59,7 @@ def _search_params(options: RunOptions, problem: ProblemData) -> SolveParams:
     help="The output folder of the earlier run (cohorts.csv, sessions.csv, calendars/).",
 )
 @input_options
-@click.option(
-    "--out",
-    "out",
-    required=True,
-    type=click.Path(file_okay=False, path_type=Path),
-    help="New output folder (written whole or not at all; not the earlier one).",
-)
+@out_option("New output folder (written whole or not at all; not the earlier one).")
 @run_options
 @click.option(
     "--merge-below",

@@ -22,6 +22,7 @@ from peermatch.cli.common import (
     check_new_output,
     fail,
     input_options,
+    out_option,
     read_input,
     rejected,
     run_options,
@@ -58,13 +59,7 @@ def _stops_on_signals(command: Callable[..., None]) -> Callable[..., None]:
 
 @click.command()
 @input_options
-@click.option(
-    "--out",
-    "out",
-    required=True,
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Output folder (written whole or not at all).",
-)
+@out_option("Output folder (written whole or not at all).")
 @click.option(
     "--scheduler",
     metavar="ADDRESS",
