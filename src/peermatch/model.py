@@ -20,7 +20,7 @@ library user may build them directly::
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import cached_property
@@ -432,6 +432,28 @@ class CalendarSettings(_Frozen):
     mode: Literal["series", "expanded"] = "series"
 
 
+def _by_column(value: Any, setting: Callable[[str, Any], Any]) -> Any:
+    """A placement table (column -> setting): keys normalised, each setting checked.
+
+    Anything but a table is left to pydantic's own type check.
+    """
+    if not isinstance(value, Mapping):
+        return value
+    return {normalise_key(name): setting(name, v) for name, v in value.items()}
+
+
+def _required_values(name: str, wanted: Any) -> tuple[str, ...]:
+    """``[required]``'s values of one column (one string, or a list of them)."""
+    if isinstance(wanted, str):
+        wanted = [wanted]
+    if not isinstance(wanted, list | tuple) or not all(isinstance(w, str) for w in wanted):
+        raise ValueError(f'[required] {name} must be a list of values, e.g. ["Finance"]')
+    kept = tuple(w.strip() for w in wanted if w.strip())
+    if not kept:
+        raise ValueError(f"[required] {name} must list at least one value")
+    return kept
+
+
 class ProgramConfig(_Frozen):
     """A whole ``program.toml``; every key has the contract's default.
 
@@ -458,44 +480,28 @@ class ProgramConfig(_Frozen):
     @field_validator("limits", "presence", mode="before")
     @classmethod
     def _counts(cls, value: Any, info: Any) -> Any:
-        if not isinstance(value, Mapping):
-            return value
-        out: dict[str, int] = {}
-        for name, n in value.items():
+        def count(name: str, n: Any) -> int:
             whole = isinstance(n, int | float) and not isinstance(n, bool) and n == int(n)
             if not whole or n < 1:
                 raise ValueError(f"[{info.field_name}] {name} = {n!r}: must be a whole number >= 1")
-            out[normalise_key(name)] = int(n)
-        return out
+            return int(n)
+
+        return _by_column(value, count)
 
     @field_validator("required", mode="before")
     @classmethod
     def _values(cls, value: Any) -> Any:
-        if not isinstance(value, Mapping):
-            return value
-        out: dict[str, tuple[str, ...]] = {}
-        for name, wanted in value.items():
-            if isinstance(wanted, str):
-                wanted = [wanted]
-            if not isinstance(wanted, list | tuple) or not all(isinstance(w, str) for w in wanted):
-                raise ValueError(f'[required] {name} must be a list of values, e.g. ["Finance"]')
-            kept = tuple(w.strip() for w in wanted if w.strip())
-            if not kept:
-                raise ValueError(f"[required] {name} must list at least one value")
-            out[normalise_key(name)] = kept
-        return out
+        return _by_column(value, _required_values)
 
     @field_validator("closeness", mode="before")
     @classmethod
     def _bands(cls, value: Any) -> Any:
-        if not isinstance(value, Mapping):
-            return value
-        out: dict[str, float] = {}
-        for name, d in value.items():
+        def band(name: str, d: Any) -> float:
             if not isinstance(d, int | float) or isinstance(d, bool) or not 0 <= d < float("inf"):
                 raise ValueError(f"[closeness] {name} = {d!r}: must be a number >= 0")
-            out[normalise_key(name)] = float(d)
-        return out
+            return float(d)
+
+        return _by_column(value, band)
 
     @field_validator("diversity")
     @classmethod
