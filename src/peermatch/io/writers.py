@@ -349,16 +349,8 @@ def write_outputs(
         The output folder. Created (with its parents) when missing; replaced
         when empty or when it holds a previous peermatch output
         (``summary.json``). A symbolic link is followed and its target replaced.
-    problem
-        The problem that was solved.
-    result
-        The solve's result; it must hold a solution.
-    calendar_mode
-        ``"series"`` or ``"expanded"``; ``None`` uses ``problem.config.calendar.mode``.
-    metrics
-        JSON-serialisable quality metrics stored in ``summary.json``.
-    sequences
-        As for :func:`render_outputs`.
+    problem, result, calendar_mode, metrics, sequences
+        As for :func:`render_outputs`, which renders the files.
     extra
         Files (relative path -> bytes) added to or replacing the rendered ones:
         a repair's changes.csv and the calendars it keeps byte for byte.

@@ -68,10 +68,8 @@ def assignment_objective(dist: FloatArray, assignment: IntArray) -> float:
 
     Parameters
     ----------
-    dist : numpy.ndarray
-        Symmetric n x n distance matrix with zero diagonal.
-    assignment : numpy.ndarray
-        Group of every element.
+    dist, assignment : numpy.ndarray
+        As for :func:`gain_matrix`.
 
     Returns
     -------

@@ -215,10 +215,8 @@ def solve_mdgp_cpsat(
 
     Parameters
     ----------
-    dist : numpy.ndarray
-        Symmetric n x n distance matrix.
-    lower, upper : sequence of int
-        Per-group size bounds.
+    dist, lower, upper
+        The instance, as for :func:`build_mdgp_model`.
     time_limit : float
         CP-SAT time limit in seconds.
     seed : int, default 0
