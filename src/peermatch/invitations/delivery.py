@@ -43,8 +43,6 @@ __all__ = [
 
 Security = Literal["starttls", "ssl", "none"]
 _PORTS = {"starttls": 587, "ssl": 465, "none": 25}
-#: Seconds to wait for the server before giving up on the connection.
-TIMEOUT = 60.0
 
 
 @dataclass(frozen=True)
@@ -62,6 +60,8 @@ class SmtpSettings:
         start) or ``"none"`` (plain, for a trusted relay).
     user, password
         Log in with these when ``user`` is set.
+    timeout
+        Seconds to wait for the server before giving up on the connection.
     """
 
     host: str
@@ -69,6 +69,7 @@ class SmtpSettings:
     security: Security
     user: str | None = None
     password: str | None = None
+    timeout: float = 60.0
 
     def __repr__(self) -> str:  # never print the password
         return (
@@ -113,9 +114,9 @@ class SmtpTransport:
         try:
             smtp: smtplib.SMTP
             if s.security == "ssl":
-                smtp = smtplib.SMTP_SSL(s.host, s.port, timeout=TIMEOUT, context=context)
+                smtp = smtplib.SMTP_SSL(s.host, s.port, timeout=s.timeout, context=context)
             else:
-                smtp = smtplib.SMTP(s.host, s.port, timeout=TIMEOUT)
+                smtp = smtplib.SMTP(s.host, s.port, timeout=s.timeout)
                 if s.security == "starttls":
                     smtp.starttls(context=context)
             if s.user:
