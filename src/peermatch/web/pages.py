@@ -89,7 +89,7 @@ async def api(
 
 
 class ApiFailure(Exception):
-    """The API answered a page's read with an error; the page shows it."""
+    """The API answered a page's read with an error; :func:`error_page` shows it."""
 
     def __init__(self, answer: httpx.Response):
         super().__init__(answer.status_code)
