@@ -211,11 +211,11 @@ def test_unassigned_people_with_reasons() -> None:
     assert f"Person 16 p16 no cohort fits {SCRIPT}" in page_text(section.group(0))
 
 
-def test_many_cohorts_get_counts_instead_of_charts(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("peermatch.report.html.MAX_CHARTS", 1)
+def test_many_cohorts_get_counts_instead_of_charts() -> None:
     problem, result = sample_result()
     assert result.solution is not None
-    raw = render_report(RunFolder(problem, result.solution, {"status": "feasible"})).decode()
+    folder = RunFolder(problem, result.solution, {"status": "feasible"})
+    raw = render_report(folder, max_charts=1).decode()
     assert "<svg" not in raw and "charts are drawn for up to 1 cohorts" in raw
     assert "Industry: " in page_text(card(raw, "A"))
 
@@ -260,10 +260,11 @@ def test_import_peermatch_stays_light() -> None:
     assert done.stdout.strip() == "[]"
 
 
-def test_very_many_cohorts_get_cards_for_the_first_only(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("peermatch.report.context.MAX_CARDS", 1)
+def test_very_many_cohorts_get_cards_for_the_first_only() -> None:
     problem, result = sample_result()
     assert result.solution is not None
-    raw = render_report(RunFolder(problem, result.solution, {"status": "feasible"})).decode()
+    folder = RunFolder(problem, result.solution, {"status": "feasible"})
+    assert "<svg" in render_report(folder).decode()
+    raw = render_report(folder, max_cards=1).decode()
     assert 'data-cohort="A"' in raw and 'data-cohort="B"' not in raw
     assert "The first 1 of 2 cohorts have a card here" in raw

@@ -312,8 +312,8 @@ def _card(problem: ProblemData, cohort: Cohort) -> CohortCard:
     )
 
 
-def build_context(folder: RunFolder) -> ReportContext:
-    """The report's content for an output folder (charts not yet drawn)."""
+def build_context(folder: RunFolder, *, max_cards: int = MAX_CARDS) -> ReportContext:
+    """The report's content for an output folder (charts not yet drawn; cards for the first ``max_cards``)."""
     problem, solution, summary = folder.problem, folder.solution, folder.summary
     status = str(summary.get("status", "unknown"))
     found = list(violations(problem, solution)) if solution is not None else []
@@ -330,18 +330,18 @@ def build_context(folder: RunFolder) -> ReportContext:
         interrupted_by=str(summary.get("interrupted_by") or ""),
         figures=_figures(folder),
         rules=_rule_checks(problem, found) if solution is not None else [],
-        cohorts=[_card(problem, c) for c in cohorts[:MAX_CARDS]],
+        cohorts=[_card(problem, c) for c in cohorts[:max_cards]],
         unassigned=[(u.participant_id, names.get(u.participant_id, ""), u.reason) for u in left],
         diagnosis=list(folder.diagnosis),
         changes=list(folder.changes),
-        notes=_card_note(len(cohorts)),
+        notes=_card_note(len(cohorts), max_cards),
     )
 
 
-def _card_note(count: int) -> list[str]:
-    if count <= MAX_CARDS:
+def _card_note(count: int, max_cards: int) -> list[str]:
+    if count <= max_cards:
         return []
     return [
-        f"The first {MAX_CARDS} of {count} cohorts have a card here; every cohort is in "
+        f"The first {max_cards} of {count} cohorts have a card here; every cohort is in "
         "cohorts.csv and sessions.csv, and the rules above are checked on all of them."
     ]

@@ -16,7 +16,7 @@ from typing import Any
 
 from peermatch.model import ProblemData
 from peermatch.report.charts import MAX_CHARTS, mix_chart
-from peermatch.report.context import ReportContext, build_context
+from peermatch.report.context import MAX_CARDS, ReportContext, build_context
 from peermatch.report.folder import REPORT_FILE, RunFolder, parse_folder, read_folder
 
 __all__ = ["failure_report", "render_report", "report_from_files", "write_report"]
@@ -35,13 +35,13 @@ def _environment() -> Any:
     )
 
 
-def _draw_charts(context: ReportContext) -> None:
+def _draw_charts(context: ReportContext, max_charts: int) -> None:
     import dataclasses
 
-    if len(context.cohorts) > MAX_CHARTS:
+    if len(context.cohorts) > max_charts:
         context.notes.append(
             f"With {len(context.cohorts)} cohorts the industry and function mix is shown as "
-            f"counts only (charts are drawn for up to {MAX_CHARTS} cohorts)."
+            f"counts only (charts are drawn for up to {max_charts} cohorts)."
         )
         return
     context.cohorts = [
@@ -50,21 +50,28 @@ def _draw_charts(context: ReportContext) -> None:
     ]
 
 
-def render_report(folder: RunFolder) -> bytes:
+def render_report(
+    folder: RunFolder, *, max_cards: int = MAX_CARDS, max_charts: int = MAX_CHARTS
+) -> bytes:
     """The bytes of report.html for an output folder's content.
 
     Parameters
     ----------
     folder
         The problem, solution, summary and changes (see :func:`~peermatch.report.folder.read_folder`).
+    max_cards
+        Cohorts beyond this many get no card (a note says so); a page for
+        thousands of cohorts would not open.
+    max_charts
+        Above this many cohorts the mix is shown as counts, not charts.
 
     Returns
     -------
     bytes
         UTF-8 HTML; the same folder gives the same bytes.
     """
-    context = build_context(folder)
-    _draw_charts(context)
+    context = build_context(folder, max_cards=max_cards)
+    _draw_charts(context, max_charts)
     from markupsafe import Markup
 
     page = (
