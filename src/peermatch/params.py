@@ -78,6 +78,17 @@ class NeighbourhoodParams:
         Up to this many people, that whole-program attempt is made (a CP-SAT
         model of everyone, hinted with the current grouping, for half of what
         is left of the search); above it the search keeps to neighbourhoods.
+    swap_stall
+        A swap descent stops after this many people per cohort (plus 200)
+        tried in a row without an improvement.
+    excess_share
+        Share of the steps built around an over-full value (a "too many of one
+        value" neighbourhood); the others free a random cohort and its
+        neighbours in seniority, which also moves people where no value is
+        over-full.
+    step_limit_growth
+        A step's time limit doubles while steps find nothing, up to this many
+        times ``step_limit`` (at n = 100,000 CP-SAT's presolve alone took 1 s).
     """
 
     __pydantic_config__ = _STRICT
@@ -94,6 +105,9 @@ class NeighbourhoodParams:
     operator_min_share: float = 0.15
     placement_steps: int = 6
     whole_model_people: int = 1500
+    swap_stall: int = 4
+    excess_share: float = 0.75
+    step_limit_growth: float = 8.0
 
     def __post_init__(self) -> None:
         _check(
@@ -111,8 +125,13 @@ class NeighbourhoodParams:
                 "operator_min_share": 0,
                 "placement_steps": 1,
                 "whole_model_people": 0,
+                "swap_stall": 1,
+                "excess_share": 0,
+                "step_limit_growth": 1,
             },
         )
+        if self.excess_share > 1:
+            raise ParameterError(f"excess_share must be at most 1, not {self.excess_share}")
         if self.operator_decay >= 1:
             raise ParameterError(f"operator_decay must be below 1, not {self.operator_decay}")
         if self.operator_min_share >= 0.5:

@@ -22,8 +22,6 @@ N = 150
 
 def test_all_is_the_public_api() -> None:
     assert lns.__all__ == [
-        "EXCESS_SHARE",
-        "SWAP_STALL",
         "Batched",
         "Search",
         "Walk",

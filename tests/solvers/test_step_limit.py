@@ -39,5 +39,5 @@ def test_the_step_limit_doubles_up_to_its_cap_and_resets(monkeypatch: pytest.Mon
     rng = random.Random(0)
     for _ in range(7):
         lns._step(inst, walk, rng, search)
-    cap = lns.STEP_LIMIT_GROWTH * base
+    cap = params.neighbourhood.step_limit_growth * base
     assert limits == [base, 2 * base, 4 * base, 8 * base, cap, cap, base]

@@ -53,8 +53,6 @@ from peermatch.solvers.progress import Progress, ProgressFn
 from peermatch.solvers.swaps import SwapBudget, descend
 
 __all__ = [
-    "EXCESS_SHARE",
-    "SWAP_STALL",
     "Batched",
     "Search",
     "Walk",
@@ -62,19 +60,6 @@ __all__ = [
     "improve",
     "swap_pass",
 ]
-
-#: A descent stops after this many people per cohort tried in a row without an improvement.
-SWAP_STALL = 4
-
-
-#: Share of the steps on a complete grouping built around an over-full value
-#: (:func:`~peermatch.solvers.neighbourhoods.around_excess`); the others free a random
-#: cohort and its neighbours in seniority, which also moves people where no value is
-#: over-full.
-EXCESS_SHARE = 0.75
-
-#: A step's time limit grows to at most this many times ``step_limit`` while steps find nothing.
-STEP_LIMIT_GROWTH = 8
 
 
 @dataclass(frozen=True)
@@ -132,7 +117,7 @@ class Walk:
         self.cost = inst.cost(self.current, len(self.left))
         self.spent, self.iterations, self.accepted, self.stale = 0.0, 0, 0, 0
         self.size = nb.min_cohorts
-        #: Seconds per step: doubled (up to STEP_LIMIT_GROWTH x ``step_limit``) after a step
+        #: Seconds per step: doubled (up to ``step_limit_growth`` x ``step_limit``) after a step
         #: that found nothing in time, back to ``step_limit`` after one that did.
         self.step_limit = nb.step_limit
         # Swap descents or neighbourhood steps next, by their recent gains; the descents' moves.
@@ -174,7 +159,7 @@ class Walk:
             assert self.facs is not None
             pivot = broken[rng.randrange(len(broken))]
             chosen = around_leaderless(inst, current, self.facs, pivot, rng, size)
-        elif rng.random() < EXCESS_SHARE and (excess := over_full(inst, current)):
+        elif rng.random() < self.nb.excess_share and (excess := over_full(inst, current)):
             chosen = around_excess(
                 inst, current, excess, rng, size, excess_pool=self.nb.excess_pool
             )
@@ -327,11 +312,13 @@ def descent_budget(search: Search, used: float, cohorts: int) -> tuple[float, in
     """Seconds and stall count of one descent over ``cohorts`` cohorts, ``used`` of the limit spent.
 
     At most half of what is left (all of it when under 2 s are left), and a stall of
-    :data:`SWAP_STALL` people per cohort plus 200; the side-by-side descents of
+    ``swap_stall`` (:class:`~peermatch.params.NeighbourhoodParams`) people per cohort plus 200; the side-by-side descents of
     :mod:`peermatch.solvers.search.parallel_lns` use the same rule per part.
     """
     left = max(0.0, search.time_limit - used)
-    return (left if left < 2.0 else left / 2), SWAP_STALL * cohorts + 200
+    return (
+        left if left < 2.0 else left / 2
+    ), search.params.neighbourhood.swap_stall * cohorts + 200
 
 
 def swap_pass(
@@ -433,7 +420,7 @@ def _step(
     if not res.found:
         # Regression (issue 11): at n = 100,000 a six-cohort step with people to place found
         # nothing in 1 s, every time (CP-SAT's presolve alone took that), so nobody was placed.
-        walk.step_limit = min(STEP_LIMIT_GROWTH * nb.step_limit, 2 * walk.step_limit)
+        walk.step_limit = min(nb.step_limit_growth * nb.step_limit, 2 * walk.step_limit)
         return None
     walk.step_limit = nb.step_limit
     old_facs = step.facilitators

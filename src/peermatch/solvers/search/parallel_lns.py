@@ -47,7 +47,6 @@ from peermatch.solvers.instance import FormationInstance
 from peermatch.solvers.neighbourhoods import around_excess, mean_level, over_full
 from peermatch.solvers.parallel_swaps import SwapTask, descend_part, swap_parts
 from peermatch.solvers.search.lns import (
-    EXCESS_SHARE,
     Search,
     Walk,
     descent_budget,
@@ -80,6 +79,7 @@ def disjoint_neighbourhoods(
     size: int,
     rng: random.Random,
     excess_pool: int = NeighbourhoodParams().excess_pool,
+    excess_share: float = NeighbourhoodParams().excess_share,
 ) -> list[list[int]]:
     """Up to ``batch`` neighbourhoods (cohort indices), pairwise disjoint.
 
@@ -92,7 +92,7 @@ def disjoint_neighbourhoods(
     excess = over_full(inst, current)
     while free and len(out) < batch:
         mine = [t for t in excess if t[0] in free]
-        if mine and rng.random() < EXCESS_SHARE:
+        if mine and rng.random() < excess_share:
             out.append(
                 around_excess(inst, current, mine, rng, size, allowed=free, excess_pool=excess_pool)
             )
@@ -224,7 +224,13 @@ class Rounds:
         nb = search.params.neighbourhood
         self.count += 1
         hoods = disjoint_neighbourhoods(
-            self.inst, walk.current, self.batch, walk.size, rng, walk.nb.excess_pool
+            self.inst,
+            walk.current,
+            self.batch,
+            walk.size,
+            rng,
+            walk.nb.excess_pool,
+            walk.nb.excess_share,
         )
         self.solved += len(hoods)
         used = walk.used(search)
