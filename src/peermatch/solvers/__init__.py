@@ -67,20 +67,54 @@ def solve(
     problem
         The validated problem.
     params
-        The search settings; default the config's ``[solver]`` table. Its
-        time limit is **deterministic** time by default (reproducible), where
-        the command line's ``--time-limit`` is wall clock: pass
-        ``SolveParams(..., deterministic=False)`` to match the command line.
-    progress, scheduler, deadline
-        See :func:`peermatch.solvers.cpsat.solving.solve`.
+        The search settings (time limit, seed, workers, ...); default the
+        config's ``[solver]`` table (:meth:`peermatch.model.SolverSettings.params`;
+        ``problem.config.solver.params().replace(time_limit=5)`` changes one).
+        **Unlike the command line**, whose ``--time-limit`` is wall clock
+        unless ``--deterministic``, :class:`~peermatch.params.SolveParams`
+        measures the limit in CP-SAT's deterministic time by default
+        (``deterministic=True``): the library reproduces by default; pass
+        ``deterministic=False`` for the command line's wall-clock limit.
+        Workers 0 means one per core, at most 8; a deterministic run
+        reproduces for a given worker count, so pin it where results must be
+        compared.
+    progress
+        Called with a :class:`~peermatch.solvers.progress.Progress` on every improvement.
+    scheduler
+        A Dask scheduler address or ``distributed.Client``: the neighbourhood
+        search (n > ``lns_threshold``) sends its neighbourhoods there. With
+        ``workers`` > 1 (or a scheduler) the neighbourhood search solves that
+        many disjoint neighbourhoods at once, one CP-SAT worker each
+        (:mod:`peermatch.solvers.search.parallel_lns`); the whole-program model
+        uses ``workers`` CP-SAT workers.
+    deadline
+        Wall-clock mode (``deterministic`` false) only: the run's deadline,
+        created by the caller when the run began (the command line creates it
+        before reading the files); its limit defaults to ``time_limit``.
+        Default: one starting now. Deterministic mode has no deadline: the
+        limit is CP-SAT's deterministic time and the set-up is not deducted.
 
     Returns
     -------
     Result
-    """
-    from peermatch.solvers.cpsat.solving import solve as cpsat_solve
+        ``status`` is optimal or feasible with a solution; infeasible with a
+        ``diagnosis``; rejected when the independent checker refused the
+        solution found; or unknown when nothing was found in time.
 
-    return cpsat_solve(problem, params, progress=progress, scheduler=scheduler, deadline=deadline)
+    Raises
+    ------
+    peermatch.params.ParameterError
+        For an unknown or ill-typed pass-through CP-SAT parameter.
+
+    Notes
+    -----
+    The steps are in :mod:`peermatch.solvers.cpsat.solving`, imported here on
+    the first call; ``peermatch.solvers.cpsat.solve`` is this same function.
+    """
+    from peermatch.solvers.cpsat.solving import _solve
+
+    params = params if params is not None else problem.config.solver.params()
+    return _solve(problem, params, progress, scheduler, deadline)
 
 
 def repair(

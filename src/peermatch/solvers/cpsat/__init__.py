@@ -15,7 +15,8 @@ these modules live in :mod:`peermatch.solvers.search`.
 - :mod:`.bound`: the aggregate lower bound;
 - :mod:`.repair`: the successive solves of a repair of an earlier run;
 - :mod:`.mdgp`: the CP-SAT model of the maximally diverse grouping problem;
-- :mod:`.solving`: :func:`solve`, from a problem to a :class:`~peermatch.solution.Result`.
+- :mod:`.solving`: the steps of :func:`peermatch.solvers.solve`, from a problem to a
+  :class:`~peermatch.solution.Result` (``solve`` here is that same function).
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from peermatch.solvers.cpsat.solving import Progress, diagnose, solve
+    from peermatch.solvers import solve
+    from peermatch.solvers.cpsat.solving import Progress, diagnose
 
 __all__ = ["Progress", "diagnose", "solve"]
 
@@ -31,6 +33,10 @@ __all__ = ["Progress", "diagnose", "solve"]
 def __getattr__(name: str) -> Any:
     # Loaded on first use: the searches of peermatch.solvers.search import this package's
     # modules (interrupt, neighbourhood), and solving imports those searches.
+    if name == "solve":
+        from peermatch.solvers import solve
+
+        return solve
     if name in __all__:
         from peermatch.solvers.cpsat import solving
 

@@ -1,6 +1,6 @@
-"""``solve()``: from a :class:`ProblemData` to a :class:`Result`.
+"""The steps of :func:`peermatch.solvers.solve`, from a :class:`ProblemData` to a :class:`Result`.
 
-The steps, each a function below: pre-solve checks (cheap proofs of
+Each step is a function below: pre-solve checks (cheap proofs of
 infeasibility in the organiser's terms); the flat instance (slots on real
 dates, links); a greedy warm start; then either, for large programs, a
 large-neighbourhood search that re-optimises a few cohorts at a time, or the
@@ -54,7 +54,7 @@ from peermatch.solvers.search.lns import Search, improve
 from peermatch.solvers.search.run import SEARCH_MIN, Run, Start, budgeted_bound, search_budget
 from peermatch.violations import violations
 
-__all__ = ["Progress", "diagnose", "solve"]
+__all__ = ["Progress", "diagnose"]
 
 
 def _workers(requested: int | None) -> int:
@@ -64,62 +64,15 @@ def _workers(requested: int | None) -> int:
 
 
 @interrupt.interruptible
-def solve(
+def _solve(
     problem: ProblemData,
-    params: SolveParams | None = None,
-    *,
-    progress: ProgressFn | None = None,
-    scheduler: Any = None,
-    deadline: Deadline | None = None,
+    params: SolveParams,
+    progress: ProgressFn | None,
+    scheduler: Any,
+    deadline: Deadline | None,
 ) -> Result:
-    """Form cohorts for ``problem``.
-
-    Parameters
-    ----------
-    problem
-        The validated problem.
-    params
-        The search settings (time limit, seed, workers, ...); default the
-        config's ``[solver]`` table (:meth:`peermatch.model.SolverSettings.params`;
-        ``problem.config.solver.params().replace(time_limit=5)`` changes one).
-        **Unlike the command line**, whose ``--time-limit`` is wall clock
-        unless ``--deterministic``, :class:`~peermatch.params.SolveParams`
-        measures the limit in CP-SAT's deterministic time by default
-        (``deterministic=True``): the library reproduces by default; pass
-        ``deterministic=False`` for the command line's wall-clock limit.
-        Workers 0 means one per core, at most 8; a deterministic run
-        reproduces for a given worker count, so pin it where results must be
-        compared.
-    progress
-        Called with a :class:`Progress` on every improvement.
-    scheduler
-        A Dask scheduler address or ``distributed.Client``: the neighbourhood
-        search (n > ``lns_threshold``) sends its neighbourhoods there. With
-        ``workers`` > 1 (or a scheduler) the neighbourhood search solves that
-        many disjoint neighbourhoods at once, one CP-SAT worker each
-        (:mod:`peermatch.solvers.search.parallel_lns`); the whole-program model
-        uses ``workers`` CP-SAT workers.
-    deadline
-        Wall-clock mode (``deterministic`` false) only: the run's deadline,
-        created by the caller when the run began (the command line creates it
-        before reading the files); its limit defaults to ``time_limit``.
-        Default: one starting now. Deterministic mode has no deadline: the
-        limit is CP-SAT's deterministic time and the set-up is not deducted.
-
-    Returns
-    -------
-    Result
-        ``status`` is optimal or feasible with a solution; infeasible with a
-        ``diagnosis``; rejected when the independent checker refused the
-        solution found; or unknown when nothing was found in time.
-
-    Raises
-    ------
-    peermatch.params.ParameterError
-        For an unknown or ill-typed pass-through CP-SAT parameter.
-    """
+    """The body of :func:`peermatch.solvers.solve` (which documents it), OR-Tools loaded."""
     started = time.monotonic()
-    params = params if params is not None else problem.config.solver.params()
     check_cpsat_parameters(params.cpsat)
     clock: Deadline | None = None
     if not params.deterministic:

@@ -1,6 +1,6 @@
 """``repair()``: from an earlier run and updated inputs to a :class:`Result`.
 
-The steps mirror :func:`~peermatch.solvers.cpsat.solving.solve`: the
+The steps mirror :func:`~peermatch.solvers.solve`: the
 pre-solve checks (a repair is possible exactly when a run is, since keeping
 cohorts is a preference, not a rule); the flat instance; the successive
 solves of :mod:`peermatch.solvers.cpsat.repair`; the solution, rechecked by
