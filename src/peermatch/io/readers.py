@@ -120,6 +120,13 @@ class Parsed(Generic[M]):
     refs: list[M] = field(default_factory=list)
     ref_rows: list[RowLabel] = field(default_factory=list)
 
+    def add(self, item: M, row: RowLabel, *, valid: bool = True) -> None:
+        """Keep row ``row``'s item for the reference checks, and among the items when ``valid``."""
+        if valid:
+            self.items.append(item)
+        self.refs.append(item)
+        self.ref_rows.append(row)
+
 
 def _build(
     model: type[M],
@@ -193,9 +200,7 @@ def parse_participants(table: CsvTable, ladder: Sequence[str] | None) -> Parsed[
         }
         person = _build(Participant, values, row, table, bad)
         if person is not None and not bad:
-            out.items.append(person)
-            out.refs.append(person)
-            out.ref_rows.append(row.number)
+            out.add(person, row.number)
         elif values["id"]:
             # A stand-in so that references to this row's id are not reported twice.
             # It is built without validation, so only fields that passed their checks go in.
@@ -207,8 +212,7 @@ def parse_participants(table: CsvTable, ladder: Sequence[str] | None) -> Parsed[
                 function=values["function"],
                 attributes={normalise_key(k): v for k, v in row.extra.items()},
             )
-            out.refs.append(stand_in)
-            out.ref_rows.append(row.number)
+            out.add(stand_in, row.number, valid=False)
     return out
 
 
@@ -228,12 +232,9 @@ def parse_facilitators(table: CsvTable) -> Parsed[Facilitator]:
         }
         person = _build(Facilitator, values, row, table, bad)
         if person is not None and not bad:
-            out.items.append(person)
-            out.refs.append(person)
-            out.ref_rows.append(row.number)
+            out.add(person, row.number)
         elif values["id"]:
-            out.refs.append(Facilitator.model_construct(**values))
-            out.ref_rows.append(row.number)
+            out.add(Facilitator.model_construct(**values), row.number, valid=False)
     return out
 
 
@@ -251,9 +252,7 @@ def _parse_rows(
             continue
         item = _build(model, values(row), row, table, bad)
         if item is not None:
-            out.items.append(item)
-            out.refs.append(item)
-            out.ref_rows.append(row.number)
+            out.add(item, row.number)
     return out
 
 
@@ -411,11 +410,9 @@ def read_history(path: Source) -> tuple[HistoryLink, ...]:
     Raises
     ------
     InputError
-        Every problem in the file (missing columns, blank ids...).
+        Every problem in the file (missing columns, blank cells...).
     """
-    parsed = parse_history(load_table(path, HISTORY))
-    raise_if(parsed.table.problems)
-    return tuple(parsed.items)
+    return _checked(parse_history(load_table(path, HISTORY)), "history", ())
 
 
 def read_previous(path: Source, known_ids: Iterable[str] | None = None) -> tuple[HistoryLink, ...]:
@@ -440,26 +437,14 @@ def read_previous(path: Source, known_ids: Iterable[str] | None = None) -> tuple
 
 
 def read_locks(path: Source) -> tuple[Lock, ...]:
-    """Read locks.csv on its own; whether its ids exist is checked by ``read_problem``.
-
-    Raises
-    ------
-    InputError
-        Every problem in the file (missing columns, blank cells...).
-    """
-    parsed = parse_locks(load_table(path, LOCKS))
-    raise_if(parsed.table.problems)
-    return tuple(parsed.items)
+    """Read locks.csv on its own, as :func:`read_history` reads history.csv (same checks and errors)."""
+    return _checked(parse_locks(load_table(path, LOCKS)), "lock", ())
 
 
 def read_pairs(path: Source) -> tuple[PairRequest, ...]:
-    """Read pairs.csv on its own (rule ``together`` or ``apart``, any case).
+    """Read pairs.csv on its own, as :func:`read_history` reads history.csv.
 
-    Raises
-    ------
-    InputError
-        Every problem in the file (missing columns, blank cells, unknown rules...).
+    The same checks and errors, and one more: ``rule`` is ``together`` or
+    ``apart`` (any case).
     """
-    parsed = parse_pairs(load_table(path, PAIRS))
-    raise_if(parsed.table.problems)
-    return tuple(parsed.items)
+    return _checked(parse_pairs(load_table(path, PAIRS)), "pair", ())
