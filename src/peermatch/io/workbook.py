@@ -276,24 +276,13 @@ def read_sheet(
     file: str | None = None,
     allow_empty: bool = False,
 ) -> CsvTable:
-    """Read one sheet of an Excel workbook against the expected ``columns``.
+    """Read one sheet of a workbook as :func:`~peermatch.io.csvfile.read_csv` reads a CSV file.
 
-    Parameters
-    ----------
-    source
-        ``book.xlsx`` (its first visible sheet) or ``book.xlsx#Sheet``.
-    columns
-        The columns the reader knows (as for :func:`~peermatch.io.csvfile.read_csv`).
-    file
-        The name to use in problems; by default the workbook as given, then
-        ``#`` and the sheet's name (``book.xlsx#Participants``).
-    allow_empty
-        Whether a header without data rows is valid.
-
-    Returns
-    -------
-    CsvTable
-        Never raises for bad input: problems are collected in ``problems``.
+    ``source`` is ``book.xlsx`` (its first visible sheet) or ``book.xlsx#Sheet``;
+    ``columns``, ``allow_empty`` and the table returned are as for ``read_csv``
+    (it never raises for bad input). ``file``, the name problems use, is by
+    default the workbook as given, then ``#`` and the sheet's name
+    (``book.xlsx#Participants``).
     """
     split = split_sheet(source)
     path, name = split if split is not None else (Path(source), None)
