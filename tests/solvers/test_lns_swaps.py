@@ -12,9 +12,10 @@ from peermatch.solution import Result, Status
 from peermatch.solvers.cpsat import solve
 from peermatch.solvers.finish import assign_facilitators
 from peermatch.solvers.greedy import greedy_cohorts
+from peermatch.solvers.grouping import Grouping
 from peermatch.solvers.instance import build_instance
 from peermatch.solvers.search import lns
-from peermatch.solvers.search.lns import Search, swap_pass
+from peermatch.solvers.search.lns import Search, Walk, swap_pass
 from peermatch.violations import violations
 
 N = 150
@@ -69,7 +70,10 @@ def test_swap_pass_spends_nothing_once_the_limit_is_used(planted) -> None:  # ty
     cohorts = [list(c) for c in greedy_cohorts(inst, 0).cohorts]
     facs = assign_facilitators(inst, cohorts)
     search = Search(SolveParams(time_limit=2.0), workers=1, time_limit=2.0, started=0.0)
-    found, gained, spent = swap_pass(inst, cohorts, facs, random.Random(0), search, used=2.0)
+    walk = Walk(inst, Grouping.of(cohorts, facs, ()), search.params.neighbourhood)
+    walk.spent = 2.0  # deterministic: what the search has used is what it was charged
+    found, gained, spent = swap_pass(walk, random.Random(0), search)
     assert (found, gained, spent) == (cohorts, 0, 0.0)
-    found, gained, spent = swap_pass(inst, cohorts, facs, random.Random(0), search, used=0.0)
+    walk.spent = 0.0
+    found, gained, spent = swap_pass(walk, random.Random(0), search)
     assert 0 < spent <= 2.0 and inst.cost(found) <= inst.cost(cohorts)

@@ -14,10 +14,11 @@ from peermatch.params import SolveParams
 from peermatch.slots import slot_table
 from peermatch.solvers import parallel_swaps
 from peermatch.solvers.finish import assign_facilitators, finish_solution
+from peermatch.solvers.grouping import Grouping
 from peermatch.solvers.instance import build_instance
 from peermatch.solvers.parallel_swaps import SwapTask, descend_part, swap_parts
 from peermatch.solvers.search import parallel_lns
-from peermatch.solvers.search.lns import Search
+from peermatch.solvers.search.lns import Search, Walk
 from peermatch.violations import violations
 
 
@@ -65,7 +66,8 @@ def planted():  # type: ignore[no-untyped-def]
 def _round(planted, executor, seed: int = 0):  # type: ignore[no-untyped-def]
     _, inst, cohorts, facs = planted
     search = Search(SolveParams(time_limit=4.0), workers=1, time_limit=4.0, started=0.0)
-    tasks = parallel_lns._swap_tasks(inst, cohorts, facs, random.Random(seed), search, 0.0, 2)
+    walk = Walk(inst, Grouping.of(cohorts, facs, ()), search.params.neighbourhood)
+    tasks = parallel_lns._swap_tasks(walk, random.Random(seed), search, 2)
     return tasks, parallel_lns._swap_round(cohorts, tasks, executor, inst)
 
 

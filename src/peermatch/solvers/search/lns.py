@@ -321,24 +321,17 @@ def descent_budget(search: Search, used: float, cohorts: int) -> tuple[float, in
     ), search.params.neighbourhood.swap_stall * cohorts + 200
 
 
-def swap_pass(
-    inst: FormationInstance,
-    cohorts: list[list[int]],
-    facs: list[int | None] | None,
-    rng: random.Random,
-    search: Search,
-    used: float,
-) -> tuple[list[list[int]], int, float]:
-    """One swap descent (:func:`peermatch.solvers.swaps.descend`) within what is left of the limit.
+def swap_pass(walk: Walk, rng: random.Random, search: Search) -> tuple[list[list[int]], int, float]:
+    """One swap descent (:func:`peermatch.solvers.swaps.descend`) on ``walk``'s complete
+    grouping within what is left of the limit (:meth:`Walk.used`); ``walk`` is not changed.
 
-    ``used`` is what the search has used of ``search.time_limit`` (charged
-    seconds when deterministic, else seconds since ``search.started``).
     A descent gets at most half of what is left (the neighbourhood steps also
     re-assign facilitators and move several people at once), and reports
     progress at most once a second (the clock only decides when to report,
     never what the search does). Returns the cohorts, the improving moves and
     the seconds to charge.
     """
+    inst, cohorts, facs = walk.inst, walk.current, walk.facs
     cost, last = inst.cost(cohorts), [time.monotonic()]
 
     def report(delta: int) -> None:
@@ -348,7 +341,7 @@ def swap_pass(
             last[0] = time.monotonic()
             search.progress(Progress(last[0] - search.started, float(cost), search.bound))
 
-    limit, stall = descent_budget(search, used, len(cohorts))
+    limit, stall = descent_budget(search, walk.used(search), len(cohorts))
     budget = SwapBudget(
         limit=limit,
         deterministic=search.params.deterministic,
@@ -369,8 +362,7 @@ def _swaps_help(walk: Walk, search: Search) -> bool:
 
 def _swaps(inst: FormationInstance, walk: Walk, rng: random.Random, search: Search) -> bool:
     """A swap descent on the walk's complete grouping; whether it lowered the cost."""
-    used = walk.spent if search.params.deterministic else time.monotonic() - search.started
-    cohorts, gained, spent = swap_pass(inst, walk.current, walk.facs, rng, search, used)
+    cohorts, gained, spent = swap_pass(walk, rng, search)
     walk.spent += spent
     # Every move keeps the rules and never raises the cost; neutral ones move the search.
     walk.current = cohorts

@@ -130,18 +130,12 @@ def _merge(
     return cohorts, leaders
 
 
-def _swap_tasks(
-    inst: FormationInstance,
-    current: list[list[int]],
-    facs: list[int | None] | None,
-    rng: random.Random,
-    search: Search,
-    used: float,
-    batch: int,
-) -> list[SwapTask]:
-    """One descent per part (:func:`~peermatch.solvers.parallel_swaps.swap_parts`), each with
+def _swap_tasks(walk: Walk, rng: random.Random, search: Search, batch: int) -> list[SwapTask]:
+    """One descent per part of ``walk``'s grouping
+    (:func:`~peermatch.solvers.parallel_swaps.swap_parts`), each with
     :func:`~peermatch.solvers.search.lns.descent_budget`'s limit (at most :data:`SWAP_ROUND_MAX`)
     and stall for its own cohorts."""
+    inst, current, facs, used = walk.inst, walk.current, walk.facs, walk.used(search)
     tasks = []
     for part in swap_parts(inst, current, facs, batch, rng):
         limit, stall = descent_budget(search, used, len(part))
@@ -250,9 +244,8 @@ class Rounds:
     def swaps(self, walk: Walk, rng: random.Random, search: Search) -> bool:
         """Swap descents on the walk's complete grouping (side by side when it is large)."""
         cohorts, gained, charged = swap_round(
-            self.inst, walk.current, walk.facs, rng, search, walk.used(search),
-            self.executor, self.shared, self.batch,
-        )  # fmt: skip
+            walk, rng, search, self.executor, self.shared, self.batch
+        )
         walk.current, walk.spent = cohorts, walk.spent + charged
         walk.cost = self.inst.cost(walk.current, len(walk.left))
         walk.moves = (walk.moves or 0) + gained
@@ -302,19 +295,17 @@ def step_round(
 
 
 def swap_round(
-    inst: FormationInstance,
-    current: list[list[int]],
-    facs: list[int | None] | None,
+    walk: Walk,
     rng: random.Random,
     search: Search,
-    used: float,
     executor: Executor,
     shared: object,
     batch: int,
 ) -> tuple[list[list[int]], int, float]:
-    """Swap descents, one per part side by side from :data:`SWAP_PARTS_MIN` cohorts per part,
-    else one here (:func:`~peermatch.solvers.search.lns.swap_pass`); cohorts, moves, charge."""
-    if len(current) >= SWAP_PARTS_MIN * batch:
-        tasks = _swap_tasks(inst, current, facs, rng, search, used, batch)
-        return _swap_round(current, tasks, executor, shared)
-    return swap_pass(inst, current, facs, rng, search, used)
+    """Swap descents on ``walk``'s grouping, one per part side by side from
+    :data:`SWAP_PARTS_MIN` cohorts per part, else one here
+    (:func:`~peermatch.solvers.search.lns.swap_pass`); cohorts, moves, charge."""
+    if len(walk.current) >= SWAP_PARTS_MIN * batch:
+        tasks = _swap_tasks(walk, rng, search, batch)
+        return _swap_round(walk.current, tasks, executor, shared)
+    return swap_pass(walk, rng, search)
