@@ -29,17 +29,7 @@ from peermatch.io.readers import (
     parse_previous,
     raise_if,
 )
-from peermatch.io.tables import (
-    FACILITATORS,
-    HISTORY,
-    LOCKS,
-    PAIRS,
-    PARTICIPANTS,
-    PREVIOUS,
-    Source,
-    TableSpec,
-    load_table,
-)
+from peermatch.io.tables import PREVIOUS, Source, load_table
 from peermatch.model import (
     HistoryLink,
     Issue,
@@ -133,8 +123,7 @@ def _request_problems(
 
 def _optional(
     source: Source | None,
-    table: TableSpec,
-    parse: Callable[[CsvTable], Parsed[_T]],
+    parse: Callable[[Source], Parsed[_T]],
     kind: str,
     problems: list[InputProblem],
     sources: dict[str, tuple[CsvTable, list[RowLabel]]],
@@ -142,7 +131,7 @@ def _optional(
     """An optional table, parsed; its problems and reference rows added to the run's."""
     if source is None:
         return None
-    parsed = parse(load_table(source, table))
+    parsed = parse(source)
     problems += parsed.table.problems
     sources[kind] = (parsed.table, parsed.ref_rows)
     return parsed
@@ -202,17 +191,15 @@ def read_problem(
     """
     conf = _config(config)
     problems = list(conf.problems)
-    people = parse_participants(load_table(participants, PARTICIPANTS), conf.ladder)
+    people = parse_participants(participants, conf.ladder)
     problems += people.table.problems
     sources: dict[str, tuple[CsvTable, list[RowLabel]]] = {
         "participant": (people.table, people.ref_rows)
     }
-    hosts = _optional(
-        facilitators, FACILITATORS, parse_facilitators, "facilitator", problems, sources
-    )
-    links = _optional(history, HISTORY, parse_history, "history", problems, sources)
-    fixed = _optional(locks, LOCKS, parse_locks, "lock", problems, sources)
-    asked = _optional(pairs, PAIRS, parse_pairs, "pair", problems, sources)
+    hosts = _optional(facilitators, parse_facilitators, "facilitator", problems, sources)
+    links = _optional(history, parse_history, "history", problems, sources)
+    fixed = _optional(locks, parse_locks, "lock", problems, sources)
+    asked = _optional(pairs, parse_pairs, "pair", problems, sources)
     known = {p.id for p in people.refs} | {f.id for f in (hosts.refs if hosts else [])}
     earlier, tables = _earlier(previous, known)
     problems += [p for t in tables for p in t.problems]

@@ -1,7 +1,8 @@
 """Readers for participants.csv, facilitators.csv, history.csv and earlier cohorts.csv.
 
-Each table (file or DataFrame, see :mod:`peermatch.io.tables`) has a row
-parser here, ``parse_<table>``, and a public reader for it on its own,
+Each table (file or DataFrame, see :mod:`peermatch.io.tables`) has a
+parser here, ``parse_<table>``, that loads it and checks its rows, and a
+public reader for it on its own,
 ``read_<table>``; :func:`peermatch.io.problem.read_problem` reads them together.
 Each parser checks its rows on its own (required cells, levels, time zones,
 availability, e-mail addresses...). Rules that relate rows or files to each
@@ -63,6 +64,7 @@ from peermatch.io.tables import (
     PARTICIPANTS,
     PREVIOUS,
     Source,
+    TableSpec,
     load_table,
 )
 from peermatch.levels import LevelError, resolve_level
@@ -171,8 +173,10 @@ def _availability(row: Row, table: CsvTable, bad: set[str]) -> Any:
         return None
 
 
-def parse_participants(table: CsvTable, ladder: Sequence[str] | None) -> Parsed[Participant]:
-    """Check participants' rows one by one (see :class:`Parsed`)."""
+def parse_participants(source: Source, ladder: Sequence[str] | None) -> Parsed[Participant]:
+    """Read participants' rows (see :func:`~peermatch.io.tables.load_table`) and check them
+    one by one (see :class:`Parsed`)."""
+    table = load_table(source, PARTICIPANTS)
     out: Parsed[Participant] = Parsed(table)
     for row in table.rows:
         bad = _required_blank(row, table, PARTICIPANTS.columns)
@@ -216,8 +220,9 @@ def parse_participants(table: CsvTable, ladder: Sequence[str] | None) -> Parsed[
     return out
 
 
-def parse_facilitators(table: CsvTable) -> Parsed[Facilitator]:
-    """Check facilitators' rows one by one (see :class:`Parsed`)."""
+def parse_facilitators(source: Source) -> Parsed[Facilitator]:
+    """Read facilitators' rows and check them one by one (as :func:`parse_participants`)."""
+    table = load_table(source, FACILITATORS)
     out: Parsed[Facilitator] = Parsed(table)
     for row in table.rows:
         bad = _required_blank(row, table, FACILITATORS.columns)
@@ -239,15 +244,17 @@ def parse_facilitators(table: CsvTable) -> Parsed[Facilitator]:
 
 
 def _parse_rows(
-    table: CsvTable,
+    source: Source,
+    spec: TableSpec,
     model: type[M],
-    columns: Sequence[Column],
     values: Callable[[Row], dict[str, Any]],
 ) -> Parsed[M]:
-    """Check a simple table's rows one by one: each row with its required cells is one ``model``."""
+    """Read a simple table and check its rows one by one: each row with its required cells is
+    one ``model``."""
+    table = load_table(source, spec)
     out: Parsed[M] = Parsed(table)
     for row in table.rows:
-        bad = _required_blank(row, table, columns)
+        bad = _required_blank(row, table, spec.columns)
         if bad:
             continue
         item = _build(model, values(row), row, table, bad)
@@ -263,17 +270,17 @@ def _history_values(row: Row) -> dict[str, Any]:
     return values
 
 
-def parse_history(table: CsvTable) -> Parsed[HistoryLink]:
-    """Check history rows one by one (see :class:`Parsed`)."""
-    return _parse_rows(table, HistoryLink, HISTORY.columns, _history_values)
+def parse_history(source: Source) -> Parsed[HistoryLink]:
+    """Read history rows and check them one by one (as :func:`parse_participants`)."""
+    return _parse_rows(source, HISTORY, HistoryLink, _history_values)
 
 
-def parse_locks(table: CsvTable) -> Parsed[Lock]:
-    """Check locks rows one by one (see :class:`Parsed`)."""
+def parse_locks(source: Source) -> Parsed[Lock]:
+    """Read locks rows and check them one by one (as :func:`parse_participants`)."""
     return _parse_rows(
-        table,
+        source,
+        LOCKS,
         Lock,
-        LOCKS.columns,
         lambda row: {
             "participant_id": row.get("participant_id"),
             "cohort_id": row.get("cohort_id"),
@@ -281,12 +288,12 @@ def parse_locks(table: CsvTable) -> Parsed[Lock]:
     )
 
 
-def parse_pairs(table: CsvTable) -> Parsed[PairRequest]:
-    """Check pairs rows one by one (see :class:`Parsed`)."""
+def parse_pairs(source: Source) -> Parsed[PairRequest]:
+    """Read pairs rows and check them one by one (as :func:`parse_participants`)."""
     return _parse_rows(
-        table,
+        source,
+        PAIRS,
         PairRequest,
-        PAIRS.columns,
         lambda row: {"a": row.get("person_a"), "b": row.get("person_b"), "rule": row.get("rule")},
     )
 
@@ -386,7 +393,7 @@ def read_participants(
     InputError
         Every problem in the file, including duplicate ids and manager cycles.
     """
-    parsed = parse_participants(load_table(path, PARTICIPANTS), ladder)
+    parsed = parse_participants(path, ladder)
     issues = check_references(parsed.refs)
     return _checked(parsed, "participant", issues)
 
@@ -399,7 +406,7 @@ def read_facilitators(path: Source) -> tuple[Facilitator, ...]:
     InputError
         Every problem in the file.
     """
-    parsed = parse_facilitators(load_table(path, FACILITATORS))
+    parsed = parse_facilitators(path)
     issues = check_references((), parsed.refs)
     return _checked(parsed, "facilitator", issues)
 
@@ -412,7 +419,7 @@ def read_history(path: Source) -> tuple[HistoryLink, ...]:
     InputError
         Every problem in the file (missing columns, blank cells...).
     """
-    return _checked(parse_history(load_table(path, HISTORY)), "history", ())
+    return _checked(parse_history(path), "history", ())
 
 
 def read_previous(path: Source, known_ids: Iterable[str] | None = None) -> tuple[HistoryLink, ...]:
@@ -438,7 +445,7 @@ def read_previous(path: Source, known_ids: Iterable[str] | None = None) -> tuple
 
 def read_locks(path: Source) -> tuple[Lock, ...]:
     """Read locks.csv on its own, as :func:`read_history` reads history.csv (same checks and errors)."""
-    return _checked(parse_locks(load_table(path, LOCKS)), "lock", ())
+    return _checked(parse_locks(path), "lock", ())
 
 
 def read_pairs(path: Source) -> tuple[PairRequest, ...]:
@@ -447,4 +454,4 @@ def read_pairs(path: Source) -> tuple[PairRequest, ...]:
     The same checks and errors, and one more: ``rule`` is ``together`` or
     ``apart`` (any case).
     """
-    return _checked(parse_pairs(load_table(path, PAIRS)), "pair", ())
+    return _checked(parse_pairs(path), "pair", ())
