@@ -142,15 +142,12 @@ def _levels(problem: ProblemData) -> list[Diagnosis]:
             f"(max_per_organisation = {rules.max_per_organisation})"
         )
         ids = by_level[level]
-        out.append(
-            Diagnosis.naming(
-                Rule.LEVEL,
-                f"{len(ids)} participants at level {level_name(problem, level)} can only share "
-                f"a cohort with people at most max_level_gap = {gap} level(s) away ({band}), and there are "
-                f"{why} within any such band, fewer than min_size = {rules.min_size}",
-                ids,
-            )
+        message = (
+            f"{len(ids)} participants at level {level_name(problem, level)} can only share "
+            f"a cohort with people at most max_level_gap = {gap} level(s) away ({band}), and there are "
+            f"{why} within any such band, fewer than min_size = {rules.min_size}"
         )
+        out.append(Diagnosis.naming(Rule.LEVEL, message, ids))
     return out
 
 

@@ -150,20 +150,24 @@ def band_history_checks(problem: ProblemData) -> list[Diagnosis]:
         if len(best) >= need:
             continue
         ids = [p.id for p in problem.participants if p.level == level]
-        names = sorted(name for name, _ in best)
-        out.append(
-            Diagnosis.naming(
-                Rule.NEUTRALITY,
-                f"{len(ids)} participants at level {level} can only share a cohort with people "
-                f"within {gap} level(s) of theirs (max_level_gap); the {sum(len(g) for _, g in best)} "
-                f"people at levels {band[0]}..{band[1]} come from {len(best)} groups who must be "
-                f"kept apart (earlier cohorts, history pairs, organisations: {listed(names)}), so a "
-                f"cohort there holds at most {len(best)} people, fewer than min_size = {need}; "
-                f"nobody at level {level} can be placed",
-                ids,
-            )
-        )
+        why = _kept_apart(level, gap, band, best, need)
+        out.append(Diagnosis.naming(Rule.NEUTRALITY, f"{len(ids)} participants {why}", ids))
     return out
+
+
+def _kept_apart(
+    level: int, gap: int, band: tuple[int, int], best: list[tuple[str, list[str]]], need: int
+) -> str:
+    """Why nobody at ``level`` can be placed: the largest set of mutually apart groups is too small."""
+    names = sorted(name for name, _ in best)
+    return (
+        f"at level {level} can only share a cohort with people "
+        f"within {gap} level(s) of theirs (max_level_gap); the {sum(len(g) for _, g in best)} "
+        f"people at levels {band[0]}..{band[1]} come from {len(best)} groups who must be "
+        f"kept apart (earlier cohorts, history pairs, organisations: {listed(names)}), so a "
+        f"cohort there holds at most {len(best)} people, fewer than min_size = {need}; "
+        f"nobody at level {level} can be placed"
+    )
 
 
 def spread_checks(problem: ProblemData) -> list[Diagnosis]:
@@ -178,15 +182,12 @@ def spread_checks(problem: ProblemData) -> list[Diagnosis]:
     for (source, cid), members in sorted(earlier_cohorts(problem).items()):
         here = sorted(members & set(problem.index))
         if len(here) > most:
-            out.append(
-                Diagnosis.naming(
-                    Rule.NEUTRALITY,
-                    f"the {len(here)} members of earlier cohort {cid} ({source}) must now all be in "
-                    f"different cohorts, but {n} participants make at most {most} cohorts of "
-                    f"min_size = {need}",
-                    here,
-                )
+            why = (
+                f"the {len(here)} members of earlier cohort {cid} ({source}) must now all be in "
+                f"different cohorts, but {n} participants make at most {most} cohorts of "
+                f"min_size = {need}"
             )
+            out.append(Diagnosis.naming(Rule.NEUTRALITY, why, here))
     return out
 
 

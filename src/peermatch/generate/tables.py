@@ -33,20 +33,16 @@ INDUSTRIES: tuple[str, ...] = (
 _INDUSTRY_WEIGHTS = (0.13, 0.1, 0.09, 0.11, 0.14, 0.06, 0.08, 0.05, 0.1, 0.04, 0.06, 0.04)
 # Name suffixes hint at the industry; none of them is used by facilitation
 # firms, so a facilitator's organisation never equals a participant's.
-_INDUSTRY_SUFFIXES: tuple[tuple[str, ...], ...] = (
-    ("Capital", "Bank", "Finance", "Assurance"),
-    ("Health", "Care", "Medical", "Clinics"),
-    ("Stores", "Retail", "Market", "Outfitters"),
-    ("Industries", "Manufacturing", "Works", "Components"),
-    ("Systems", "Software", "Labs", "Digital"),
-    ("Energy", "Power", "Renewables", "Utilities"),
-    ("Council", "Agency", "Authority", "Trust"),
-    ("University", "College", "Academy", "Learning"),
-    ("Advisory", "Partners", "Consulting", "Legal"),
-    ("Media", "Studios", "Publishing", "Broadcasting"),
-    ("Logistics", "Freight", "Shipping", "Transport"),
-    ("Hotels", "Resorts", "Hospitality", "Dining"),
-)
+_INDUSTRY_SUFFIXES: tuple[tuple[str, ...], ...] = tuple(
+    tuple(words.split()) for words in (
+        "Capital Bank Finance Assurance", "Health Care Medical Clinics",
+        "Stores Retail Market Outfitters", "Industries Manufacturing Works Components",
+        "Systems Software Labs Digital", "Energy Power Renewables Utilities",
+        "Council Agency Authority Trust", "University College Academy Learning",
+        "Advisory Partners Consulting Legal", "Media Studios Publishing Broadcasting",
+        "Logistics Freight Shipping Transport", "Hotels Resorts Hospitality Dining",
+    )
+)  # fmt: skip
 _ORG_PREFIXES: tuple[str, ...] = (
     "Northwind", "Bluefin", "Aster", "Crescent", "Harbour", "Juniper", "Meridian", "Oakridge",
     "Pinnacle", "Quarry", "Riverside", "Solstice", "Tidewater", "Umbra", "Vantage", "Westbrook",
