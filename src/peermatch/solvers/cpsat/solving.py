@@ -52,7 +52,7 @@ from peermatch.solvers.instance import FormationInstance, build_instance
 from peermatch.solvers.progress import Progress, ProgressFn
 from peermatch.solvers.search.lns import Search, improve
 from peermatch.solvers.search.run import SEARCH_MIN, Run, Start, budgeted_bound, search_budget
-from peermatch.violations import violations
+from peermatch.violations import checked_violations
 
 __all__ = ["Progress", "diagnose", "solve"]
 
@@ -371,7 +371,7 @@ def _finish(
     stats = replace(stats, facilitators=facilitator_pressure(inst, cohorts))
     # The last word belongs to the independent checker: a solution it rejects
     # (say, slots that cannot be staggered for a facilitator) is no solution.
-    broken = tuple(violations(inst.problem, solution))
+    broken = checked_violations(inst.problem, solution)
     if broken:
         rejected = tuple(str(v) for v in broken[:10])
         stats = replace(stats, rejected_by_violations=rejected)
