@@ -21,10 +21,13 @@ from dataclasses import dataclass, field
 
 __all__ = ["Deadline", "safety_cap"]
 
-#: Seconds per participant kept back for finishing, checking and writing the outputs
-#: (measured at n = 100,000 on 2 cores at load 2.5: finishing 9 s, two checks 19 s,
-#: metrics 3 s, writing 147 s, so 1.8 ms per person; the calendars are most of it).
-RESERVE_PER_PERSON = 0.002
+#: Seconds per participant kept back for finishing, checking and writing the outputs.
+#: It was 2 ms (n = 100,000 at load 2.5: finishing 9 s, two checks 19 s, metrics 3 s,
+#: writing 147 s); with one check, the calendars' lines serialised once per person and
+#: the workbook's rows written directly, writing n = 30,000 took 27 s at load 5 without
+#: the calendars' 97 s, about 0.6 ms per person on a quiet machine all told. At 2 ms,
+#: n = 10,000 kept 22.5 s of a 60 s run for writing that took 12 s (issue 25).
+RESERVE_PER_PERSON = 0.001
 #: Seconds always kept back at the end: the summary, and the report (matplotlib's import
 #: and charts alone take about 1.5 s; n = 300 ended 2.7 s after a 30 s limit with 1 s).
 RESERVE_BASE = 2.5
