@@ -189,7 +189,7 @@ def _instance_checks(run: Run, inst: FormationInstance) -> Result | None:
 def _warm_start(run: Run, inst: FormationInstance) -> Start:
     """The greedy start, with facilitators assigned; reported as the first progress event.
 
-    Above ``decompose.DECOMPOSE.threshold`` people it is the parts' solutions
+    Above ``greedy.parts_threshold`` people it is the parts' solutions
     (:mod:`peermatch.solvers.search.decompose`); the time charged for them is ``Start.parts_time``.
     """
     from peermatch.solvers.search import decompose
@@ -197,7 +197,7 @@ def _warm_start(run: Run, inst: FormationInstance) -> Start:
     run.phase("warm start")
     margin = run.reserve(inst.n) + SEARCH_MIN
     parts_time = 0.0
-    if inst.n > decompose.DECOMPOSE.threshold:
+    if inst.n > run.params.greedy.parts_threshold:
         parts = decompose.decomposed_start(
             inst, run.params, workers=run.workers, scheduler=run.scheduler,
             deadline=run.clock, reserve=run.reserve(inst.n),
