@@ -344,8 +344,20 @@ def calendar_files(
 
 
 #: Properties whose serialised lines :func:`calendar_bytes` may reuse: a person's line is
-#: the same in each of their cohort's events and in their facilitator's calendar.
-_REUSED = frozenset({"ATTENDEE", "ORGANIZER"})
+#: the same in each of their cohort's events and in their facilitator's calendar, and a
+#: cohort's events share their UID, SEQUENCE and the run's DTSTAMP.
+_REUSED = frozenset({"ATTENDEE", "ORGANIZER", "UID", "SEQUENCE", "DTSTAMP"})
+
+
+def _line_key(name: str, value: Any) -> tuple[Any, ...]:
+    """What a reused line's bytes depend on: name, value type, value and parameters.
+
+    A date-time counts by its wall time and zone name, not its instant (two
+    aware date-times in other zones compare equal but are written differently).
+    """
+    dt = getattr(value, "dt", None)
+    shown = str(value) if dt is None else (dt.isoformat(), str(getattr(dt, "tzinfo", None)))
+    return (name, type(value).__name__, shown, tuple(getattr(value, "params", {}).items()))
 
 
 def calendar_bytes(cal: Calendar | Event, lines: dict[Any, bytes] | None = None) -> bytes:
@@ -355,15 +367,16 @@ def calendar_bytes(cal: Calendar | Event, lines: dict[Any, bytes] | None = None)
     limit skips icalendar's character-by-character folding, which was half
     the writing time of a large program (issue 11).
 
-    ``lines``, when given, keeps the serialised ATTENDEE and ORGANIZER lines
-    (by value and parameters) for the next calls: a person's line is built
-    once, not once per session (most of the calendars' time at n = 30,000).
+    ``lines``, when given, keeps the serialised lines of :data:`_REUSED`
+    properties (by value and parameters) for the next calls: a person's line
+    is built once, not once per session (most of the calendars' time at
+    n = 30,000).
     """
     parts = []
     for name, value in cal.property_items():
         key = None
         if lines is not None and name in _REUSED:
-            key = (name, str(value), tuple(getattr(value, "params", {}).items()))
+            key = _line_key(name, value)
             hit = lines.get(key)
             if hit is not None:
                 parts.append(hit)

@@ -194,7 +194,7 @@ def _base_event(
     event.add("DTSTAMP", stamp)
     event.add("SEQUENCE", sequence)
     for name, address in addresses:
-        event.add(name, address)
+        event.add(name, address, encode=False)  # built and encoded once by _addresses
     return event
 
 
