@@ -83,3 +83,37 @@ def test_everyone_unplaced_when_no_cohort_is_possible() -> None:
     solution = greedy_solution(problem)
     assert solution.cohorts == ()
     assert len(solution.unassigned) == 5 and all(u.reason for u in solution.unassigned)
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(planted=planted_problems())
+def test_the_cheap_checks_never_close_a_cohort_the_rules_leave_open(
+    planted: tuple[ProblemData, object],
+) -> None:
+    # The greedy start rules cohorts out by size, organisation, levels and a shared
+    # option before the full check (issue 25); none of those may reject a cohort that
+    # fits, or the start would differ from the one the full check alone gives.
+    import random
+
+    from peermatch.solvers.greedy import _plan, _State
+
+    inst = build_instance(planted[0])
+    state = _State(inst, _plan(inst, 1))
+    rng = random.Random(0)
+    people = list(range(inst.n))
+    rng.shuffle(people)
+    for i in people[: inst.n // 2]:
+        open_ = [k for k in range(len(state.cohorts)) if state.open_to(i, k)]
+        if open_:
+            state.add(i, rng.choice(open_))
+    for i in people[inst.n // 2 :]:
+        for k in range(len(state.cohorts)):
+            if state.fits(k, None, i, building=True):
+                assert state._may_join(i, k), (i, k)
+    # Someone leaving updates the cached levels and options too.
+    for i in list(state.where)[:5]:
+        state.remove(i)
+    for i in people:
+        if i not in state.where:
+            for k in range(len(state.cohorts)):
+                assert state._may_join(i, k) or not state.fits(k, None, i, building=True)
