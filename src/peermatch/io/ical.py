@@ -62,7 +62,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from icalendar import Calendar, Event, vText
+from icalendar import Calendar, Event, Timezone, vText
 
 from peermatch.io.ical_events import (
     clean_text,
@@ -360,7 +360,9 @@ def _line_key(name: str, value: Any) -> tuple[Any, ...]:
     return (name, type(value).__name__, shown, tuple(getattr(value, "params", {}).items()))
 
 
-def calendar_bytes(cal: Calendar | Event, lines: dict[Any, bytes] | None = None) -> bytes:
+def calendar_bytes(
+    cal: Calendar | Event | Timezone, lines: dict[Any, bytes] | None = None
+) -> bytes:
     """Serialise a calendar: CRLF line ends, lines folded at 75 octets, UTF-8.
 
     The same bytes as ``cal.to_ical()``, but a line shorter than the fold
