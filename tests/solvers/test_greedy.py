@@ -117,3 +117,23 @@ def test_the_cheap_checks_never_close_a_cohort_the_rules_leave_open(
         if i not in state.where:
             for k in range(len(state.cohorts)):
                 assert state._may_join(i, k) or not state.fits(k, None, i, building=True)
+
+
+def test_a_start_out_of_time_still_places_everyone_and_breaks_no_rule() -> None:
+    # Out of time, the greedy start skips its swap descent (left to the search, issue 25):
+    # it must still place everyone it can, within every rule, as the full start does.
+    import time
+
+    from peermatch.deadline import Deadline
+    from peermatch.solvers.cohort_state import CohortState
+
+    problem = generate_population(240, 2, planted=True).problem
+    inst = build_instance(problem)
+    late = greedy_cohorts(inst, 0, deadline=Deadline(1.0, time.monotonic() - 10))
+    full = greedy_cohorts(inst, 0, attempts=1)  # out of time, no second attempt either
+    assert late.unplaced == full.unplaced and len(late.unplaced) < inst.n // 20
+    placed = sorted(i for c in late.cohorts for i in c)
+    assert placed == sorted(set(range(inst.n)) - set(late.unplaced))
+    state = CohortState(inst, [list(c) for c in late.cohorts])
+    assert all(state.fits(k, None, None) for k in range(len(late.cohorts)))
+    assert inst.cost(full.cohorts) <= inst.cost(late.cohorts)

@@ -174,7 +174,7 @@ def greedy_cohorts(
     for attempt in range(max(1, attempts)):
         if best is not None and deadline is not None and deadline.expired(margin):
             break
-        found = _greedy_once(inst, seed + attempt, params)
+        found = _greedy_once(inst, seed + attempt, params, deadline, margin)
         key = (len(found.unplaced), inst.cost(found.cohorts, len(found.unplaced)))
         if best is None or key < (len(best.unplaced), inst.cost(best.cohorts, len(best.unplaced))):
             best = found
@@ -217,7 +217,13 @@ def _by_parts(
     return GreedyCohorts(tuple(cohorts), tuple(sorted(unplaced)))
 
 
-def _greedy_once(inst: FormationInstance, seed: int, params: GreedyParams) -> GreedyCohorts:
+def _greedy_once(
+    inst: FormationInstance,
+    seed: int,
+    params: GreedyParams,
+    deadline: Deadline | None = None,
+    margin: float = 0.0,
+) -> GreedyCohorts:
     rng = random.Random(seed)
     state = _State(inst, _plan(inst, params.org_slack))
     if not state.cohorts:
@@ -292,7 +298,10 @@ def _greedy_once(inst: FormationInstance, seed: int, params: GreedyParams) -> Gr
                 unplaced.append(i)
     unplaced = settle(state, _repair(state, unplaced))
     _balance(state)
-    _descent(state, rng)
+    if deadline is None or not deadline.expired(margin):
+        # Out of time (wall clock), the descent is left to the search: at n = 100,000 each
+        # of the 84 parts has well under a second, and the descent is a third of its start.
+        _descent(state, rng)
     cohorts = tuple(tuple(sorted(c)) for c in state.cohorts if c)
     return GreedyCohorts(cohorts, tuple(sorted(unplaced)))
 
