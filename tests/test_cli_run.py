@@ -9,11 +9,13 @@ code with ``violations()``.
 from __future__ import annotations
 
 import csv
+import importlib
 import json
 import subprocess
 import sys
 import tomllib
 from collections import defaultdict
+from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -293,3 +295,24 @@ def test_a_small_program_runs_in_process(tmp_path: Path) -> None:
     # Re-running into its own earlier output is allowed (it is replaced whole).
     again = _invoke(people, "--out", out, "--time-limit", "2", "--quiet")
     assert again.exit_code == 0, again.stderr
+
+
+def test_the_checker_runs_once_per_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Regression (issue 24): solve(), the command line and summary.json each ran the
+    # checker on the same solution, about 9 s each at n = 100,000.
+    checker = importlib.import_module("peermatch.violations")  # the module, not the function
+    calls: list[int] = []
+    real = checker.violations
+
+    def counted(problem: object, solution: object) -> Iterator[Violation]:
+        calls.append(1)
+
+        return real(problem, solution)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(checker, "violations", counted)
+    people = _lines(tmp_path, "p.csv", [PARTICIPANT_HEADER, *participant_lines(16)])
+    out = tmp_path / "out"
+    result = _invoke(people, "--out", out, "--time-limit", "2", "--quiet")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads((out / "summary.json").read_text(encoding="utf-8"))["violations"] == 0
+    assert len(calls) == 1

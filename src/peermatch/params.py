@@ -151,7 +151,15 @@ class GreedyParams:
     Attributes
     ----------
     part_size
-        Larger programs are built in parts of at most this many people.
+        The one size of a program's parts (about this many people each): the
+        greedy start builds a larger program in interleaved parts, and above
+        ``parts_threshold`` each part is solved on its own (greedy start and
+        its own neighbourhood search, on the workers) before the whole search.
+    parts_threshold
+        Above this many people the program is solved in parts first
+        (:mod:`peermatch.solvers.search.decompose`).
+    parts_share
+        Share of the time limit the parts get (the rest improves the whole).
     dynamic_order_limit
         Up to this many people, the insertion order is re-evaluated after every step.
     level_weight
@@ -169,6 +177,8 @@ class GreedyParams:
     __pydantic_config__ = _STRICT
 
     part_size: int = 1200
+    parts_threshold: int = 3000
+    parts_share: float = 0.4
     dynamic_order_limit: int = 800
     level_weight: int = 1500
     fill_bonus: int = 3000
@@ -180,6 +190,8 @@ class GreedyParams:
             self,
             {
                 "part_size": 2,
+                "parts_threshold": 0,
+                "parts_share": 0.01,
                 "dynamic_order_limit": 0,
                 "level_weight": 0,
                 "fill_bonus": 0,
@@ -187,6 +199,8 @@ class GreedyParams:
                 "org_slack": 1,
             },
         )
+        if self.parts_share > 1:
+            raise ParameterError(f"parts_share must be at most 1, not {self.parts_share}")
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,14 @@ from peermatch.rules import Rule, Violation
 from peermatch.schedule import attends, session_times
 from peermatch.solution import Cohort, Solution
 
-__all__ = ["RULES", "Violation", "anchor_zone", "cohort_violations", "violations"]
+__all__ = [
+    "RULES",
+    "Violation",
+    "anchor_zone",
+    "checked_violations",
+    "cohort_violations",
+    "violations",
+]
 
 #: Every rule :func:`violations` can report, with what it means.
 RULES: dict[Rule, str] = {rule: rule.description for rule in Rule}
@@ -59,6 +66,27 @@ def violations(problem: ProblemData, solution: Solution) -> Iterator[Violation]:
         yield from _schedule(problem, cohort, members)
     yield from _facilitators(problem, solution, graph)
     yield from _requests(problem, solution)
+
+
+#: The last problem and solution :func:`checked_violations` checked, and what it found.
+_LAST: tuple[ProblemData, Solution, tuple[Violation, ...]] | None = None
+
+
+def checked_violations(problem: ProblemData, solution: Solution) -> tuple[Violation, ...]:
+    """:func:`violations` of ``solution``, checked once for a run's solve, CLI and summary.
+
+    The last pair checked is remembered by identity (both are frozen, so the
+    same objects give the same answer): the solve checks the solution it
+    returns, and the command line and summary.json ask again about the very
+    same objects (a check took about 9 s at n = 100,000, and it ran three times).
+    """
+    global _LAST
+    last = _LAST
+    if last is not None and last[0] is problem and last[1] is solution:
+        return last[2]
+    found = tuple(violations(problem, solution))
+    _LAST = (problem, solution, found)
+    return found
 
 
 def cohort_violations(

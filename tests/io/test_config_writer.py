@@ -44,6 +44,8 @@ def neighbourhood_params(draw: st.DrawFn) -> NeighbourhoodParams:
 def greedy_params(draw: st.DrawFn) -> GreedyParams:
     return GreedyParams(
         part_size=draw(st.integers(2, 5000)),
+        parts_threshold=draw(st.integers(0, 100_000)),
+        parts_share=draw(st.floats(0.01, 1.0, allow_nan=False)),
         dynamic_order_limit=draw(st.integers(0, 2000)),
         level_weight=draw(st.integers(0, 5000)),
         fill_bonus=draw(st.integers(0, 5000)),

@@ -11,7 +11,7 @@ import pytest
 from peermatch.generate import generate_population
 from peermatch.metrics import diversity_cost
 from peermatch.model import Participant, ProblemData
-from peermatch.params import SolveParams
+from peermatch.params import GreedyParams, SolveParams
 from peermatch.solution import Status
 from peermatch.solvers import partition
 from peermatch.solvers.cpsat import solve
@@ -19,21 +19,20 @@ from peermatch.solvers.instance import build_instance
 from peermatch.solvers.search import decompose
 from peermatch.violations import violations
 
-SMALL = decompose.DecomposeParams(threshold=150, part_size=100, share=0.4)
+#: Parts forced above 150 people, of about 100 each (the settings of [solver.greedy]).
+SMALL = GreedyParams(part_size=100, parts_threshold=150, parts_share=0.4)
 
 
 def test_all_is_the_public_api() -> None:
     assert decompose.__all__ == [
-        "DECOMPOSE", "DecomposeParams", "DecomposedStart", "PartResult", "PartTask",
-        "decomposed_start",
+        "DecomposedStart", "PartResult", "PartTask", "decomposed_start",
     ]  # fmt: skip
     assert partition.__all__ == ["balance_organisations", "fewest_cohorts", "split_parts"]
 
 
 @pytest.fixture
 def counted(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """Forces decomposition above 150 people and counts the parts solved."""
-    monkeypatch.setattr(decompose, "DECOMPOSE", SMALL)
+    """Counts the parts solved (decomposition forced above 150 people by SMALL)."""
     calls: list[int] = []
     real = decompose.solve_part
 
@@ -49,7 +48,7 @@ def test_decomposed_solve_of_a_planted_population_breaks_no_rule(counted: list[i
     population = generate_population(240, 0, planted=True)
     problem, planted = population.problem, population.planted
     assert planted is not None and problem.facilitators
-    result = solve(problem, SolveParams(time_limit=4, seed=0, workers=1))
+    result = solve(problem, SolveParams(time_limit=4, seed=0, workers=1, greedy=SMALL))
     assert len(counted) >= 2 and sum(counted) == 240  # the parts ran, everyone in one
     assert result.status in (Status.FEASIBLE, Status.OPTIMAL)
     assert result.solution is not None and result.solution.unassigned == ()
@@ -98,7 +97,7 @@ def test_split_balances_an_organisation_concentrated_in_one_band() -> None:
 
 def test_concentrated_organisation_is_still_solved(counted: list[int]) -> None:
     problem = _concentrated()
-    result = solve(problem, SolveParams(time_limit=3, seed=0, workers=1))
+    result = solve(problem, SolveParams(time_limit=3, seed=0, workers=1, greedy=SMALL))
     assert len(counted) >= 2
     assert result.status in (Status.FEASIBLE, Status.OPTIMAL)
     assert result.solution is not None and result.solution.unassigned == ()
@@ -116,7 +115,6 @@ def test_wall_clock_parts_share_the_time_left_per_round_of_workers(
 ) -> None:
     # Regression (issue 11): every part got 40% of the whole limit, so nine parts on one
     # worker took 9 x 24 s of a 60 s run at n = 10,000 (259 s of wall clock).
-    monkeypatch.setattr(decompose, "DECOMPOSE", SMALL)
     tasks: list[decompose.PartTask] = []
     real = decompose.solve_part
 
@@ -129,11 +127,18 @@ def test_wall_clock_parts_share_the_time_left_per_round_of_workers(
     # People may stay out, so that a loaded machine still gets a solution to check.
     result = solve(
         problem,
-        SolveParams(time_limit=8, seed=0, workers=1, deterministic=False, allow_unassigned=True),
+        SolveParams(
+            time_limit=8,
+            seed=0,
+            workers=1,
+            deterministic=False,
+            allow_unassigned=True,
+            greedy=SMALL,
+        ),
     )
     assert len(tasks) >= 2
     # One worker: the parts run one after another, so together they get at most the share.
-    assert sum(t.time_limit for t in tasks) <= SMALL.share * 8 + 1e-9
+    assert sum(t.time_limit for t in tasks) <= SMALL.parts_share * 8 + 1e-9
     assert all(not t.deterministic and t.start_by is not None for t in tasks)
     assert result.solution is not None
     assert [str(v) for v in violations(problem, result.solution)] == []

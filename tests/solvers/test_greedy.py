@@ -83,3 +83,57 @@ def test_everyone_unplaced_when_no_cohort_is_possible() -> None:
     solution = greedy_solution(problem)
     assert solution.cohorts == ()
     assert len(solution.unassigned) == 5 and all(u.reason for u in solution.unassigned)
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(planted=planted_problems())
+def test_the_cheap_checks_never_close_a_cohort_the_rules_leave_open(
+    planted: tuple[ProblemData, object],
+) -> None:
+    # The greedy start rules cohorts out by size, organisation, levels and a shared
+    # option before the full check (issue 25); none of those may reject a cohort that
+    # fits, or the start would differ from the one the full check alone gives.
+    import random
+
+    from peermatch.solvers.greedy import _plan, _State
+
+    inst = build_instance(planted[0])
+    state = _State(inst, _plan(inst, 1))
+    rng = random.Random(0)
+    people = list(range(inst.n))
+    rng.shuffle(people)
+    for i in people[: inst.n // 2]:
+        open_ = [k for k in range(len(state.cohorts)) if state.open_to(i, k)]
+        if open_:
+            state.add(i, rng.choice(open_))
+    for i in people[inst.n // 2 :]:
+        for k in range(len(state.cohorts)):
+            if state.fits(k, None, i, building=True):
+                assert state._may_join(i, k), (i, k)
+    # Someone leaving updates the cached levels and options too.
+    for i in list(state.where)[:5]:
+        state.remove(i)
+    for i in people:
+        if i not in state.where:
+            for k in range(len(state.cohorts)):
+                assert state._may_join(i, k) or not state.fits(k, None, i, building=True)
+
+
+def test_a_start_out_of_time_still_places_everyone_and_breaks_no_rule() -> None:
+    # Out of time, the greedy start skips its swap descent (left to the search, issue 25):
+    # it must still place everyone it can, within every rule, as the full start does.
+    import time
+
+    from peermatch.deadline import Deadline
+    from peermatch.solvers.cohort_state import CohortState
+
+    problem = generate_population(240, 2, planted=True).problem
+    inst = build_instance(problem)
+    late = greedy_cohorts(inst, 0, deadline=Deadline(1.0, time.monotonic() - 10))
+    full = greedy_cohorts(inst, 0, attempts=1)  # out of time, no second attempt either
+    assert late.unplaced == full.unplaced and len(late.unplaced) < inst.n // 20
+    placed = sorted(i for c in late.cohorts for i in c)
+    assert placed == sorted(set(range(inst.n)) - set(late.unplaced))
+    state = CohortState(inst, [list(c) for c in late.cohorts])
+    assert all(state.fits(k, None, None) for k in range(len(late.cohorts)))
+    assert inst.cost(full.cohorts) <= inst.cost(late.cohorts)

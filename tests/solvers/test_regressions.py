@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from peermatch.availability import parse_availability
@@ -89,10 +87,10 @@ def test_a_solution_the_checker_rejects_is_reported_as_rejected(
     # found in time"). Simulate a solver bug by making the checker object.
     import peermatch.solvers.cpsat.solving as solving
 
-    def objects(problem: ProblemData, solution: Solution) -> Iterator[Violation]:
-        yield Violation(Rule.SIZE, "a planted objection", solution.cohorts[0].id)
+    def objects(problem: ProblemData, solution: Solution) -> tuple[Violation, ...]:
+        return (Violation(Rule.SIZE, "a planted objection", solution.cohorts[0].id),)
 
-    monkeypatch.setattr(solving, "violations", objects)
+    monkeypatch.setattr(solving, "checked_violations", objects)
     result = solve(_one_slot_program([]), SolveParams(time_limit=5, seed=0, workers=1))
     assert result.status == Status.REJECTED and result.solution is None
     assert [v.message for v in result.violations] == ["a planted objection"]

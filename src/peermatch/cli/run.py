@@ -147,12 +147,12 @@ def _solve(
 
 def _checked_solution(problem: ProblemData, result: Result) -> Solution:
     """The solution to write, or the exit that says why there is none."""
-    from peermatch.violations import violations
+    from peermatch.violations import checked_violations
 
     solution = solution_or_exit(
         result, "cohorts", "try a longer --time-limit or --allow-unassigned"
     )
-    broken = tuple(violations(problem, solution))
+    broken = checked_violations(problem, solution)  # the solve's own check, not a second run
     if broken:
         rejected(broken)
     return solution

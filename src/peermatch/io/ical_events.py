@@ -171,24 +171,30 @@ def _people(problem: ProblemData, cohort: Cohort) -> list[Participant]:
     return [problem.participants[problem.index[m]] for m in sorted(cohort.members, key=natural_key)]
 
 
-def _base_event(
-    problem: ProblemData, cohort: Cohort, uid: str, stamp: datetime, sequence: int = 0
-) -> Event:
-    event = Event()
-    event.add("UID", uid)
-    event.add("DTSTAMP", stamp)
-    event.add("SEQUENCE", sequence)
+def _addresses(problem: ProblemData, cohort: Cohort) -> list[tuple[str, vCalAddress]]:
+    """A cohort's ORGANIZER and ATTENDEEs, built once for all its events (none alters them)."""
     facilitator = _facilitator(problem, cohort)
     if facilitator is not None:
         organizer = _address(facilitator.email, facilitator.name)
     else:
         organizer = vCalAddress(organizer_address(problem))
         organizer.params["CN"] = clean_text(problem.config.program.name)
-    event.add("ORGANIZER", organizer)
+    out = [("ORGANIZER", organizer)]
     if facilitator is not None:
-        event.add("ATTENDEE", _chair(facilitator))
-    for person in _people(problem, cohort):
-        event.add("ATTENDEE", _member(person))
+        out.append(("ATTENDEE", _chair(facilitator)))
+    out += [("ATTENDEE", _member(person)) for person in _people(problem, cohort)]
+    return out
+
+
+def _base_event(
+    addresses: list[tuple[str, vCalAddress]], uid: str, stamp: datetime, sequence: int = 0
+) -> Event:
+    event = Event()
+    event.add("UID", uid)
+    event.add("DTSTAMP", stamp)
+    event.add("SEQUENCE", sequence)
+    for name, address in addresses:
+        event.add(name, address, encode=False)  # built and encoded once by _addresses
     return event
 
 
@@ -244,11 +250,12 @@ def cohort_events(
     slot = cohort.slot
     assert slot is not None  # checked above
     sessions = cohort.sessions
+    addresses = _addresses(problem, cohort)
     events: list[Event] = []
     if mode == "expanded":
         for s in sessions:
             uid = session_uid(problem, cohort.id, s.number)
-            event = _base_event(problem, cohort, uid, stamp, sequence)
+            event = _base_event(addresses, uid, stamp, sequence)
             _set_times(event, s, zone)
             _set_texts(event, *_texts(problem, cohort, s))
             events.append(event)
@@ -261,7 +268,7 @@ def cohort_events(
     # Elapsed lengths, through UTC: subtracting two datetimes that share a tzinfo
     # object gives their wall-clock difference, which is wrong across a DST change.
     master_length = _elapsed(first)
-    master = _base_event(problem, cohort, uid, stamp, sequence)
+    master = _base_event(addresses, uid, stamp, sequence)
     # The master's DTSTART is the rule's first occurrence, a local wall time by
     # definition (the rule repeats wall times), so it is written with TZID as is.
     master.add("DTSTART", nominal_first)
@@ -284,7 +291,7 @@ def cohort_events(
         )
         if s.moved_from is None and same_length and texts == master_texts:
             continue
-        override = _base_event(problem, cohort, uid, stamp, sequence)
+        override = _base_event(addresses, uid, stamp, sequence)
         override.add("RECURRENCE-ID", nominal)
         _set_times(override, s, zone)
         _set_texts(override, *texts)

@@ -38,7 +38,7 @@ from peermatch.io.workbook_out import WORKBOOK_FILE, workbook_from_files
 from peermatch.model import Participant, ProblemData
 from peermatch.schedule import SessionTime
 from peermatch.solution import Cohort, Result, Solution
-from peermatch.violations import violations
+from peermatch.violations import checked_violations
 
 __all__ = [
     "COHORT_COLUMNS",
@@ -207,7 +207,7 @@ def _summary(
         "participants": len(problem.participants),
         "placed": placed,
         "unassigned": len(solution.unassigned),
-        "violations": sum(1 for _ in violations(problem, solution)),
+        "violations": len(checked_violations(problem, solution)),
         "stats": result.stats.as_dict(),
         "metrics": metrics if metrics is not None else {},
     }
@@ -328,7 +328,7 @@ def _add_report(files: dict[str, bytes], problem: ProblemData, solution: Solutio
     from peermatch.report import REPORT_FILE, RUN_FILE, report_from_files, run_json
 
     files[RUN_FILE] = run_json(problem, solution)
-    files[REPORT_FILE] = report_from_files(files)
+    files[REPORT_FILE] = report_from_files(files, (problem, solution))
 
 
 def write_outputs(

@@ -20,7 +20,7 @@ from peermatch.presolve import level_name
 from peermatch.report.folder import RunFolder
 from peermatch.rules import Rule
 from peermatch.solution import Cohort
-from peermatch.violations import Violation, violations
+from peermatch.violations import Violation, checked_violations
 
 __all__ = [
     "MAX_CARDS",
@@ -316,7 +316,8 @@ def build_context(folder: RunFolder, *, max_cards: int = MAX_CARDS) -> ReportCon
     """The report's content for an output folder (charts not yet drawn; cards for the first ``max_cards``)."""
     problem, solution, summary = folder.problem, folder.solution, folder.summary
     status = str(summary.get("status", "unknown"))
-    found = list(violations(problem, solution)) if solution is not None else []
+    # The run's own check when the folder holds the run's objects (report_from_files in a run).
+    found = list(checked_violations(problem, solution)) if solution is not None else []
     cohorts = sorted(solution.cohorts, key=lambda c: natural_key(c.id)) if solution else []
     names = {p.id: p.name for p in problem.participants}
     left = (

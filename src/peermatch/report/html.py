@@ -18,6 +18,7 @@ from peermatch.model import ProblemData
 from peermatch.report.charts import MAX_CHARTS, mix_chart
 from peermatch.report.context import MAX_CARDS, ReportContext, build_context
 from peermatch.report.folder import REPORT_FILE, RunFolder, parse_folder, read_folder
+from peermatch.solution import Solution
 
 __all__ = ["failure_report", "render_report", "report_from_files", "write_report"]
 
@@ -82,9 +83,15 @@ def render_report(
     return str(page).encode("utf-8")
 
 
-def report_from_files(files: Mapping[str, bytes]) -> bytes:
-    """report.html for an output folder given as file contents keyed by their name."""
-    return render_report(parse_folder(files))
+def report_from_files(
+    files: Mapping[str, bytes], known: tuple[ProblemData, Solution | None] | None = None
+) -> bytes:
+    """report.html for an output folder given as file contents keyed by their name.
+
+    ``known``: the problem and solution run.json holds, when the caller has them
+    (see :func:`~peermatch.report.folder.parse_folder`).
+    """
+    return render_report(parse_folder(files, known))
 
 
 def write_report(out_dir: str | os.PathLike[str]) -> Path:

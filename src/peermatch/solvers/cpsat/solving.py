@@ -52,7 +52,7 @@ from peermatch.solvers.instance import FormationInstance, build_instance
 from peermatch.solvers.progress import Progress, ProgressFn
 from peermatch.solvers.search.lns import Search, improve
 from peermatch.solvers.search.run import SEARCH_MIN, Run, Start, budgeted_bound, search_budget
-from peermatch.violations import violations
+from peermatch.violations import checked_violations
 
 __all__ = ["Progress", "diagnose"]
 
@@ -142,7 +142,7 @@ def _instance_checks(run: Run, inst: FormationInstance) -> Result | None:
 def _warm_start(run: Run, inst: FormationInstance) -> Start:
     """The greedy start, with facilitators assigned; reported as the first progress event.
 
-    Above ``decompose.DECOMPOSE.threshold`` people it is the parts' solutions
+    Above ``greedy.parts_threshold`` people it is the parts' solutions
     (:mod:`peermatch.solvers.search.decompose`); the time charged for them is ``Start.parts_time``.
     """
     from peermatch.solvers.search import decompose
@@ -150,7 +150,7 @@ def _warm_start(run: Run, inst: FormationInstance) -> Start:
     run.phase("warm start")
     margin = run.reserve(inst.n) + SEARCH_MIN
     parts_time = 0.0
-    if inst.n > decompose.DECOMPOSE.threshold:
+    if inst.n > run.params.greedy.parts_threshold:
         parts = decompose.decomposed_start(
             inst, run.params, workers=run.workers, scheduler=run.scheduler,
             deadline=run.clock, reserve=run.reserve(inst.n),
@@ -324,7 +324,7 @@ def _finish(
     stats = replace(stats, facilitators=facilitator_pressure(inst, cohorts))
     # The last word belongs to the independent checker: a solution it rejects
     # (say, slots that cannot be staggered for a facilitator) is no solution.
-    broken = tuple(violations(inst.problem, solution))
+    broken = checked_violations(inst.problem, solution)
     if broken:
         rejected = tuple(str(v) for v in broken[:10])
         stats = replace(stats, rejected_by_violations=rejected)

@@ -1,6 +1,6 @@
 """Large programs solved in parts, in parallel, then improved across parts.
 
-Above :attr:`DecomposeParams.threshold` participants, :func:`decomposed_start`
+Above :attr:`~peermatch.params.GreedyParams.parts_threshold` participants, :func:`decomposed_start`
 splits the program into level-band / time-zone parts with organisations
 balanced (:mod:`peermatch.solvers.partition`: a part never holds more of an
 organisation than ``max_per_organisation`` times the fewest cohorts it can
@@ -48,8 +48,6 @@ from peermatch.solvers.partition import split_parts
 from peermatch.solvers.search.lns import Search, improve
 
 __all__ = [
-    "DECOMPOSE",
-    "DecomposeParams",
     "DecomposedStart",
     "PartResult",
     "PartTask",
@@ -57,20 +55,6 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
-class DecomposeParams:
-    """When and how a large program is solved in parts."""
-
-    #: Above this many participants the program is solved in parts first.
-    threshold: int = 3000
-    #: People per part (about).
-    part_size: int = 1200
-    #: Share of the time limit the parts get (the rest improves the whole).
-    share: float = 0.4
-
-
-#: The parameters :func:`peermatch.solvers.cpsat.solve` uses.
-DECOMPOSE = DecomposeParams()
 #: Wall-clock mode: no part starts after this share of the time left when the parts began.
 PARTS_END = 0.8
 
@@ -162,18 +146,13 @@ def _capacities(inst: FormationInstance, parts: int) -> list[tuple[int, ...]]:
     return [tuple(c) for c in out]
 
 
-def _part_budget(
-    params: DecomposeParams,
-    solve_params: SolveParams,
-    parts: int,
-    workers: int,
-    left: float | None,
-) -> float:
-    """Seconds per part: ``share`` of the limit (deterministic), or of the ``left`` per round."""
+def _part_budget(solve_params: SolveParams, parts: int, workers: int, left: float | None) -> float:
+    """Seconds per part: ``parts_share`` of the limit (deterministic), or of the ``left`` per round."""
+    share = solve_params.greedy.parts_share
     if left is None:
-        return max(0.5, params.share * solve_params.time_limit)
+        return max(0.5, share * solve_params.time_limit)
     rounds = -(-parts // max(1, workers))
-    return max(0.2, params.share * left / rounds)
+    return max(0.2, share * left / rounds)
 
 
 def decomposed_start(
@@ -182,7 +161,6 @@ def decomposed_start(
     *,
     workers: int,
     scheduler: Any = None,
-    params: DecomposeParams | None = None,
     deadline: Deadline | None = None,
     reserve: float = 0.0,
 ) -> DecomposedStart:
@@ -193,15 +171,14 @@ def decomposed_start(
     inst
         The whole program.
     solve_params
-        The run's parameters; part ``p`` uses seed ``seed + p``, and the parts
-        get ``params.share`` of the time limit.
+        The run's parameters; part ``p`` uses seed ``seed + p``, the parts hold
+        about ``greedy.part_size`` people each and get ``greedy.parts_share``
+        of the time limit.
     workers, scheduler
         The executor the parts run on (:func:`peermatch.executor.make_executor`).
-    params
-        Default :data:`DECOMPOSE`.
     deadline, reserve
         Wall-clock mode: the run's deadline, and the seconds it keeps back
-        for finishing and writing. The parts share ``params.share`` of the
+        for finishing and writing. The parts share ``greedy.parts_share`` of the
         time left, running ``workers`` at a time.
 
     Returns
@@ -213,16 +190,15 @@ def decomposed_start(
     """
     from peermatch.executor import make_executor
 
-    params = params or DECOMPOSE
     began = time.monotonic()
-    parts = split_parts(inst, max(2, -(-inst.n // params.part_size)))
+    parts = split_parts(inst, max(2, -(-inst.n // solve_params.greedy.part_size)))
     capacity = _capacities(inst, len(parts))
     sp, deterministic = solve_params, solve_params.deterministic
     # Wall clock: what is left of the run's deadline, less the reserve for writing.
     left = None
     if deadline is not None and deadline.limit is not None:
         left = max(0.0, deadline.remaining() - reserve)
-    budget = _part_budget(params, sp, len(parts), workers, left)
+    budget = _part_budget(sp, len(parts), workers, left)
     # Parts may start until PARTS_END of the time left: a part's greedy start cannot
     # stop half-way, so under load the parts can take longer than their share.
     start_by = None if left is None else time.time() + PARTS_END * left
