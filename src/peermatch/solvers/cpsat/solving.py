@@ -280,7 +280,10 @@ def _whole_model(run: Run, inst: FormationInstance, start: Start, bound: float |
     fm = FormationModel(inst, inst.max_cohorts, allow_unassigned=params.allow_unassigned)
     if hint.cohorts:
         fm.add_hint(hint.cohorts, hint.facilitators)
-        fm.complete_hint(params.seed)
+        fm.complete_hint(params.seed, time_limit=None if run.clock is None else remaining)
+    if run.clock is not None:
+        # Wall clock: building the model and completing the hint came out of the budget.
+        remaining = max(0.1, run.clock.remaining() - run.reserve(inst.n))
     solver = cp_solver(
         remaining, params.seed, run.workers, params.deterministic, params.log, params.cpsat
     )
