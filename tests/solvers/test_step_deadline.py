@@ -129,3 +129,27 @@ def test_improve_hands_the_time_left_to_the_whole_model_check(
             lns.improve(inst, grouping, search)
     assert lefts[1] is None
     assert lefts[0] is not None and 0 < lefts[0] <= 30.0
+
+
+def test_the_greedy_start_tries_further_seeds_only_while_the_search_keeps_most_of_the_time() -> (
+    None
+):
+    # Regression (issue 28): at n = 1,000 with every placement rule the greedy start tried
+    # three seeds of 10 s each, all leaving 12 people out, and half of a 60 s run was gone.
+    from dataclasses import replace
+
+    from peermatch.deadline import Deadline
+    from peermatch.solvers.cpsat import solving
+    from peermatch.solvers.search.run import Run
+
+    problem = generate_population(40, 1, planted=True).problem
+    inst = build_instance(problem)
+    params = SolveParams(time_limit=100.0, seed=0, workers=1, deterministic=False)
+    clock = Deadline(limit=100.0)
+    run = Run(problem, params, 1, clock.start, None, None, clock)
+    margin = solving._attempts_margin(run, inst, 5.0)
+    # No clock reading is asserted exactly: the run began a moment ago, with 100 s left.
+    assert 5.0 + solving.ATTEMPTS_SHARE * 90.0 <= margin <= 5.0 + solving.ATTEMPTS_SHARE * 100.0
+    assert solving._attempts_margin(replace(run, clock=None), inst, 5.0) == 5.0
+    small_parts = params.replace(greedy=replace(params.greedy, part_size=10))
+    assert solving._attempts_margin(replace(run, params=small_parts), inst, 5.0) == 5.0

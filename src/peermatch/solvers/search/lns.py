@@ -466,12 +466,13 @@ def _step(
     old_facs = step.facilitators
     old_defects = len(extra) + (sum(f is None for f in old_facs) if old_facs is not None else 0)
     new_defects = len(res.unplaced)
-    # A step that takes people in and places none of them grows the limit too: under
-    # load, 1 s steps at n = 300 with every placement rule found the hint and no more.
-    grow = bool(extra) and new_defects >= old_defects
-    walk.step_limit = (
-        min(STEP_LIMIT_GROWTH * nb.step_limit, 2 * walk.step_limit) if grow else (nb.step_limit)
-    )
+    # A step that takes people in and places none of them grows the limit too (under
+    # load, 1 s steps at n = 300 with every placement rule found the hint and no more),
+    # and one that places some keeps it: a placing step ends as soon as it places all.
+    if not extra:
+        walk.step_limit = nb.step_limit
+    elif new_defects >= old_defects:
+        walk.step_limit = min(STEP_LIMIT_GROWTH * nb.step_limit, 2 * walk.step_limit)
     before = inst.cost([current[k] for k in chosen], len(extra))
     after = inst.cost([list(c) for c in res.cohorts], len(res.unplaced))
     if (new_defects, after) > (old_defects, before):
