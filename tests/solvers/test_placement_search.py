@@ -88,13 +88,14 @@ def test_greedy_and_swaps_never_build_a_cohort_that_breaks_one(case: tuple) -> N
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("size", "seed"), [(60, 1), (120, 1), (150, 2)])
+@pytest.mark.parametrize(("size", "seed"), [(120, 1), (150, 2)])
 def test_generated_planted_programs_with_all_four_rules_are_solved(size: int, seed: int) -> None:
     # Issue 28's benchmark populations, small: `peermatch generate --placement-rules`
     # (market limits 1, presence gender 2, a woman required, company-size band 1). At
     # n = 300 and 1,000 the greedy start left 8-12 people out and the search never
-    # placed them; 60 takes the whole model, 120 and 150 the neighbourhood search (at
-    # 150, seed 2, the start leaves people out that placement first must place).
+    # placed them. Both sizes take the neighbourhood search (the whole model keeps the
+    # rules in the hypothesis test above); at 150, seed 2, the start leaves people out
+    # that placement first must place.
     pop = generate_population(size, seed, planted=True, placement_rules=True)
     assert pop.planted is not None
     assert list(violations(pop.problem, pop.planted)) == []  # the generator's own promise
