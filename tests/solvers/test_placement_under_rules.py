@@ -68,7 +68,7 @@ def test_the_compatible_neighbourhood_frees_the_cohorts_holding_possible_mates()
     problem = _problem(_people(rows), closeness={"company_size": 1})
     inst = build_instance(problem)
     current = [[0, 1, 2], [3, 4, 5], [6, 7, 8]]
-    chosen, extra = around_compatible(inst, current, [9], random.Random(0), 2, 4)
+    chosen, extra = around_compatible(inst, current, [9], 2, rng=random.Random(0), max_extra=4)
     assert chosen == [0, 2]
     assert extra == [9]
 

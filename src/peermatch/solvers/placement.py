@@ -237,8 +237,9 @@ def around_compatible(
     inst: FormationInstance,
     current: list[list[int]],
     left: list[int],
-    rng: random.Random,
     size: int,
+    *,
+    rng: random.Random,
     max_extra: int,
 ) -> tuple[list[int], list[int]]:
     """The cohorts holding most of the people a left-out person could share a cohort with.

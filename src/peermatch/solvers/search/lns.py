@@ -175,12 +175,15 @@ class Walk:
         if self.left:
             self.turn += 1
             chooser = around_unplaced if self.turn % 3 else around_person
-            if inst.placement and self.turn % 3 == 2:
-                chooser = around_compatible
             # Each step that placed nobody widens the next by a cohort: the last person
             # left out at n = 300 with every placement rule needed more than six.
             wide = min(self.nb.max_cohorts, max(size, self.nb.min_cohorts + self.placing))
-            chosen, extra = chooser(inst, current, self.left, rng, wide, self.nb.max_extra)
+            if inst.placement and self.turn % 3 == 2:
+                chosen, extra = around_compatible(
+                    inst, current, self.left, wide, rng=rng, max_extra=self.nb.max_extra
+                )
+            else:
+                chosen, extra = chooser(inst, current, self.left, rng, wide, self.nb.max_extra)
         elif broken := [k for k, f in enumerate(self.facs or []) if f is None]:
             assert self.facs is not None
             pivot = broken[rng.randrange(len(broken))]
