@@ -78,6 +78,9 @@ class NeighbourhoodParams:
         Up to this many people, that whole-program attempt is made (a CP-SAT
         model of everyone, hinted with the current grouping, for half of what
         is left of the search); above it the search keeps to neighbourhoods.
+        With a wall-clock limit the attempt is also skipped when building the
+        model would take more than a quarter of what is left
+        (:func:`peermatch.solvers.search.lns.whole_build_time`).
     swap_stall
         A swap descent stops after this many people per cohort (plus 200)
         tried in a row without an improvement.

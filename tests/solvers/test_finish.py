@@ -203,3 +203,27 @@ def test_the_facilitators_do_not_depend_on_the_processs_string_hashes() -> None:
                               text=True, check=True)  # fmt: skip
         seen.add(done.stdout)
     assert len(seen) == 1
+
+
+def test_the_reason_reads_the_slot_masks_once_not_once_per_cohort() -> None:
+    # Regression (issue 28): at n = 10,000 the 20 people named as left out took 29 s
+    # after the time limit, every cohort scanning every slot mask for a common slot.
+    from dataclasses import replace
+
+    class Counted(tuple):  # type: ignore[type-arg]
+        reads = 0
+
+        def __iter__(self):  # type: ignore[no-untyped-def]
+            Counted.reads += 1
+            return super().__iter__()
+
+    problem = ProblemData(participants=_people(8), config=_config())
+    inst = build_instance(problem)
+    plain = unassigned_reason(inst, 6, [[0, 1, 2], [3, 4, 5]])
+    counted = replace(inst, table=replace(inst.table, masks=Counted(inst.table.masks)))
+    assert unassigned_reason(counted, 6, [[0, 1, 2], [3, 4, 5]]) == plain  # (warms caches)
+    before = Counted.reads
+    unassigned_reason(counted, 6, [[0, 1, 2], [3, 4, 5]])
+    two = Counted.reads - before
+    unassigned_reason(counted, 6, [[0, 1, 2], [3, 4, 5]] * 10)
+    assert Counted.reads - before - two == two  # as many reads for twenty cohorts as for two

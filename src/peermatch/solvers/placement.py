@@ -28,7 +28,7 @@ from collections.abc import Sequence
 from peermatch.solvers.instance import FormationInstance
 from peermatch.solvers.neighbourhoods import around_cohort
 
-__all__ = ["CHAIN_POOL", "around_unplaced", "blockers"]
+__all__ = ["CHAIN_POOL", "around_compatible", "around_unplaced", "blockers", "compatible"]
 
 #: Cohorts scored per member in the way, at most (a seeded sample beyond): scoring reads
 #: every member, which at n = 100,000 (12,500 cohorts) would cost more than the step.
@@ -63,7 +63,8 @@ def blockers(inst: FormationInstance, person: int, members: Sequence[int]) -> tu
         linked to the person; members outside the level window (of width
         ``max_level_gap``, containing the person's level) that keeps most;
         members who cannot attend the meeting option (among the person's)
-        that most members can; and, when the cohort would still be over
+        that most members can; the members in the way of the placement rules
+        (:func:`_rule_blockers`); and, when the cohort would still be over
         ``max_size``, its most senior-distant remaining member.
     """
     others = [m for m in members if m != person]
@@ -86,10 +87,43 @@ def blockers(inst: FormationInstance, person: int, members: Sequence[int]) -> tu
         lacking = [[m for m in others if not bits[m] >> c & 1] for c in mine]
         fewest: list[int] = min(lacking, key=len)
         out.update(fewest)
+    if inst.placement:
+        out.update(_rule_blockers(inst, person, others))
     rest = [m for m in others if m not in out]
     if len(rest) >= inst.max_size and rest:
         out.add(max(rest, key=lambda m: (abs(inst.levels[m] - lv), m)))
     return tuple(sorted(out))
+
+
+def _rule_blockers(inst: FormationInstance, person: int, others: Sequence[int]) -> set[int]:
+    """Members in the way of ``person`` under ``[limits]`` and ``[closeness]``.
+
+    Members sharing the person's value of a ``[limits]`` column beyond N - 1,
+    and members outside the ``[closeness]`` band (of width D, containing the
+    person's number) that keeps most. Without them, a host whose members all
+    sit in another company-size band looked as close as one a single member
+    away, and the chain freed cohorts that could never take the person.
+    ``[presence]`` and ``[required]`` ask for someone *more*, not fewer, so
+    they name nobody (the step's sub-model brings the people they need).
+    """
+    rules, out = inst.placement, set()
+    for rule in rules.limits:
+        v = rule.values[person]
+        if v is not None:
+            same = [m for m in others if rule.values[m] == v]
+            out.update(same[: max(0, len(same) - rule.bound + 1)])
+    for band in rules.closeness:
+        x, width = band.numbers[person], band.band
+        # The best window starts at x - D or at a member's number between x - D and x.
+        starts = {x - width} | {
+            band.numbers[m] for m in others if x - width <= band.numbers[m] <= x
+        }
+        windows: list[list[int]] = [
+            [m for m in others if not lo <= band.numbers[m] <= lo + width] for lo in sorted(starts)
+        ]
+        fewest: list[int] = min(windows, key=len)
+        out.update(fewest)
+    return out
 
 
 def _hosts(
@@ -176,3 +210,59 @@ def around_unplaced(
     lv = inst.levels[u]
     near = [i for i in left if i != u and abs(inst.levels[i] - lv) <= inst.max_level_gap]
     return sorted(chosen[:size]), [u, *near[: max_extra - 1]]
+
+
+def compatible(inst: FormationInstance, u: int, j: int) -> bool:
+    """Whether ``u`` and ``j`` could share a cohort, as a pair: levels within the gap,
+    other organisations (or room for two), no link, a shared meeting option, the same
+    similarity values, and, under the placement rules, ``[closeness]`` numbers within
+    the band and distinct ``[limits]`` values (when N is 1)."""
+    if abs(inst.levels[u] - inst.levels[j]) > inst.max_level_gap:
+        return False
+    if inst.max_per_org < 2 and inst.org_of[u] == inst.org_of[j]:
+        return False
+    if j in inst.conflict_sets[u] or not _option_bits(inst, u) & _option_bits(inst, j):
+        return False
+    if any(v[u] != v[j] for v in inst.similarity):
+        return False
+    rules = inst.placement
+    if any(abs(b.numbers[u] - b.numbers[j]) > b.band for b in rules.closeness):
+        return False
+    return not any(
+        r.bound < 2 and r.values[u] is not None and r.values[u] == r.values[j] for r in rules.limits
+    )
+
+
+def around_compatible(
+    inst: FormationInstance,
+    current: list[list[int]],
+    left: list[int],
+    size: int,
+    *,
+    rng: random.Random,
+    max_extra: int,
+) -> tuple[list[int], list[int]]:
+    """The cohorts holding most of the people a left-out person could share a cohort with.
+
+    The ejection chain asks which cohorts come closest to taking the person as
+    they stand; under the placement rules the answer is often none, while a
+    *new* cohort could form around the person from the members of a few cohorts
+    (at n = 300 with every rule, three men of level 1 and company size 4 stayed
+    out: their planted cohort-mates sat in four cohorts that the chain never
+    freed together). Cohorts are ranked by how many of their members are
+    :func:`compatible` with the person (ties at random); the step takes in the
+    person and the others left out whom the person is compatible with.
+
+    Returns
+    -------
+    chosen, extra
+        Cohort indices (sorted) and the left-out people the step takes in.
+    """
+    u = left[rng.randrange(len(left))]
+    scored = sorted(
+        (-sum(compatible(inst, u, m) for m in members), rng.random(), k)
+        for k, members in enumerate(current)
+    )
+    chosen = sorted(k for _, _, k in scored[:size])
+    near = [i for i in left if i != u and compatible(inst, u, i)]
+    return chosen, [u, *near[: max_extra - 1]]
