@@ -29,6 +29,7 @@ def test_all_is_the_public_api() -> None:
         "descent_budget",
         "improve",
         "swap_pass",
+        "whole_build_time",
     ]
 
 
