@@ -49,25 +49,20 @@ def placement_violations(
 ) -> Iterator[Violation]:
     """Every placement rule the members ``people`` of ``cohort`` break."""
     config = problem.config
-    for column, most in sorted(config.limits.items()):
-        for value, ids in sorted(_by_value(people, column).items()):
-            if len(ids) > most:
-                yield Violation(
-                    Rule.LIMITS,
-                    f"{len(ids)} members with {column} {value} (at most {most}): {', '.join(ids)}",
-                    cohort,
-                    tuple(ids),
-                )
-    for column, least in sorted(config.presence.items()):
-        for value, ids in sorted(_by_value(people, column).items()):
-            if len(ids) < least:
-                who = f"{ids[0]} is the only member" if len(ids) == 1 else f"{', '.join(ids)} are"
-                yield Violation(
-                    Rule.PRESENCE,
-                    f"{who} with {column} {value} (at least {least} when present)",
-                    cohort,
-                    tuple(ids),
-                )
+    # [limits] and [presence] both count a value's holders: too many, too few.
+    for rule, table in ((Rule.LIMITS, config.limits), (Rule.PRESENCE, config.presence)):
+        for column, bound in sorted(table.items()):
+            for value, ids in sorted(_by_value(people, column).items()):
+                if rule is Rule.LIMITS and len(ids) > bound:
+                    why = f"{len(ids)} members with {column} {value} (at most {bound}): {', '.join(ids)}"
+                elif rule is Rule.PRESENCE and len(ids) < bound:
+                    who = (
+                        f"{ids[0]} is the only member" if len(ids) == 1 else f"{', '.join(ids)} are"
+                    )
+                    why = f"{who} with {column} {value} (at least {bound} when present)"
+                else:
+                    continue
+                yield Violation(rule, why, cohort, tuple(ids))
     for column, wanted in sorted(config.required.items()):
         if people and not any(holds_required(p.attribute(column), wanted) for p in people):
             yield Violation(Rule.REQUIRED, f"no member with {column} {' or '.join(wanted)}", cohort)
