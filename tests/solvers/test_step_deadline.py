@@ -149,7 +149,8 @@ def test_the_greedy_start_tries_further_seeds_only_while_the_search_keeps_most_o
     run = Run(problem, params, 1, clock.start, None, None, clock)
     margin = solving._attempts_margin(run, inst, 5.0)
     # No clock reading is asserted exactly: the run began a moment ago, with 100 s left.
-    assert 5.0 + solving.ATTEMPTS_SHARE * 90.0 <= margin <= 5.0 + solving.ATTEMPTS_SHARE * 100.0
+    share = params.greedy.attempts_share
+    assert 5.0 + share * 90.0 <= margin <= 5.0 + share * 100.0
     assert solving._attempts_margin(replace(run, clock=None), inst, 5.0) == 5.0
     small_parts = params.replace(greedy=replace(params.greedy, part_size=10))
     assert solving._attempts_margin(replace(run, params=small_parts), inst, 5.0) == 5.0

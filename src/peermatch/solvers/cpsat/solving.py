@@ -54,11 +54,7 @@ from peermatch.solvers.search.lns import Search, improve
 from peermatch.solvers.search.run import SEARCH_MIN, Run, Start, budgeted_bound, search_budget
 from peermatch.violations import checked_violations
 
-__all__ = ["ATTEMPTS_SHARE", "Progress", "diagnose"]
-
-#: Wall clock: the greedy start's further seeds must leave the search this share of what
-#: was left when it began (:func:`_attempts_margin`).
-ATTEMPTS_SHARE = 0.75
+__all__ = ["Progress", "diagnose"]
 
 
 def _workers(requested: int | None) -> int:
@@ -193,14 +189,14 @@ def _warm_start(run: Run, inst: FormationInstance) -> Start:
 
 
 def _attempts_margin(run: Run, inst: FormationInstance, margin: float) -> float:
-    """Wall clock: the greedy start tries further seeds only while three quarters of what
-    was left at its start remain (the search places people left out better than another
+    """Wall clock: the greedy start tries further seeds only while ``greedy.attempts_share``
+    (three quarters) of what was left at its start remains (the search places people left out better than another
     seed does: at n = 1,000 with every placement rule each seed took 10 s of a 60 s run and
     all three left 12 out). Programs built in parts keep ``margin``: there it decides
     which parts are built at all."""
     if run.clock is None or inst.n > run.params.greedy.part_size:
         return margin
-    return margin + ATTEMPTS_SHARE * run.clock.remaining()
+    return margin + run.params.greedy.attempts_share * run.clock.remaining()
 
 
 def _large_program(run: Run, inst: FormationInstance, start: Start, bound: float | None) -> Result:

@@ -55,10 +55,6 @@ __all__ = [
 ]
 
 
-#: Wall-clock mode: no part starts after this share of the time left when the parts began.
-PARTS_END = 0.8
-
-
 @dataclass(frozen=True)
 class DecomposedStart:
     """What :func:`decomposed_start` returns."""
@@ -199,9 +195,9 @@ def decomposed_start(
     if deadline is not None and deadline.limit is not None:
         left = max(0.0, deadline.remaining() - reserve)
     budget = _part_budget(sp, len(parts), workers, left)
-    # Parts may start until PARTS_END of the time left: a part's greedy start cannot
+    # Parts may start until greedy.parts_end of the time left: a part's greedy start cannot
     # stop half-way, so under load the parts can take longer than their share.
-    start_by = None if left is None else time.time() + PARTS_END * left
+    start_by = None if left is None else time.time() + sp.greedy.parts_end * left
     cpsat = tuple(sorted(sp.cpsat.items()))
     tasks = [
         PartTask(

@@ -62,11 +62,6 @@ __all__ = [
     "whole_build_time",
 ]
 
-#: Seconds to build the whole-program model per assignment variable, about: measured
-#: with every placement rule on 2 loaded cores, 0.7 ms at n = 300 (11,739 variables,
-#: 8.3 s) and 0.9 ms at n = 1,000 (131,989, 118 s); a quiet machine takes about half.
-WHOLE_BUILD_SECONDS = 0.0005
-
 
 @dataclass(frozen=True)
 class Search:
@@ -213,17 +208,22 @@ class Walk:
             and self.placing >= self.nb.placement_steps
             and self.inst.n <= self.nb.whole_model_people
             and self.whole_tried != defects
-            and (left is None or whole_build_time(self.inst) <= left / 4)
+            and (
+                left is None or whole_build_time(self.inst, self.nb.whole_build_seconds) <= left / 4
+            )
         )
 
 
-def whole_build_time(inst: FormationInstance) -> float:
+def whole_build_time(
+    inst: FormationInstance, per_variable: float = NeighbourhoodParams().whole_build_seconds
+) -> float:
     """Estimated wall-clock seconds to build the whole-program model of ``inst``.
 
-    :data:`WHOLE_BUILD_SECONDS` per assignment variable (person i, cohort k <= i).
+    ``per_variable`` seconds (``[solver.neighbourhood] whole_build_seconds``) per
+    assignment variable (person i, cohort k <= i).
     """
     cells = sum(min(i + 1, inst.max_cohorts) for i in range(inst.n))
-    return WHOLE_BUILD_SECONDS * cells
+    return per_variable * cells
 
 
 class Batched(Protocol):
