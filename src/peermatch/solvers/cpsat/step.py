@@ -48,6 +48,9 @@ class Step:
     hint_seed: int | None = None
     #: CP-SAT parameters passed through (``SolveParams.cpsat``), as pairs so a step pickles.
     cpsat: tuple[tuple[str, Any], ...] = ()
+    #: Placement first: the step must place at least one more of the people it takes in,
+    #: and ends at its first solution (see :func:`solve_step`).
+    place_more: bool = False
 
 
 @dataclass(frozen=True)
@@ -73,9 +76,17 @@ def solve_step(inst: FormationInstance, step: Step) -> StepResult:
         list(step.facilitators) if step.facilitators is not None else None,
     )
     fm.complete_hint(step.seed if step.hint_seed is None else step.hint_seed)
-    solver = cp_solver(
-        step.time_limit, step.seed, step.workers, step.deterministic, cpsat=dict(step.cpsat)
-    )
+    cpsat = dict(step.cpsat)
+    left = len(people) - sum(len(c) for c in step.cohorts)
+    if step.place_more and step.may_leave and left > 0:
+        # A step taking in people left out spent its whole limit on diversity once it had
+        # placed them (issue 25: scarce slots, n = 120, took 20 deterministic seconds to
+        # place six people, a second a step). Asking for one more placed person and
+        # stopping at the first such grouping ends it as soon as it succeeds (the
+        # following steps improve the cost) or as soon as CP-SAT proves it cannot.
+        fm.model.add(sum(fm.v.placed) >= len(people) - left + 1)
+        cpsat.setdefault("stop_after_first_solution", True)
+    solver = cp_solver(step.time_limit, step.seed, step.workers, step.deterministic, cpsat=cpsat)
     code = interrupt.run(solver, fm.model)
     if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return StepResult(
@@ -143,6 +154,7 @@ def make_step(
     hint_seed: int | None = None,
     cpsat: Mapping[str, Any] | None = None,
     facilitator_pool: int = _FACILITATOR_POOL,
+    place_more: bool = False,
 ) -> Step:
     """The step that re-forms cohorts ``chosen`` of ``current`` (and takes in ``extra``).
 
@@ -151,6 +163,7 @@ def make_step(
     with capacity left, the step offers those leading its cohorts and at most
     ``facilitator_pool`` others (:func:`_facilitator_pool`;
     :attr:`~peermatch.params.NeighbourhoodParams.facilitator_pool`).
+    ``place_more``: see :attr:`Step.place_more`.
     """
     capacity = list(inst.facilitator_capacity)
     picked = set(chosen)
@@ -173,6 +186,7 @@ def make_step(
         workers=workers,
         hint_seed=hint_seed,
         cpsat=tuple(sorted((cpsat or {}).items())),
+        place_more=place_more,
     )
 
 

@@ -44,7 +44,9 @@ from peermatch.solvers.neighbourhoods import (
     around_cohort,
     around_excess,
     around_leaderless,
+    around_option,
     around_person,
+    around_room,
     over_full,
 )
 from peermatch.solvers.operators import OPERATORS, OperatorChoice
@@ -168,7 +170,9 @@ class Walk:
         extra: list[int] = []
         if self.left:
             self.turn += 1
-            chooser = around_unplaced if self.turn % 3 else around_person
+            # In turn: an ejection chain, room for a new cohort, a path to a cohort with room
+            # for their organisation, the cohorts closest to taking them.
+            chooser = (around_person, around_unplaced, around_option, around_room)[self.turn % 4]
             chosen, extra = chooser(inst, current, self.left, rng, size, self.nb.max_extra)
         elif broken := [k for k, f in enumerate(self.facs or []) if f is None]:
             assert self.facs is not None
@@ -422,7 +426,7 @@ def _step(
         limit=limit, deterministic=params.deterministic,
         may_leave=params.allow_unassigned or bool(extra),
         workers=search.workers, hint_seed=params.seed, cpsat=params.cpsat,
-        facilitator_pool=nb.facilitator_pool,
+        facilitator_pool=nb.facilitator_pool, place_more=bool(extra),
     )  # fmt: skip
     res = solve_step(inst, step)
     # Building a sub-model costs Python time that deterministic time does not see;
