@@ -93,6 +93,12 @@ def test_the_new_shapes_write_their_request_and_previous_files(tmp_path: Path) -
     assert "earlier cohort" not in (tmp_path / "alumni-wave" / "history.csv").read_text()
 
 
+def test_the_command_line_offers_every_shape() -> None:
+    from peermatch.cli.generate import _SHAPES
+
+    assert sorted(_SHAPES) == sorted(SHAPES)
+
+
 def test_an_unknown_shape_is_refused() -> None:
     with pytest.raises(ValueError, match="shape must be one of"):
         shaped_population("round", 100, 1)

@@ -8,6 +8,11 @@ import click
 
 __all__ = ["generate"]
 
+# peermatch.generate.shapes.SHAPES, spelt out so that the command line loads without numpy
+# (tests/test_shapes.py checks they agree).
+_SHAPES = ("sponsor", "two-sponsors", "narrow-levels", "scarce-slots", "facilitators-at-capacity",
+           "locks-together", "alumni-wave")  # fmt: skip
+
 
 @click.command()
 @click.option("--size", type=click.IntRange(min=1), required=True, help="Number of participants.")
@@ -34,17 +39,7 @@ __all__ = ["generate"]
 )
 @click.option(
     "--shape",
-    type=click.Choice(
-        [
-            "sponsor",
-            "two-sponsors",
-            "narrow-levels",
-            "scarce-slots",
-            "facilitators-at-capacity",
-            "locks-together",
-            "alumni-wave",
-        ]
-    ),
+    type=click.Choice(_SHAPES),
     help="A hard shape, planted (implies --planted; see peermatch.generate.shapes); "
     "locks-together also writes locks.csv and pairs.csv, alumni-wave previous_cohorts.csv.",
 )

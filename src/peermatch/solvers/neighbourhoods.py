@@ -146,13 +146,14 @@ def around_person(
         if len(chosen) >= size:
             break
         chosen.add(k)
-    extra = [
-        u,
-        *[i for i in left if i != u and abs(inst.levels[i] - lv) <= inst.max_level_gap][
-            : max_extra - 1
-        ],
-    ]
-    return sorted(chosen), extra
+    return sorted(chosen), _taken_in(inst, left, u, max_extra)
+
+
+def _taken_in(inst: FormationInstance, left: list[int], u: int, max_extra: int) -> list[int]:
+    """The left-out people a step around ``u`` takes in: ``u``, then others within their reach."""
+    lv = inst.levels[u]
+    near = [i for i in left if i != u and abs(inst.levels[i] - lv) <= inst.max_level_gap]
+    return [u, *near[: max_extra - 1]]
 
 
 def around_option(
@@ -250,8 +251,7 @@ def around_room(
             break
         if k not in chosen:
             chosen.append(k)
-    near = [i for i in left if i != u and abs(inst.levels[i] - lv) <= inst.max_level_gap]
-    return sorted(chosen[:size]), [u, *near[: max_extra - 1]]
+    return sorted(chosen[:size]), _taken_in(inst, left, u, max_extra)
 
 
 # NeighbourhoodParams.excess_pool: cohorts short of the value ranked per neighbourhood, at
