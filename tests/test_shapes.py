@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from peermatch.cli import main
 from peermatch.generate.shapes import SHAPES, shaped_population
 from peermatch.solvers.greedy import greedy_cohorts
+from peermatch.solvers.grouping import respect_groups
 from peermatch.solvers.instance import build_instance
 from peermatch.solvers.neighbourhoods import around_room, mean_level
 from peermatch.violations import violations
@@ -157,6 +158,25 @@ def test_scarce_slots_are_solved(tmp_path: Path) -> None:
     # Regression (issue 25): scarce slots at n = 120, seed 1 ended with exit 4 at 30 s.
     done = _solve_at_the_command_line(tmp_path, "scarce-slots", 1, size=120)
     assert done.exit_code == 0, done.output
+
+
+def test_locks_and_together_pairs_are_solved(tmp_path: Path) -> None:
+    # Regression (issue 25): 71 of 120 people left out of the start, not placed in time.
+    done = _solve_at_the_command_line(tmp_path, "locks-together", 1, size=120)
+    assert done.exit_code == 0, done.output
+
+
+def test_gathering_groups_refills_the_cohorts_it_empties() -> None:
+    population = shaped_population("locks-together", 120, 1)
+    inst = build_instance(population.problem)
+    start = greedy_cohorts(inst, 0, params=population.problem.config.solver.params().greedy)
+    kept, left = respect_groups(inst, start.cohorts, start.unplaced)
+    assert all(len(c) >= inst.min_size for c in kept)
+    assert len(left) <= 35  # 71 before the cohorts it emptied were refilled (31 now)
+    for members in kept:
+        groups = {inst.group_of[i] for i in members if i in inst.group_of}
+        assert all(set(inst.groups[g]) <= set(members) for g in groups)
+        assert len({inst.group_locks[g] for g in groups} - {None}) <= 1
 
 
 def test_a_left_out_person_held_by_their_organisation_gets_a_path_to_room() -> None:
