@@ -62,11 +62,19 @@ def run_one(shape: str, size: int, seed: int, limit: float | None = None) -> dic
                           "--out", str(data))  # fmt: skip
         if made.returncode:
             raise RuntimeError(made.stderr)
+        # locks-together and alumni-wave write locks, pairs or a first wave besides.
+        extra = [
+            part
+            for flag, name in (("--locks", "locks.csv"), ("--pairs", "pairs.csv"),
+                               ("--previous", "previous_cohorts.csv"))
+            if (data / name).exists()
+            for part in (flag, str(data / name))
+        ]  # fmt: skip
         began = time.monotonic()
         done = _peermatch(
             "run", str(data / "participants.csv"), "--history", str(data / "history.csv"),
             "--facilitators", str(data / "facilitators.csv"), "--config", str(data / "program.toml"),
-            "--out", str(out), "--time-limit", str(limit), "--quiet",
+            *extra, "--out", str(out), "--time-limit", str(limit), "--quiet",
         )  # fmt: skip
         seconds = time.monotonic() - began
         summary = json.loads((out / "summary.json").read_text()) if done.returncode == 0 else {}

@@ -19,7 +19,9 @@ def test_all_is_the_public_api() -> None:
         "around_cohort",
         "around_excess",
         "around_leaderless",
+        "around_option",
         "around_person",
+        "around_room",
         "mean_level",
         "over_full",
     ]

@@ -10,6 +10,11 @@ from peermatch.cli.common import out_option
 
 __all__ = ["generate"]
 
+# peermatch.generate.shapes.SHAPES, spelt out so that the command line loads without numpy
+# (tests/test_shapes.py checks they agree).
+_SHAPES = ("sponsor", "two-sponsors", "narrow-levels", "scarce-slots", "facilitators-at-capacity",
+           "locks-together", "alumni-wave")  # fmt: skip
+
 
 @click.command()
 @click.option("--size", type=click.IntRange(min=1), required=True, help="Number of participants.")
@@ -31,10 +36,9 @@ __all__ = ["generate"]
 )
 @click.option(
     "--shape",
-    type=click.Choice(
-        ["sponsor", "two-sponsors", "narrow-levels", "scarce-slots", "facilitators-at-capacity"]
-    ),
-    help="A hard shape, planted (implies --planted; see peermatch.generate.shapes).",
+    type=click.Choice(_SHAPES),
+    help="A hard shape, planted (implies --planted; see peermatch.generate.shapes); "
+    "locks-together also writes locks.csv and pairs.csv, alumni-wave previous_cohorts.csv.",
 )
 @click.option("--no-facilitators", is_flag=True, help="Generate no facilitators.csv rows.")
 @click.option(
@@ -60,7 +64,7 @@ def generate(
     import tempfile
 
     from peermatch.generate import generate_population, write_population
-    from peermatch.generate.shapes import shaped_population
+    from peermatch.generate.shapes import PREVIOUS_FILE, shaped_population
 
     if out.exists() and any(out.iterdir()) and not force:
         raise click.UsageError(f"{out} is not empty; use --force to write into it anyway")
@@ -85,19 +89,23 @@ def generate(
         files = write_population(population, tmp)
         written = [Path(shutil.move(str(f), out / f.name)) for f in files]
     problem = population.problem
+    # An alumni-wave's first wave is written to its own file, not to history.csv.
+    history = sum(h.source != PREVIOUS_FILE for h in problem.history)
     click.echo(
         f"generated {len(problem.participants)} participants in "
         f"{len({p.organisation for p in problem.participants})} organisations, "
-        f"{len(problem.facilitators)} facilitators, {len(problem.history)} history links "
+        f"{len(problem.facilitators)} facilitators, {history} history links "
         f"(seed {seed}, {shape or difficulty}{', planted' if planted else ''})"
     )
     if population.planted is not None:
         click.echo(f"planted reference: {len(population.planted.cohorts)} cohorts, no rule broken")
     rows = {
         "participants.csv": len(problem.participants),
-        "history.csv": len(problem.history),
+        "history.csv": history,
         "facilitators.csv": len(problem.facilitators),
         "planted_cohorts.csv": len(problem.participants),
+        "locks.csv": len(problem.locks),
+        "pairs.csv": len(problem.pairs),
     }
     for path in written:
         count = f" ({rows[path.name]} rows)" if path.name in rows else ""

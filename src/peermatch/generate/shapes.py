@@ -21,6 +21,16 @@ within every rule, so a solution is still known to exist:
 ``facilitators-at-capacity``
     Only the planted facilitators, each able to lead exactly the cohorts it
     leads in the planted solution: every facilitator seat is needed.
+``locks-together``
+    Many lock and ``together`` groups (locks.csv, pairs.csv): 40 % of the
+    planted cohorts have one to three members locked to the cohort's planted
+    id, and 60 % hold a ``together`` pair or chain of three (all inside the
+    planted cohort, so it keeps them; a chain may include a locked person).
+``alumni-wave``
+    A second wave: 60 % of the people are alumni of a first wave whose
+    cohorts (``previous_cohorts.csv``, read with ``--previous``) hold eight
+    people of neighbouring levels, all from different organisations and
+    different planted cohorts (so the planted cohorts meet nobody twice).
 
 Everything is a pure function of the shape, size and seed.
 """
@@ -29,12 +39,13 @@ from __future__ import annotations
 
 import random
 from dataclasses import replace
+from itertools import combinations, pairwise
 
 from peermatch.generate.population import Population, default_config, generate_population
 from peermatch.generate.tables import DIFFICULTIES
-from peermatch.model import CohortRules
+from peermatch.model import CohortRules, HistoryLink, Lock, PairRequest
 
-__all__ = ["SHAPES", "shaped_population"]
+__all__ = ["PREVIOUS_FILE", "SHAPES", "shaped_population"]
 
 #: The shapes, each with a line saying what it is.
 SHAPES: dict[str, str] = {
@@ -43,9 +54,15 @@ SHAPES: dict[str, str] = {
     "narrow-levels": "max_level_gap = 0: every cohort of one level",
     "scarce-slots": "no slack around the planted sessions: few common slots",
     "facilitators-at-capacity": "only the planted facilitators, every seat needed",
+    "locks-together": "locks in 40 % of the cohorts, together pairs or chains in 60 %",
+    "alumni-wave": "a second wave: 60 % alumni of first-wave cohorts of eight",
 }
 
 _SPONSORS = ("Sponsor Holdings", "Second Sponsor Group")
+#: The ``source`` of the first wave's links: the file ``peermatch generate`` writes them to.
+PREVIOUS_FILE = "previous_cohorts.csv"
+#: alumni-wave: the share of alumni and the size of a first-wave cohort.
+_ALUMNI_SHARE, _WAVE_SIZE = 0.6, 8
 
 
 def shaped_population(shape: str, size: int, seed: int, *, facilitators: bool = True) -> Population:
@@ -85,6 +102,10 @@ def shaped_population(shape: str, size: int, seed: int, *, facilitators: bool = 
         population = _with_sponsors(population, 2 if shape == "two-sponsors" else 1, seed)
     if shape == "facilitators-at-capacity":
         population = _facilitators_at_capacity(population)
+    if shape == "locks-together":
+        population = _with_locks_and_pairs(population, seed)
+    if shape == "alumni-wave":
+        population = _with_first_wave(population, seed)
     return population
 
 
@@ -120,6 +141,58 @@ def _facilitators_at_capacity(population: Population) -> Population:
     gone = {f.id for f in population.problem.facilitators} - set(led)
     history = tuple(h for h in population.problem.history if h.a not in gone and h.b not in gone)
     return _with(population, facilitators=facs, history=history)
+
+
+def _with_locks_and_pairs(population: Population, seed: int) -> Population:
+    """Locks to planted ids and ``together`` pairs or chains, all inside planted cohorts."""
+    assert population.planted is not None
+    rng = random.Random(seed)
+    locks: list[Lock] = []
+    pairs: list[PairRequest] = []
+    for cohort in population.planted.cohorts:
+        members = list(cohort.members)
+        if rng.random() < 0.4:
+            for pid in sorted(rng.sample(members, min(len(members), rng.randint(1, 3)))):
+                locks.append(Lock(participant_id=pid, cohort_id=cohort.id))
+        if rng.random() < 0.6:
+            chain = rng.sample(members, min(len(members), rng.choice((2, 2, 3))))
+            pairs += [PairRequest(a=a, b=b, rule="together") for a, b in pairwise(chain)]
+    return _with(population, locks=tuple(locks), pairs=tuple(pairs))
+
+
+def _with_first_wave(population: Population, seed: int) -> Population:
+    """First-wave cohorts of alumni (as links from :data:`PREVIOUS_FILE`) the planted cohorts keep.
+
+    Alumni are taken in level order, so a first-wave cohort spans few levels
+    as it did; each joins the first open group holding nobody of their
+    organisation or planted cohort (so every earlier cohort's members sit in
+    different planted cohorts, and the planted solution stays within the rules).
+    """
+    assert population.planted is not None
+    rng = random.Random(seed)
+    where = {m: c.id for c in population.planted.cohorts for m in c.members}
+    people = {p.id: p for p in population.problem.participants}
+    alumni = rng.sample(sorted(people), round(_ALUMNI_SHARE * len(people)))
+    alumni.sort(key=lambda pid: people[pid].level)
+    groups: list[list[str]] = []
+    for pid in alumni:
+        for group in groups:
+            if len(group) < _WAVE_SIZE and all(
+                where[m] != where[pid] and people[m].organisation != people[pid].organisation
+                for m in group
+            ):
+                group.append(pid)
+                break
+        else:
+            groups.append([pid])
+    known = {(h.a, h.b) for h in population.problem.history}
+    links = [
+        HistoryLink(a=a, b=b, relation=f"earlier cohort W1-{g + 1:02d}", source=PREVIOUS_FILE)
+        for g, group in enumerate(groups)
+        for a, b in combinations(sorted(group), 2)
+        if (a, b) not in known and (b, a) not in known
+    ]
+    return _with(population, history=population.problem.history + tuple(links))
 
 
 def _with(population: Population, **parts: object) -> Population:

@@ -14,8 +14,10 @@ __all__ = ["write_population"]
 
 from peermatch.generate._placement import COLUMNS
 from peermatch.generate.population import Population
+from peermatch.generate.shapes import PREVIOUS_FILE
 from peermatch.io.config import program_toml
 from peermatch.io.writers import participant_cells
+from peermatch.waves import earlier_cohorts
 
 
 def _csv_rows(population: Population) -> dict[str, tuple[list[str], list[list[str]]]]:
@@ -46,8 +48,9 @@ def _csv_rows(population: Population) -> dict[str, tuple[list[str], list[list[st
         ]
         for f in problem.facilitators
     ]
-    history = [[h.a, h.b, h.relation] for h in problem.history]
-    return {
+    # The first wave of an alumni-wave shape goes to its own file, read with --previous.
+    history = [[h.a, h.b, h.relation] for h in problem.history if h.source != PREVIOUS_FILE]
+    tables = {
         "participants.csv": (
             ["id", "name", "email", "organisation", "level", "industry", "function",
              "manager_id", "timezone", "availability", *(h for h, _ in extra)],
@@ -59,10 +62,37 @@ def _csv_rows(population: Population) -> dict[str, tuple[list[str], list[list[st
             facilitators,
         ),
     }  # fmt: skip
+    tables.update(_request_rows(population))
+    return tables
+
+
+def _request_rows(population: Population) -> dict[str, tuple[list[str], list[list[str]]]]:
+    """locks.csv, pairs.csv and previous_cohorts.csv, each only when the population has some."""
+    problem = population.problem
+    out: dict[str, tuple[list[str], list[list[str]]]] = {}
+    if problem.locks:
+        rows = [[lock.participant_id, lock.cohort_id] for lock in problem.locks]
+        out["locks.csv"] = (["participant_id", "cohort_id"], rows)
+    if problem.pairs:
+        rows = [[pair.a, pair.b, pair.rule] for pair in problem.pairs]
+        out["pairs.csv"] = (["person_a", "person_b", "rule"], rows)
+    earlier = {
+        cid: sorted(members)
+        for (source, cid), members in earlier_cohorts(problem).items()
+        if source == PREVIOUS_FILE
+    }
+    if earlier:
+        rows = [[cid, pid] for cid, members in sorted(earlier.items()) for pid in members]
+        out[PREVIOUS_FILE] = (["cohort_id", "participant_id"], rows)
+    return out
 
 
 def write_population(population: Population, out_dir: str | Path) -> list[Path]:
     """Write ``participants.csv``, ``history.csv``, ``facilitators.csv`` and ``program.toml``.
+
+    A population with locks, pairs or a first wave (the ``locks-together`` and
+    ``alumni-wave`` shapes) also gets ``locks.csv``, ``pairs.csv`` or
+    ``previous_cohorts.csv`` (for ``--locks``, ``--pairs`` and ``--previous``).
 
     The files follow the I/O contract, so ``peermatch validate`` reads them
     back to an equal :class:`ProblemData`. ``history.csv`` and

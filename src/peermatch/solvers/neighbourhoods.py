@@ -6,6 +6,12 @@ cohorts it frees. Each chooser here answers that for one situation:
 
 - :func:`around_person`: a left-out person and the cohorts that come closest
   to taking them;
+- :func:`around_option`: a left-out person, one meeting option of theirs,
+  and the cohorts with most members who could meet there with them (room
+  for a *new* cohort when no existing one can take them);
+- :func:`around_room`: a left-out person held out by their organisation, the
+  cohorts with room for it, and the cohorts between them in seniority (a
+  chain of colleagues moving one level band at a time);
 - :func:`around_leaderless`: a cohort without a facilitator, cohorts led by
   someone who could lead it, and its neighbours in seniority;
 - :func:`around_excess`: a cohort holding more people of one value than a
@@ -30,7 +36,9 @@ __all__ = [
     "around_cohort",
     "around_excess",
     "around_leaderless",
+    "around_option",
     "around_person",
+    "around_room",
     "mean_level",
     "over_full",
 ]
@@ -138,13 +146,112 @@ def around_person(
         if len(chosen) >= size:
             break
         chosen.add(k)
-    extra = [
-        u,
-        *[i for i in left if i != u and abs(inst.levels[i] - lv) <= inst.max_level_gap][
-            : max_extra - 1
-        ],
-    ]
-    return sorted(chosen), extra
+    return sorted(chosen), _taken_in(inst, left, u, max_extra)
+
+
+def _taken_in(inst: FormationInstance, left: list[int], u: int, max_extra: int) -> list[int]:
+    """The left-out people a step around ``u`` takes in: ``u``, then others within their reach."""
+    lv = inst.levels[u]
+    near = [i for i in left if i != u and abs(inst.levels[i] - lv) <= inst.max_level_gap]
+    return [u, *near[: max_extra - 1]]
+
+
+def around_option(
+    inst: FormationInstance,
+    current: list[list[int]],
+    left: list[int],
+    rng: random.Random,
+    size: int,
+    max_extra: int,
+) -> tuple[list[int], list[int]]:
+    """Cohorts that could give members to a new cohort at one meeting option of a left-out person.
+
+    When every cohort that could take a left-out person is held by the rest
+    of its members' slots, the exchange that places them is a new cohort:
+    the left-out people who can meet at one option, plus members of other
+    cohorts who can meet there too and are within reach of their levels.
+    The option is drawn among the person's three options (led, with
+    facilitators, by someone free then) admitting most left-out people in
+    reach; the cohorts are those with most members it admits in reach (then
+    at random). Regression (issue 25): with scarce common slots (n = 120,
+    seed 1) the greedy start left six people out of 14 cohorts, and
+    ejection chains into the existing cohorts placed the last ones only
+    after 80 deterministic seconds.
+    """
+    u = left[rng.randrange(len(left))]
+    lv, gap = inst.levels[u], inst.max_level_gap
+    led = bool(inst.problem.facilitators)
+
+    def reach(i: int) -> bool:
+        return abs(inst.levels[i] - lv) <= gap
+
+    near = [i for i in left if reach(i)]
+    scored = []
+    for c in inst.options_of[u]:
+        option = inst.options[c]
+        if led and not option.facilitator_mask:
+            continue
+        scored.append((-sum(option.admits(i) for i in near), rng.random(), c))
+    if not scored:
+        return around_person(inst, current, left, rng, size, max_extra)
+    scored.sort()
+    option = inst.options[scored[rng.randrange(min(3, len(scored)))][2]]
+    ranked = sorted(
+        range(len(current)),
+        key=lambda k: (-sum(option.admits(i) and reach(i) for i in current[k]), rng.random()),
+    )
+    extra = [u, *[i for i in near if i != u and option.admits(i)][: max_extra - 1]]
+    return sorted(ranked[:size]), extra
+
+
+def around_room(
+    inst: FormationInstance,
+    current: list[list[int]],
+    left: list[int],
+    rng: random.Random,
+    size: int,
+    max_extra: int,
+) -> tuple[list[int], list[int]]:
+    """Cohorts with room for a left-out person's organisation, the cohorts that could take
+    the person, and the cohorts between them in seniority.
+
+    When every cohort within the person's level reach already holds as many
+    of their organisation as ``max_per_organisation`` allows and the cohorts
+    with room are levels away, the exchange that places them moves one
+    colleague per level band down (or up) the ladder: every cohort of that
+    path must be freed at once. The hosts are the person's nearest cohorts
+    in seniority (a third of the neighbourhood), the room cohort is the one
+    nearest in seniority among those with room (drawn among ties), and the
+    rest are the cohorts whose mean level lies between, nearest to the
+    host's level first. Regression (issue 25): facilitators at capacity (n =
+    110, seed 0) left a level-4 person out, every cohort of levels 3-5 held
+    one of their 14 colleagues, and the one cohort without one was of levels
+    1-2; no step freed the three cohorts of that path together.
+    """
+    u = left[rng.randrange(len(left))]
+    lv, org = inst.levels[u], inst.org_of[u]
+    room = [
+        k for k, members in enumerate(current)
+        if sum(inst.org_of[i] == org for i in members) < inst.max_per_org
+    ]  # fmt: skip
+    if not room:
+        return around_option(inst, current, left, rng, size, max_extra)
+    means = [mean_level(inst, members) for members in current]
+    target = min(room, key=lambda k: (abs(means[k] - lv), rng.random()))
+    hosts = sorted(range(len(current)), key=lambda k: (abs(means[k] - lv), rng.random()))
+    chosen = [target, *(k for k in hosts[: max(2, size // 3)] if k != target)]
+    lo, hi = sorted((means[target], float(lv)))
+    between = sorted(
+        (k for k in range(len(current)) if k not in chosen and lo <= means[k] <= hi),
+        key=lambda k: (abs(means[k] - lv), rng.random()),
+    )
+    chosen += between[: max(0, size - len(chosen))]
+    for k in around_cohort(inst, current, target, rng, len(current)):
+        if len(chosen) >= size:
+            break
+        if k not in chosen:
+            chosen.append(k)
+    return sorted(chosen[:size]), _taken_in(inst, left, u, max_extra)
 
 
 # NeighbourhoodParams.excess_pool: cohorts short of the value ranked per neighbourhood, at

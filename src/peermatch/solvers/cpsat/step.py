@@ -51,6 +51,9 @@ class Step:
     cpsat: tuple[tuple[str, Any], ...] = ()
     #: Placement first: minimise only the people left out (``FormationModel(placing=True)``).
     placing: bool = False
+    #: Placement first: the step must place at least one more of the people it takes in,
+    #: and ends at its first solution (see :func:`solve_step`).
+    place_more: bool = False
 
 
 @dataclass(frozen=True)
@@ -91,7 +94,17 @@ def solve_step(inst: FormationInstance, step: Step) -> StepResult:
     limit = step.time_limit if wall is None else step.time_limit - (time.monotonic() - began)
     if limit <= 0:
         return StepResult(False, wall_time=time.monotonic() - began)
-    solver = cp_solver(limit, step.seed, step.workers, step.deterministic, cpsat=dict(step.cpsat))
+    cpsat = dict(step.cpsat)
+    left = len(people) - sum(len(c) for c in step.cohorts)
+    if step.place_more and step.may_leave and left > 0:
+        # A step taking in people left out spent its whole limit on diversity once it had
+        # placed them (issue 25: scarce slots, n = 120, took 20 deterministic seconds to
+        # place six people, a second a step). Asking for one more placed person and
+        # stopping at the first such grouping ends it as soon as it succeeds (the
+        # following steps improve the cost) or as soon as CP-SAT proves it cannot.
+        fm.model.add(sum(fm.v.placed) >= len(people) - left + 1)
+        cpsat.setdefault("stop_after_first_solution", True)
+    solver = cp_solver(limit, step.seed, step.workers, step.deterministic, cpsat=cpsat)
     code = interrupt.run(solver, fm.model)
     spent = solver.wall_time if step.deterministic else time.monotonic() - began
     if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
@@ -159,6 +172,7 @@ def make_step(
     cpsat: Mapping[str, Any] | None = None,
     facilitator_pool: int = _FACILITATOR_POOL,
     placing: bool = False,
+    place_more: bool = False,
 ) -> Step:
     """The step that re-forms cohorts ``chosen`` of ``current`` (and takes in ``extra``).
 
@@ -169,6 +183,7 @@ def make_step(
     :attr:`~peermatch.params.NeighbourhoodParams.facilitator_pool`).
     ``placing`` (with ``may_leave``): the step minimises only the people it
     leaves out (:class:`~peermatch.solvers.cpsat.model.FormationModel`).
+    ``place_more``: see :attr:`Step.place_more`.
     """
     capacity = list(inst.facilitator_capacity)
     picked = set(chosen)
@@ -192,6 +207,7 @@ def make_step(
         hint_seed=hint_seed,
         cpsat=tuple(sorted((cpsat or {}).items())),
         placing=placing and may_leave,
+        place_more=place_more,
     )
 
 

@@ -44,7 +44,9 @@ from peermatch.solvers.neighbourhoods import (
     around_cohort,
     around_excess,
     around_leaderless,
+    around_option,
     around_person,
+    around_room,
     over_full,
 )
 from peermatch.solvers.operators import OPERATORS, OperatorChoice
@@ -61,6 +63,9 @@ __all__ = [
     "swap_pass",
     "whole_build_time",
 ]
+
+#: The neighbourhoods around a left-out person, taken in turn (see :meth:`Walk.choose`).
+_PLACERS = (around_person, around_unplaced, around_option, around_room)
 
 
 @dataclass(frozen=True)
@@ -125,7 +130,7 @@ class Walk:
         self.ops = OperatorChoice(decay=nb.operator_decay, min_share=nb.operator_min_share)
         self.moves: int | None = None
         # Placement first: steps on defects since their number last fell, steps on people
-        # left out (ejection chains, every third around_person), and the defect count at
+        # left out (ejection chains and the other placers in turn), and the defect count at
         # which the whole program was last tried at once.
         self.placing, self.turn = 0, 0
         self.whole_tried: int | None = None
@@ -154,15 +159,19 @@ class Walk:
         extra: list[int] = []
         if self.left:
             self.turn += 1
-            chooser = around_unplaced if self.turn % 3 else around_person
             # Each step that placed nobody widens the next by a cohort: the last person
             # left out at n = 300 with every placement rule needed more than six.
             wide = min(self.nb.max_cohorts, max(size, self.nb.min_cohorts + self.placing))
-            if inst.placement and self.turn % 3 == 2:
+            # In turn: an ejection chain, room for a new cohort, a path to a cohort with room
+            # for their organisation, the cohorts closest to taking them and, under placement
+            # rules, the cohorts holding their possible cohort-mates.
+            turns = len(_PLACERS) + bool(inst.placement)
+            if self.turn % turns == len(_PLACERS):
                 chosen, extra = around_compatible(
                     inst, current, self.left, wide, rng=rng, max_extra=self.nb.max_extra
                 )
             else:
+                chooser = _PLACERS[self.turn % turns]
                 chosen, extra = chooser(inst, current, self.left, rng, wide, self.nb.max_extra)
         elif broken := [k for k, f in enumerate(self.facs or []) if f is None]:
             assert self.facs is not None
@@ -432,7 +441,7 @@ def _step(
         limit=limit, deterministic=params.deterministic,
         may_leave=params.allow_unassigned or bool(extra),
         workers=search.workers, hint_seed=params.seed, cpsat=params.cpsat,
-        facilitator_pool=nb.facilitator_pool, placing=bool(extra),
+        facilitator_pool=nb.facilitator_pool, placing=bool(extra), place_more=bool(extra),
     )  # fmt: skip
     res = solve_step(inst, step)
     # Building a sub-model costs Python time that deterministic time does not see;
