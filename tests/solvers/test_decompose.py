@@ -156,3 +156,18 @@ def test_a_part_not_started_in_time_is_skipped_and_leaves_its_people_out() -> No
     assert found.skipped and found.cohorts == () and found.unplaced == people
     on_time = decompose.solve_part(inst, replace(late, start_by=time.time() + 60))
     assert not on_time.skipped and on_time.cohorts
+
+
+def test_parts_skipped_for_want_of_time_still_get_a_greedy_start() -> None:
+    # Regression (issue 25): at n = 100,000 and --time-limit 300 the parts not started in
+    # time left their people out and the run ended with "no solution", 116 s unused.
+    from peermatch.deadline import Deadline
+
+    inst = build_instance(generate_population(240, 0, planted=True).problem)
+    params = SolveParams(time_limit=1.0, seed=0, workers=1, deterministic=False, greedy=SMALL)
+    # The reserve takes all that is left: no part may start its own search.
+    got = decompose.decomposed_start(inst, params, workers=1, deadline=Deadline(1.0), reserve=5.0)
+    assert got.skipped >= 2
+    placed = sorted(i for c in got.start.cohorts for i in c)
+    assert len(placed) == len(set(placed)) and len(placed) >= 200
+    assert sorted(placed + list(got.start.unplaced)) == list(range(240))

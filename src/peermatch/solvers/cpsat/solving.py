@@ -158,8 +158,9 @@ def _warm_start(run: Run, inst: FormationInstance) -> Start:
         greedy, parts_time = parts.start, parts.spent
         if parts.skipped:
             run.notes.append(
-                f"{parts.skipped} of the program's parts were not built in time "
-                f"({len(greedy.unplaced)} people not yet placed); the search repairs what it can"
+                f"{parts.skipped} of the program's parts had no time for their own search "
+                f"(a greedy start only; {len(greedy.unplaced)} people not yet placed); "
+                "the search repairs what it can"
             )
     else:
         greedy = greedy_cohorts(

@@ -108,13 +108,7 @@ def solve_part(inst: FormationInstance, task: PartTask) -> PartResult:
     people = list(task.people)
     sub = inst.restrict(people, task.capacity)
     clock = None if task.deterministic else Deadline(task.time_limit, began)
-    # Keep a fifth of the part's time for its search to repair what the greedy start left.
-    start = greedy_cohorts(
-        sub, task.seed, deadline=clock, margin=0.2 * task.time_limit, params=task.greedy
-    )
-    cohorts, left = [list(c) for c in start.cohorts], list(start.unplaced)
-    if sub.groups:
-        cohorts, left = respect_groups(sub, cohorts, left)
+    cohorts, left = _part_start(sub, task, clock)
     params = SolveParams(
         time_limit=task.time_limit, deterministic=task.deterministic, seed=task.seed, workers=1,
         allow_unassigned=task.allow_unassigned, neighbourhood=task.neighbourhood,
@@ -129,6 +123,40 @@ def solve_part(inst: FormationInstance, task: PartTask) -> PartResult:
         cohorts=tuple(tuple(sorted(people[i] for i in c)) for c in found.cohorts),
         unplaced=tuple(sorted(people[i] for i in found.unplaced)),
         solver_time=stats.solver_time,
+    )
+
+
+def _part_start(
+    sub: FormationInstance, task: PartTask, clock: Deadline | None, attempts: int = 3
+) -> tuple[list[list[int]], list[int]]:
+    """A part's greedy start (part positions), locks and together groups respected."""
+    # Keep a fifth of the part's time for its search to repair what the greedy start left.
+    start = greedy_cohorts(
+        sub, task.seed, attempts, clock, margin=0.2 * task.time_limit, params=task.greedy
+    )
+    cohorts, left = [list(c) for c in start.cohorts], list(start.unplaced)
+    if sub.groups:
+        cohorts, left = respect_groups(sub, cohorts, left)
+    return cohorts, left
+
+
+def _greedy_only(inst: FormationInstance, task: PartTask) -> PartResult:
+    """A part skipped for want of time, given its greedy start alone (no search of its own).
+
+    Regression (issue 25): at n = 100,000 and ``--time-limit 300`` the parts not
+    started in time left their people out, thousands more than the whole-program
+    search can place, and the run ended with "no solution" and 116 s unused. A
+    greedy start of a part takes about a second; a complete start matters more
+    than the parts' share of the time.
+    """
+    people = list(task.people)
+    sub = inst.restrict(people, task.capacity)
+    cohorts, left = _part_start(sub, task, None, attempts=1)
+    return PartResult(
+        cohorts=tuple(tuple(sorted(people[i] for i in c)) for c in cohorts),
+        unplaced=tuple(sorted(people[i] for i in left)),
+        solver_time=0.0,
+        skipped=True,
     )
 
 
@@ -216,6 +244,9 @@ def decomposed_start(
     ]
     with make_executor(max(1, workers), scheduler) as executor:
         results = executor.map(solve_part, tasks, shared=executor.share(inst))
+    results = [
+        _greedy_only(inst, t) if r.skipped else r for t, r in zip(tasks, results, strict=True)
+    ]
     cohorts = tuple(c for r in results for c in r.cohorts)
     unplaced = tuple(sorted(i for r in results for i in r.unplaced))
     spent = max(r.solver_time for r in results) if deterministic else time.monotonic() - began
