@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import json
 import os
 import shutil
 import socket
@@ -32,28 +31,17 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from workspace_client import TABLES as INPUTS
+from workspace_client import api_call
+
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = REPO / "data" / "examples"
 TOKEN = "screenshots"
-INPUTS = {
-    "participants": "participants.csv",
-    "facilitators": "facilitators.csv",
-    "history": "history.csv",
-    "config": "program.toml",
-}
 
 
 def call(base: str, method: str, path: str, body: Any = None, raw: bytes | None = None) -> Any:
     """One API call with the bearer token; the JSON answer (raises on an error status)."""
-    data = raw if raw is not None else (None if body is None else json.dumps(body).encode())
-    request = urllib.request.Request(
-        f"{base}/api/v1{path}",
-        method=method,
-        data=data,
-        headers={"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"},
-    )
-    with urllib.request.urlopen(request, timeout=60) as answer:
-        return json.loads(answer.read() or b"null")
+    return api_call(base, TOKEN, method, path, body, raw, timeout=60)
 
 
 def wait_for(what: str, probe: Callable[[], Any], timeout: float = 120) -> Any:

@@ -39,31 +39,18 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 from typing import Any
 
+from workspace_client import TABLES, api_call
+
 REPO = Path(__file__).resolve().parents[1]
 TOKEN = "benchmark"
-TABLES = {
-    "participants": "participants.csv",
-    "facilitators": "facilitators.csv",
-    "history": "history.csv",
-    "config": "program.toml",
-}
 
 
 def call(base: str, method: str, path: str, body: Any = None, raw: bytes | None = None) -> Any:
     """One API call with the bearer token; its JSON answer."""
-    data = raw if raw is not None else (None if body is None else json.dumps(body).encode())
-    request = urllib.request.Request(
-        f"{base}/api/v1{path}",
-        method=method,
-        data=data,
-        headers={"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"},
-    )
-    with urllib.request.urlopen(request, timeout=600) as answer:
-        return json.loads(answer.read() or b"null")
+    return api_call(base, TOKEN, method, path, body, raw, timeout=600)
 
 
 def inputs_for(size: str, folder: Path) -> Path:
