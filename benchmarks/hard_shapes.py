@@ -32,6 +32,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from peermatch.generate.shapes import SHAPES
+from peermatch.generate.writing import request_options
 
 __all__ = ["main", "run_one", "time_limit_for"]
 
@@ -63,13 +64,7 @@ def run_one(shape: str, size: int, seed: int, limit: float | None = None) -> dic
         if made.returncode:
             raise RuntimeError(made.stderr)
         # locks-together and alumni-wave write locks, pairs or a first wave besides.
-        extra = [
-            part
-            for flag, name in (("--locks", "locks.csv"), ("--pairs", "pairs.csv"),
-                               ("--previous", "previous_cohorts.csv"))
-            if (data / name).exists()
-            for part in (flag, str(data / name))
-        ]  # fmt: skip
+        extra = request_options(data)
         began = time.monotonic()
         done = _peermatch(
             "run", str(data / "participants.csv"), "--history", str(data / "history.csv"),

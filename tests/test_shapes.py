@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from peermatch.cli import main
 from peermatch.generate.shapes import SHAPES, shaped_population
+from peermatch.generate.writing import request_options
 from peermatch.solvers.greedy import greedy_cohorts
 from peermatch.solvers.grouping import respect_groups
 from peermatch.solvers.instance import build_instance
@@ -112,13 +113,7 @@ def _solve_at_the_command_line(folder: Path, shape: str, seed: int, size: int = 
     assert made.exit_code == 0, made.output
     data = folder / "in"
     # Locks, pairs and a first wave, when the shape wrote them.
-    requests = [
-        part
-        for flag, name in (("--locks", "locks.csv"), ("--pairs", "pairs.csv"),
-                           ("--previous", "previous_cohorts.csv"))
-        if (data / name).exists()
-        for part in (flag, str(data / name))
-    ]  # fmt: skip
+    requests = request_options(data)
     return runner.invoke(
         main,
         [

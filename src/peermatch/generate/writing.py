@@ -10,7 +10,7 @@ from peermatch.availability import (
     format_availability,
 )
 
-__all__ = ["write_population"]
+__all__ = ["request_options", "write_population"]
 
 from peermatch.generate._placement import COLUMNS
 from peermatch.generate.population import Population
@@ -85,6 +85,26 @@ def _request_rows(population: Population) -> dict[str, tuple[list[str], list[lis
         rows = [[cid, pid] for cid, members in sorted(earlier.items()) for pid in members]
         out[PREVIOUS_FILE] = (["cohort_id", "participant_id"], rows)
     return out
+
+
+#: The request tables a shape may write, with the ``peermatch run`` option that reads each.
+_REQUEST_OPTIONS = (
+    ("--locks", "locks.csv"), ("--pairs", "pairs.csv"), ("--previous", PREVIOUS_FILE),
+)  # fmt: skip
+
+
+def request_options(folder: str | Path) -> list[str]:
+    """The ``peermatch run`` options for the request tables a generated ``folder`` holds.
+
+    >>> request_options("no-such-folder")
+    []
+    """
+    return [
+        part
+        for flag, name in _REQUEST_OPTIONS
+        if (Path(folder) / name).exists()
+        for part in (flag, str(Path(folder) / name))
+    ]
 
 
 def write_population(population: Population, out_dir: str | Path) -> list[Path]:
