@@ -1,0 +1,415 @@
+"""A lower bound that keeps where cohorts can meet: cohort *types* of a level band and an option.
+
+:func:`~peermatch.solvers.cpsat.bound.aggregate_bound` spreads every value
+over the cohorts of a level band as if anyone of the band could meet anyone.
+On the hard shapes what binds is elsewhere too: people can only meet in the
+options (weekly slots) they can attend, an option anchored outside the
+program's zone takes only people of that zone, a cohort needs a free
+facilitator with capacity left, and a large organisation puts at most
+``max_per_org`` people in each cohort. This relaxation keeps those and
+forgets the rest (links, locks, similarity, placement rules):
+
+- a cohort *type* ``t = (b, c)``: cohorts whose lowest level is ``b`` and
+  that meet in option ``c``; ``n[t]`` is how many there are;
+- a *class* ``g`` of people who are interchangeable here: same level, same
+  value of every weighted attribute, same large organisation (or none) and
+  the same types they may join; ``y[g, t]`` is how many of them go to
+  type-``t`` cohorts, and ``sum_t y[g, t] = |g|``;
+- class ``g`` may join ``(b, c)`` only if its level lies in
+  ``b .. b + max_level_gap``, option ``c`` admits them, and ``c`` is
+  anchored in the program's zone or in their own zone;
+- per type, sizes ``min_size*n[t] <= people <= max_size*n[t]``, the size term
+  at least ``|people - target*n[t]|``, and for every attribute value with
+  ``N`` people in the type, at least ``j*N - n[t]*j*(j+1)/2`` same-value pairs
+  for every ``j`` (``C(x,2) >= j*x - j(j+1)/2`` summed over the cohorts);
+- a large organisation has at most ``max_per_org * n[t]`` people in type ``t``;
+- with facilitators, ``f[j, c]`` cohorts of option ``c`` are led by ``j``
+  (only if ``j`` is free in ``c``): ``sum_j f[j, c] = sum_b n[b, c]`` and
+  ``sum_c f[j, c] <= capacity[j]``.
+
+Proof that it is a relaxation. Take any complete solution that keeps the
+rules. Each cohort meets at a weekly slot ``s`` that all its members (and its
+facilitator) can attend, anchored in the members' common zone, else the
+program's; the options are the Pareto-maximal (people, facilitators) sets of
+the slots per anchor zone, so some option ``c`` of the slot's zone holds
+every member and the facilitator. Count the cohort in type ``(b, c)``, ``b``
+its lowest level; every member's level lies in ``b .. b + max_level_gap``;
+if ``c`` is anchored outside the program's zone, every member lives in that
+zone. Set ``n``, ``y``, ``f`` to these counts. Then each class only joins
+types it may join; sizes per type are sums of sizes in ``[min, max]``; by the
+triangle inequality ``sum_k |size_k - target| >= |sum_k size_k - target*n[t]|``;
+the same-value pairs of a type are ``sum_k C(x_k, 2)`` with ``sum_k x_k = N``,
+at least every cut; an organisation has at most ``max_per_org`` in each of
+the ``n[t]`` cohorts; each cohort has one facilitator free in ``c`` who
+leads at most ``capacity`` cohorts. So the point is feasible and its
+objective is at most the solution's cost. The optimum of this model, and
+CP-SAT's proven bound on it after any time, are therefore lower bounds on the
+cost of every complete solution (a solution that leaves people out costs more).
+
+The model grows with classes x types, so :func:`typed_bound` gives up
+(``None``) above :data:`MAX_CELLS` class-type cells; the caller then keeps
+the aggregate bound.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import time
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from ortools.linear_solver import pywraplp
+
+from peermatch.solvers.instance import SIZE_WEIGHT, UNASSIGNED_WEIGHT, FormationInstance
+
+__all__ = ["DETERMINISTIC_ROUNDS", "MAX_CELLS", "MAX_TYPES", "typed_bound"]
+
+#: Above this many (class, type) cells the model is not built (it would not pay for itself).
+MAX_CELLS = 60_000
+#: Above this many types (before dropping the dominated ones) the model is not built either.
+MAX_TYPES = 3_000
+#: Organisations with fewer people than this share of the cohorts (times max_per_org) are not
+#: told apart: their per-cohort limit hardly binds across types, and classes stay few.
+ORG_SHARE = 4
+
+#: Rounds of cuts at most in deterministic mode (each gets an equal share of the time).
+DETERMINISTIC_ROUNDS = 4
+#: Without presolve GLOP starts again from the last basis after cuts are added
+#: (measured at n = 120: a round of cuts re-solved in a third of the first solve's time).
+_GLOP = "use_preprocessing: false"
+
+Type = tuple[int, int]  # (band start, option)
+Key = tuple[int, tuple[int, ...], int, tuple[Type, ...]]
+
+
+class _Lp:
+    """The linear relaxation in GLOP, written row by row (the natural API is slow to build)."""
+
+    def __init__(self) -> None:
+        self.solver = pywraplp.Solver.CreateSolver("GLOP")
+        self.objective = self.solver.Objective()
+        self.objective.SetMinimization()
+
+    def var(self, hi: float, cost: float = 0.0) -> Any:
+        var = self.solver.NumVar(0.0, hi, "")
+        if cost:
+            self.objective.SetCoefficient(var, cost)
+        return var
+
+    def row(self, lo: float, hi: float, terms: list[tuple[Any, float]]) -> None:
+        """``lo <= sum(coef * var) <= hi``; a variable may appear once only."""
+        ct = self.solver.Constraint(lo, hi)
+        for var, coef in terms:
+            ct.SetCoefficient(var, coef)
+
+
+def _or_blank(value: int | None) -> int:
+    """-1 for a blank value: it never equals anything, so it never makes a pair."""
+    return -1 if value is None else value
+
+
+def _large_orgs(inst: FormationInstance) -> set[int]:
+    """The organisations big enough for their per-cohort limit to bind across types."""
+    sizes = Counter(inst.org_of)
+    cohorts = max(1, -(-inst.n // inst.max_size))
+    floor = max(2 * inst.max_per_org, cohorts * inst.max_per_org // ORG_SHARE)
+    return {o for o, count in sizes.items() if count > floor}
+
+
+def _open_options(inst: FormationInstance) -> set[int]:
+    """Options that can host a cohort: enough people, and a facilitator when there must be one."""
+    out = set()
+    leaders = 0
+    for j, cap in enumerate(inst.facilitator_capacity):
+        if cap > 0:
+            leaders |= 1 << j
+    for c, option in enumerate(inst.options):
+        if option.mask.bit_count() < inst.min_size:
+            continue
+        if inst.problem.facilitators and not option.facilitator_mask & leaders:
+            continue
+        out.add(c)
+    return out
+
+
+def _types_of(
+    inst: FormationInstance, i: int, starts: list[int], open_: set[int]
+) -> tuple[Type, ...]:
+    """The (band start, option) types person ``i`` may join."""
+    level, zone = inst.levels[i], inst.tz_of[i]
+    bands = [b for b in starts if b <= level <= b + inst.max_level_gap]
+    options = [
+        c
+        for c in inst.options_of[i]
+        if c in open_ and inst.options[c].zone in (inst.program_zone, zone)
+    ]
+    return tuple((b, c) for b in bands for c in options)
+
+
+def _classes(inst: FormationInstance) -> Counter[Key] | None:
+    """People grouped by level, values, large organisation and types (``None`` if too many cells)."""
+    starts, open_, large = sorted(set(inst.levels)), _open_options(inst), _large_orgs(inst)
+    seen: dict[tuple[int, str, tuple[int, ...]], tuple[Type, ...]] = {}
+    classes: Counter[Key] = Counter()
+    cells = 0
+    for i in range(inst.n):
+        # People of one level, zone and set of options share their types: computed once.
+        sig = (inst.levels[i], inst.tz_of[i], inst.options_of[i])
+        types = seen.get(sig)
+        if types is None:
+            types = seen[sig] = _types_of(inst, i, starts, open_)
+        values = tuple(_or_blank(vals[i]) for vals in inst.value_of)
+        org = inst.org_of[i] if inst.org_of[i] in large else -1
+        key: Key = (inst.levels[i], values, org, types)
+        if key not in classes:
+            cells += len(types)
+            if cells > MAX_CELLS:
+                return None
+        classes[key] += 1
+    kept = _kept_types(inst, classes)
+    if kept is None:
+        return None
+    pruned: Counter[Key] = Counter()
+    for (level, values, org, types), count in classes.items():
+        pruned[level, values, org, tuple(t for t in types if t in kept)] += count
+    return pruned
+
+
+def _kept_types(inst: FormationInstance, classes: Counter[Key]) -> set[Type] | None:
+    """The types worth a variable (``None`` if more than :data:`MAX_TYPES`).
+
+    A type that fewer than ``min_size`` people may join holds no cohort. A type
+    whose people (and free facilitators) are a subset of another's is dropped:
+    a cohort of it is counted in the larger one instead, which admits every
+    member and the facilitator just as well (the band only matters through who
+    may join, so types of different bands are compared too).
+    """
+    admits: dict[Type, int] = defaultdict(int)
+    reach: Counter[Type] = Counter()
+    for g, (key, count) in enumerate(classes.items()):
+        for t in key[3]:
+            admits[t] |= 1 << g
+            reach[t] += count
+    leaders = sum(1 << j for j, cap in enumerate(inst.facilitator_capacity) if cap > 0)
+    use_fac = bool(inst.problem.facilitators)
+    free = {t: inst.options[t[1]].facilitator_mask & leaders if use_fac else 0 for t in admits}
+    order = sorted(
+        (t for t in admits if reach[t] >= inst.min_size),
+        key=lambda t: (-admits[t].bit_count(), -free[t].bit_count(), t),
+    )
+    if len(order) > MAX_TYPES:
+        return None
+    kept: list[Type] = []
+    for t in order:
+        a, f = admits[t], free[t]
+        if not any(a & admits[k] == a and f & free[k] == f for k in kept):
+            kept.append(t)
+    return set(kept)
+
+
+def typed_bound(
+    inst: FormationInstance, time_limit: float = 5.0, *, deterministic: bool = False
+) -> float | None:
+    """A lower bound on the cost of any complete solution, by cohort types (see the module).
+
+    Parameters
+    ----------
+    inst
+        The flat instance.
+    time_limit
+        Wall-clock seconds for building and solving the linear programs, or
+        with ``deterministic`` GLOP's deterministic seconds for solving them.
+    deterministic
+        Measure the limit in deterministic time (and at most
+        :data:`DETERMINISTIC_ROUNDS` rounds of cuts), so that the same
+        instance always gives the same bound.
+
+    Returns
+    -------
+    float or None
+        The bound, or ``None`` when the model would be too large, some person
+        fits no type, or the linear program was not solved to optimality in time.
+    """
+    started = time.monotonic()
+    if inst.n == 0 or not inst.options:
+        return None
+    classes = _classes(inst)
+    if classes is None or any(not key[3] for key in classes):
+        return None  # too large, or someone fits no cohort at all (nothing to bound)
+    lp, max_k = _Lp(), inst.n // inst.min_size
+    keys = sorted(classes)
+    members: dict[Type, list[tuple[Key, Any]]] = defaultdict(list)
+    for key in keys:
+        ys = [lp.var(classes[key]) for _ in key[3]]
+        for t, y in zip(key[3], ys, strict=True):
+            members[t].append((key, y))
+        lp.row(classes[key], classes[key], [(y, 1.0) for y in ys])
+    n = {t: lp.var(max_k) for t in sorted(members)}
+    lp.row(-(-inst.n // inst.max_size), max_k, [(var, 1.0) for var in n.values()])
+    pairs: list[_Pairs] = []
+    for t, ys in sorted(members.items()):
+        pairs += _type_rows(lp, inst, classes, n[t], ys)
+    _facilitator_rows(lp, inst, n)
+    limit = Limit(time_limit, started, deterministic)
+    found = _solve(lp, pairs, limit, _unit(inst))
+    return None if found is None else _rounded(inst, found)
+
+
+@dataclass(frozen=True)
+class _Pairs:
+    """The same-value pairs of one value in one type: ``pairs >= j*count - j(j+1)/2 * cohorts``."""
+
+    count: Any
+    pairs: Any
+    cohorts: Any
+    top: int  # cuts for j = 1 .. top - 1
+
+    def cut(self, lp: _Lp, j: int) -> None:
+        lp.row(
+            -math.inf, 0.0, [(self.count, j), (self.cohorts, -j * (j + 1) / 2), (self.pairs, -1.0)]
+        )
+
+    def violated(self) -> int | None:
+        """The deepest cut the LP's point violates (``j = floor(count / cohorts)``), if any."""
+        count, cohorts = self.count.solution_value(), self.cohorts.solution_value()
+        if self.top < 2 or count <= 1e-9:
+            return None
+        j = self.top - 1 if cohorts <= 1e-9 else max(1, min(self.top - 1, int(count / cohorts)))
+        if j * count - j * (j + 1) / 2 * cohorts > self.pairs.solution_value() + 1e-6:
+            return j
+        return None
+
+
+@dataclass(frozen=True)
+class Limit:
+    """How long the rounds of cuts may take: a wall-clock deadline, or deterministic time."""
+
+    seconds: float
+    started: float
+    deterministic: bool
+
+    def params(self, round_: int) -> str | None:
+        """GLOP's parameters for one more round, ``None`` when time is up."""
+        if self.deterministic:
+            if round_ >= DETERMINISTIC_ROUNDS:
+                return None
+            return f"{_GLOP} max_deterministic_time: {self.seconds / DETERMINISTIC_ROUNDS}"
+        left = self.started + self.seconds - time.monotonic()
+        return None if left <= 0 else f"{_GLOP} max_time_in_seconds: {left}"
+
+
+def _solve(lp: _Lp, pairs: list[_Pairs], limit: Limit, unit: int) -> float | None:
+    """Solve, add the violated cuts, solve again until none is violated or time is up.
+
+    Every LP along the way relaxes the one with every cut, so its optimum is a
+    bound too: the last one solved to optimality is returned (``None`` if none was).
+    It also stops when a round gained less than a tenth of ``unit`` (the cost's
+    granularity): the last cuts then barely move what is reported.
+    """
+    best = None
+    for round_ in itertools.count():
+        params = limit.params(round_)
+        if params is None:
+            return best
+        lp.solver.SetSolverSpecificParametersAsString(params)
+        if lp.solver.Solve() != pywraplp.Solver.OPTIMAL:
+            return best
+        value = lp.objective.Value()
+        if best is not None and value - best < unit / 10:
+            return value
+        best = value
+        cuts = [(p, j) for p in pairs if (j := p.violated()) is not None]
+        if not cuts:
+            return best
+        for p, j in cuts:
+            p.cut(lp, j)
+    return best  # pragma: no cover - the loop above only ends by returning
+
+
+def _unit(inst: FormationInstance) -> int:
+    """The gcd of every cost coefficient: every cost is a multiple of it."""
+    return math.gcd(SIZE_WEIGHT, UNASSIGNED_WEIGHT, *(w for w in inst.attribute_weights if w > 0))
+
+
+def _rounded(inst: FormationInstance, value: float) -> float:
+    """``value`` less the LP's tolerance, rounded up to a multiple of every cost coefficient's gcd.
+
+    Every cost is such a multiple (pairs and deviations are whole numbers), so the rounding
+    keeps the bound valid; the tolerance guards against GLOP's floating-point slack.
+    """
+    unit = _unit(inst)
+    safe = value - 1e-6 * abs(value) - 1e-3
+    return float(unit * math.ceil(safe / unit))
+
+
+def _type_rows(
+    lp: _Lp,
+    inst: FormationInstance,
+    classes: Counter[Key],
+    cohorts: Any,
+    ys: list[tuple[Key, Any]],
+) -> list[_Pairs]:
+    """Size, organisation and same-value rows of one type, with its cost terms.
+
+    Returns the same-value terms, each with its first cuts only (the others are added when
+    violated, see :func:`_solve`).
+    """
+    people = [(y, 1.0) for _, y in ys]
+    reach = max(1, sum(classes[key] for key, _ in ys))
+    out: list[_Pairs] = []
+    lp.row(0.0, math.inf, [*people, (cohorts, -inst.min_size)])
+    lp.row(-math.inf, 0.0, [*people, (cohorts, -inst.max_size)])
+    dev = lp.var(inst.n, SIZE_WEIGHT)
+    lp.row(-math.inf, 0.0, [*people, (cohorts, -inst.target_size), (dev, -1.0)])
+    lp.row(0.0, math.inf, [*people, (cohorts, -inst.target_size), (dev, 1.0)])
+    by_org: dict[int, list[tuple[Any, float]]] = defaultdict(list)
+    for key, y in ys:
+        if key[2] >= 0:
+            by_org[key[2]].append((y, 1.0))
+    for org_ys in by_org.values():
+        lp.row(-math.inf, 0.0, [*org_ys, (cohorts, -inst.max_per_org)])
+    for a, weight in enumerate(inst.attribute_weights):
+        if weight <= 0:
+            continue
+        holders: dict[int, list[tuple[Key, Any]]] = defaultdict(list)
+        for key, y in ys:
+            if key[1][a] >= 0:
+                holders[key[1][a]].append((key, y))
+        for held in holders.values():
+            total = sum(classes[key] for key, _ in held)
+            if total < 2:
+                continue
+            pairs = lp.var(total * (total - 1) // 2, weight)
+            # The cuts go through one count variable: three terms each keeps the LP sparse.
+            count = lp.var(total)
+            lp.row(0.0, 0.0, [*((y, 1.0) for _, y in held), (count, -1.0)])
+            pair = _Pairs(count, pairs, cohorts, min(total, inst.max_size))
+            # j = 1 and the cuts around the balanced share; the others are added when violated.
+            share = total * inst.target_size // reach
+            for j in {1, *range(max(1, share - 1), min(pair.top, share + 2))}:
+                pair.cut(lp, j)
+            out.append(pair)
+    return out
+
+
+def _facilitator_rows(lp: _Lp, inst: FormationInstance, n: dict[Type, Any]) -> None:
+    """Every cohort of option ``c`` is led by a facilitator free in ``c``, within capacity."""
+    if not inst.problem.facilitators:
+        return
+    by_option: dict[int, list[Any]] = defaultdict(list)
+    for (_, c), var in n.items():
+        by_option[c].append(var)
+    led: dict[int, list[Any]] = defaultdict(list)
+    for c, cohorts in sorted(by_option.items()):
+        free = inst.options[c].facilitator_mask
+        fs = []
+        for j, cap in enumerate(inst.facilitator_capacity):
+            if cap > 0 and free >> j & 1:
+                f = lp.var(cap)
+                fs.append((f, 1.0))
+                led[j].append((f, 1.0))
+        lp.row(0.0, 0.0, [*fs, *((var, -1.0) for var in cohorts)])
+    for j, fs in led.items():
+        lp.row(-math.inf, inst.facilitator_capacity[j], fs)
