@@ -114,3 +114,13 @@ def test_a_model_too_large_is_not_built(monkeypatch: object) -> None:
     assert lower_bound(inst, 0) == max(
         b for b in (inst.lower_bound(), aggregate_bound(inst)) if b is not None
     )
+
+
+def test_the_alumni_of_earlier_cohorts_raise_the_bound_as_cliques(monkeypatch: object) -> None:
+    # alumni-wave, n = 120, seed 1: eleven first-wave cohorts whose alumni may not meet again.
+    inst, planted = _planted_cost(shaped_population("alumni-wave", 120, 1))
+    with_cliques = typed_bound(inst, 30.0, deterministic=True)
+    monkeypatch.setattr(module, "_cliques", lambda inst: {})  # type: ignore[attr-defined]
+    without = typed_bound(inst, 30.0, deterministic=True)
+    assert with_cliques is not None and without is not None
+    assert without < with_cliques <= planted

@@ -7,14 +7,17 @@ options (weekly slots) they can attend, an option anchored outside the
 program's zone takes only people of that zone, a cohort needs a free
 facilitator with capacity left, and a large organisation puts at most
 ``max_per_org`` people in each cohort. This relaxation keeps those and
-forgets the rest (links, locks, similarity, placement rules):
+forgets the rest (most links, together groups, similarity, placement rules):
 
 - a cohort *type* ``t = (b, c)``: cohorts whose lowest level is ``b`` and
   that meet in option ``c``; ``n[t]`` is how many there are;
 - a *class* ``g`` of people who are interchangeable here: same level, same
-  value of every weighted attribute, same large organisation (or none) and
-  the same types they may join; ``y[g, t]`` is how many of them go to
-  type-``t`` cohorts, and ``sum_t y[g, t] = |g|``;
+  value of every weighted attribute, same large organisation (or none), same
+  clique (or none) and the same types they may join; ``y[g, t]`` is how many
+  of them go to type-``t`` cohorts, and ``sum_t y[g, t] = |g|``. A *clique* is
+  a set of people no two of whom may share a cohort: the alumni of one earlier
+  cohort, a manager's reports linked to each other, people locked to
+  different cohorts (found greedily from the links and locks);
 - class ``g`` may join ``(b, c)`` only if its level lies in
   ``b .. b + max_level_gap``, option ``c`` admits them, and ``c`` is
   anchored in the program's zone or in their own zone;
@@ -22,7 +25,8 @@ forgets the rest (links, locks, similarity, placement rules):
   at least ``|people - target*n[t]|``, and for every attribute value with
   ``N`` people in the type, at least ``j*N - n[t]*j*(j+1)/2`` same-value pairs
   for every ``j`` (``C(x,2) >= j*x - j(j+1)/2`` summed over the cohorts);
-- a large organisation has at most ``max_per_org * n[t]`` people in type ``t``;
+- a large organisation has at most ``max_per_org * n[t]`` people in type ``t``,
+  a clique at most ``n[t]``;
 - with facilitators, ``f[j, c]`` cohorts of option ``c`` are led by ``j``
   (only if ``j`` is free in ``c``): ``sum_j f[j, c] = sum_b n[b, c]`` and
   ``sum_c f[j, c] <= capacity[j]``.
@@ -40,15 +44,24 @@ types it may join; sizes per type are sums of sizes in ``[min, max]``; by the
 triangle inequality ``sum_k |size_k - target| >= |sum_k size_k - target*n[t]|``;
 the same-value pairs of a type are ``sum_k C(x_k, 2)`` with ``sum_k x_k = N``,
 at least every cut; an organisation has at most ``max_per_org`` in each of
-the ``n[t]`` cohorts; each cohort has one facilitator free in ``c`` who
-leads at most ``capacity`` cohorts. So the point is feasible and its
-objective is at most the solution's cost. The optimum of this model, and
-CP-SAT's proven bound on it after any time, are therefore lower bounds on the
-cost of every complete solution (a solution that leaves people out costs more).
+the ``n[t]`` cohorts, a clique at most one; each cohort has one facilitator
+free in ``c`` who leads at most ``capacity`` cohorts. So the point is
+feasible and its objective is at most the solution's cost. The optimum of
+this model, even over real numbers, is therefore a lower bound on the cost of
+every complete solution (a solution that leaves people out costs more).
 
-The model grows with classes x types, so :func:`typed_bound` gives up
-(``None``) above :data:`MAX_CELLS` class-type cells; the caller then keeps
-the aggregate bound.
+Types nobody can fill (fewer than ``min_size`` people may join) are dropped,
+and so is a type whose people and free facilitators are a subset of another
+type's (its cohorts are counted in the other one; the proof holds unchanged).
+
+It is solved as a linear program (GLOP), with the same-value cuts added as
+the solution violates them: each LP along the way relaxes the full one, so
+its optimum is a bound too. Every cost is a multiple of the gcd ``u`` of the
+cost coefficients, so the LP value (less a floating-point margin) is rounded
+up to a multiple of ``u``. The model grows with classes x types, so
+:func:`typed_bound` gives up (``None``) above :data:`MAX_CELLS` class-type
+cells or :data:`MAX_TYPES` types, and when the LP is not solved in time; the
+caller then keeps the aggregate bound.
 """
 
 from __future__ import annotations
@@ -81,7 +94,8 @@ DETERMINISTIC_ROUNDS = 4
 _GLOP = "use_preprocessing: false"
 
 Type = tuple[int, int]  # (band start, option)
-Key = tuple[int, tuple[int, ...], int, tuple[Type, ...]]
+#: (level, values, (large organisation, clique) or -1 each, types).
+Key = tuple[int, tuple[int, ...], tuple[int, int], tuple[Type, ...]]
 
 
 class _Lp:
@@ -110,12 +124,47 @@ def _or_blank(value: int | None) -> int:
     return -1 if value is None else value
 
 
+def _floor(inst: FormationInstance, per_cohort: int) -> int:
+    """Sets of people no larger than this are not told apart (their limit hardly binds)."""
+    cohorts = max(1, -(-inst.n // inst.max_size))
+    return max(2 * per_cohort, cohorts * per_cohort // ORG_SHARE)
+
+
 def _large_orgs(inst: FormationInstance) -> set[int]:
     """The organisations big enough for their per-cohort limit to bind across types."""
-    sizes = Counter(inst.org_of)
-    cohorts = max(1, -(-inst.n // inst.max_size))
-    floor = max(2 * inst.max_per_org, cohorts * inst.max_per_org // ORG_SHARE)
-    return {o for o, count in sizes.items() if count > floor}
+    floor = _floor(inst, inst.max_per_org)
+    return {o for o, count in Counter(inst.org_of).items() if count > floor}
+
+
+def _cliques(inst: FormationInstance) -> dict[int, int]:
+    """Person -> clique: large sets of people no two of whom may share a cohort.
+
+    Greedy, from the links (reporting lines, earlier cohorts: an earlier cohort's
+    alumni are a clique) and the locks (people locked to different cohorts). At most
+    one of a clique is in any cohort, so at most ``n[t]`` of it in type ``t``.
+    Skipped (empty) on programs with very many links, where it would not be cheap.
+    """
+    floor, out, number = _floor(inst, 1), {}, 0
+    if len(inst.conflicts) > MAX_CELLS:
+        return {}
+    sets = inst.conflict_sets
+    for i in sorted(range(inst.n), key=lambda i: (-len(sets[i]), i)):
+        if i in out or len(sets[i]) < floor:
+            continue
+        clique = [i]
+        for j in sorted(sets[i]):
+            if j not in out and all(j in sets[k] for k in clique):
+                clique.append(j)
+        if len(clique) > floor:
+            out.update(dict.fromkeys(clique, number))
+            number += 1
+    firsts: dict[str, int] = {}
+    for members, lock in zip(inst.groups, inst.group_locks, strict=True):
+        if lock and members[0] not in out:
+            firsts.setdefault(lock, members[0])
+    if len(firsts) > floor:
+        out.update(dict.fromkeys(firsts.values(), number))
+    return out
 
 
 def _open_options(inst: FormationInstance) -> set[int]:
@@ -149,8 +198,12 @@ def _types_of(
 
 
 def _classes(inst: FormationInstance) -> Counter[Key] | None:
-    """People grouped by level, values, large organisation and types (``None`` if too many cells)."""
+    """People grouped by level, values, large organisation, clique and types.
+
+    ``None`` when there would be more than :data:`MAX_CELLS` class-type cells.
+    """
     starts, open_, large = sorted(set(inst.levels)), _open_options(inst), _large_orgs(inst)
+    cliques = _cliques(inst)
     seen: dict[tuple[int, str, tuple[int, ...]], tuple[Type, ...]] = {}
     classes: Counter[Key] = Counter()
     cells = 0
@@ -162,7 +215,7 @@ def _classes(inst: FormationInstance) -> Counter[Key] | None:
             types = seen[sig] = _types_of(inst, i, starts, open_)
         values = tuple(_or_blank(vals[i]) for vals in inst.value_of)
         org = inst.org_of[i] if inst.org_of[i] in large else -1
-        key: Key = (inst.levels[i], values, org, types)
+        key: Key = (inst.levels[i], values, (org, cliques.get(i, -1)), types)
         if key not in classes:
             cells += len(types)
             if cells > MAX_CELLS:
@@ -172,8 +225,8 @@ def _classes(inst: FormationInstance) -> Counter[Key] | None:
     if kept is None:
         return None
     pruned: Counter[Key] = Counter()
-    for (level, values, org, types), count in classes.items():
-        pruned[level, values, org, tuple(t for t in types if t in kept)] += count
+    for (level, values, apart, types), count in classes.items():
+        pruned[level, values, apart, tuple(t for t in types if t in kept)] += count
     return pruned
 
 
@@ -364,12 +417,14 @@ def _type_rows(
     dev = lp.var(inst.n, SIZE_WEIGHT)
     lp.row(-math.inf, 0.0, [*people, (cohorts, -inst.target_size), (dev, -1.0)])
     lp.row(0.0, math.inf, [*people, (cohorts, -inst.target_size), (dev, 1.0)])
-    by_org: dict[int, list[tuple[Any, float]]] = defaultdict(list)
+    apart: dict[tuple[int, int], list[tuple[Any, float]]] = defaultdict(list)
     for key, y in ys:
-        if key[2] >= 0:
-            by_org[key[2]].append((y, 1.0))
-    for org_ys in by_org.values():
-        lp.row(-math.inf, 0.0, [*org_ys, (cohorts, -inst.max_per_org)])
+        for kind, number in enumerate(key[2]):
+            if number >= 0:
+                apart[kind, number].append((y, 1.0))
+    for (kind, _), held in apart.items():
+        most = inst.max_per_org if kind == 0 else 1
+        lp.row(-math.inf, 0.0, [*held, (cohorts, -most)])
     for a, weight in enumerate(inst.attribute_weights):
         if weight <= 0:
             continue
