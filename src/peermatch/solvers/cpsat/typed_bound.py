@@ -10,7 +10,8 @@ facilitator with capacity left, and a large organisation puts at most
 forgets the rest (most links, together groups, similarity, placement rules):
 
 - a cohort *type* ``t = (b, c)``: cohorts whose lowest level is ``b`` and
-  that meet in option ``c``; ``n[t]`` is how many there are;
+  that meet in option ``c`` (or its slot class, see below); ``n[t]`` is how
+  many there are;
 - a *class* ``g`` of people who are interchangeable here: same level, same
   value of every weighted attribute, same large organisation (or none), same
   clique (or none) and the same types they may join; ``y[g, t]`` is how many
@@ -53,6 +54,11 @@ every complete solution (a solution that leaves people out costs more).
 Types nobody can fill (fewer than ``min_size`` people may join) are dropped,
 and so is a type whose people and free facilitators are a subset of another
 type's (its cohorts are counted in the other one; the proof holds unchanged).
+To keep the model small, options of one zone may be merged into *slot
+classes* (:func:`_slot_classes`) that stand for the option in the types: a
+class admits whoever one of its options admits and frees whoever one of them
+frees, so a cohort of option ``c`` counts in ``c``'s class and the proof holds
+with the class in place of the option (merging only weakens the bound).
 
 It is solved as a linear program (GLOP), with the same-value cuts added as
 the solution violates them: each LP along the way relaxes the full one, so
@@ -79,8 +85,15 @@ from peermatch.solvers.instance import SIZE_WEIGHT, UNASSIGNED_WEIGHT, Formation
 
 __all__ = ["DETERMINISTIC_ROUNDS", "MAX_CELLS", "MAX_TYPES", "typed_bound"]
 
-#: Above this many (class, type) cells the model is not built (it would not pay for itself).
-MAX_CELLS = 60_000
+#: At most this many (class, type) cells: coarser slot classes are tried above it, and the
+#: model is not built if even one class per zone has more. 3,000 cells solve in about a
+#: second (n = 300, scarce slots: 2,619 cells 0.9 s, 4,651 cells 3.0 s, 7,296 cells 7.2 s).
+MAX_CELLS = 3_000
+#: Cells before the dominated types are dropped may be this many times MAX_CELLS.
+PRUNED = 4
+#: How much of an option's people a slot class must hold for the option to join it, tried
+#: in turn until the model has at most MAX_CELLS cells (1: only subsets merge).
+SHARES = (1.0, 0.9, 0.75, 0.5, 0.0)
 #: Above this many types (before dropping the dominated ones) the model is not built either.
 MAX_TYPES = 3_000
 #: Organisations with fewer people than this share of the cohorts (times max_per_org) are not
@@ -167,43 +180,69 @@ def _cliques(inst: FormationInstance) -> dict[int, int]:
     return out
 
 
-def _open_options(inst: FormationInstance) -> set[int]:
-    """Options that can host a cohort: enough people, and a facilitator when there must be one."""
-    out = set()
-    leaders = 0
-    for j, cap in enumerate(inst.facilitator_capacity):
-        if cap > 0:
-            leaders |= 1 << j
-    for c, option in enumerate(inst.options):
-        if option.mask.bit_count() < inst.min_size:
+@dataclass(frozen=True)
+class _Slots:
+    """Open options merged into slot classes: ``of`` option -> class, each class's zone and
+    facilitators (those free in one of its options, with capacity)."""
+
+    of: dict[int, int]
+    zones: tuple[str, ...]
+    free: tuple[int, ...]
+
+
+def _slot_classes(inst: FormationInstance, share: float) -> _Slots:
+    """The options that can host a cohort, merged into classes of one zone.
+
+    An option can host a cohort if it admits ``min_size`` people and, with facilitators,
+    frees one with capacity. Largest first, an option joins the first class of its zone
+    that already holds ``share`` of its people (``share`` 1 merges subsets only, 0 makes
+    one class per zone); a class admits whom any of its options admits.
+    """
+    leaders = sum(1 << j for j, cap in enumerate(inst.facilitator_capacity) if cap > 0)
+    use_fac = bool(inst.problem.facilitators)
+    of: dict[int, int] = {}
+    zones: list[str] = []
+    masks: list[int] = []
+    free: list[int] = []
+    order = sorted(range(len(inst.options)), key=lambda c: -inst.options[c].mask.bit_count())
+    for c in order:
+        option = inst.options[c]
+        size, fac = option.mask.bit_count(), option.facilitator_mask & leaders if use_fac else 0
+        if size < inst.min_size or (use_fac and not fac):
             continue
-        if inst.problem.facilitators and not option.facilitator_mask & leaders:
-            continue
-        out.add(c)
-    return out
+        for r, zone in enumerate(zones):
+            if zone == option.zone and (masks[r] & option.mask).bit_count() >= share * size:
+                break
+        else:
+            r = len(zones)
+            zones.append(option.zone)
+            masks.append(0)
+            free.append(0)
+        of[c] = r
+        masks[r] |= option.mask
+        free[r] |= fac
+    return _Slots(of, tuple(zones), tuple(free))
 
 
 def _types_of(
-    inst: FormationInstance, i: int, starts: list[int], open_: set[int]
+    inst: FormationInstance, i: int, starts: list[int], slots: _Slots
 ) -> tuple[Type, ...]:
-    """The (band start, option) types person ``i`` may join."""
+    """The (band start, slot class) types person ``i`` may join."""
     level, zone = inst.levels[i], inst.tz_of[i]
     bands = [b for b in starts if b <= level <= b + inst.max_level_gap]
-    options = [
-        c
-        for c in inst.options_of[i]
-        if c in open_ and inst.options[c].zone in (inst.program_zone, zone)
-    ]
-    return tuple((b, c) for b in bands for c in options)
+    where = {slots.of[c] for c in inst.options_of[i] if c in slots.of}
+    kinds = sorted(r for r in where if slots.zones[r] in (inst.program_zone, zone))
+    return tuple((b, r) for b in bands for r in kinds)
 
 
-def _classes(inst: FormationInstance) -> Counter[Key] | None:
+def _classes(
+    inst: FormationInstance, slots: _Slots, cliques: dict[int, int]
+) -> Counter[Key] | None:
     """People grouped by level, values, large organisation, clique and types.
 
     ``None`` when there would be more than :data:`MAX_CELLS` class-type cells.
     """
-    starts, open_, large = sorted(set(inst.levels)), _open_options(inst), _large_orgs(inst)
-    cliques = _cliques(inst)
+    starts, large = sorted(set(inst.levels)), _large_orgs(inst)
     seen: dict[tuple[int, str, tuple[int, ...]], tuple[Type, ...]] = {}
     classes: Counter[Key] = Counter()
     cells = 0
@@ -212,25 +251,27 @@ def _classes(inst: FormationInstance) -> Counter[Key] | None:
         sig = (inst.levels[i], inst.tz_of[i], inst.options_of[i])
         types = seen.get(sig)
         if types is None:
-            types = seen[sig] = _types_of(inst, i, starts, open_)
+            types = seen[sig] = _types_of(inst, i, starts, slots)
         values = tuple(_or_blank(vals[i]) for vals in inst.value_of)
         org = inst.org_of[i] if inst.org_of[i] in large else -1
         key: Key = (inst.levels[i], values, (org, cliques.get(i, -1)), types)
         if key not in classes:
             cells += len(types)
-            if cells > MAX_CELLS:
-                return None
+            if cells > PRUNED * MAX_CELLS:
+                return None  # hopeless even if most types turn out dominated: stop early
         classes[key] += 1
-    kept = _kept_types(inst, classes)
+    kept = _kept_types(inst, classes, slots)
     if kept is None:
         return None
     pruned: Counter[Key] = Counter()
     for (level, values, apart, types), count in classes.items():
         pruned[level, values, apart, tuple(t for t in types if t in kept)] += count
+    if sum(len(key[3]) for key in pruned) > MAX_CELLS:
+        return None
     return pruned
 
 
-def _kept_types(inst: FormationInstance, classes: Counter[Key]) -> set[Type] | None:
+def _kept_types(inst: FormationInstance, classes: Counter[Key], slots: _Slots) -> set[Type] | None:
     """The types worth a variable (``None`` if more than :data:`MAX_TYPES`).
 
     A type that fewer than ``min_size`` people may join holds no cohort. A type
@@ -245,9 +286,7 @@ def _kept_types(inst: FormationInstance, classes: Counter[Key]) -> set[Type] | N
         for t in key[3]:
             admits[t] |= 1 << g
             reach[t] += count
-    leaders = sum(1 << j for j, cap in enumerate(inst.facilitator_capacity) if cap > 0)
-    use_fac = bool(inst.problem.facilitators)
-    free = {t: inst.options[t[1]].facilitator_mask & leaders if use_fac else 0 for t in admits}
+    free = {t: slots.free[t[1]] for t in admits}
     order = sorted(
         (t for t in admits if reach[t] >= inst.min_size),
         key=lambda t: (-admits[t].bit_count(), -free[t].bit_count(), t),
@@ -288,8 +327,14 @@ def typed_bound(
     started = time.monotonic()
     if inst.n == 0 or not inst.options:
         return None
-    classes = _classes(inst)
-    if classes is None or any(not key[3] for key in classes):
+    cliques, classes, slots = _cliques(inst), None, None
+    for share in SHARES:
+        # The finest slot classes whose model is small enough.
+        slots = _slot_classes(inst, share)
+        classes = _classes(inst, slots, cliques)
+        if classes is not None:
+            break
+    if classes is None or slots is None or any(not key[3] for key in classes):
         return None  # too large, or someone fits no cohort at all (nothing to bound)
     lp, max_k = _Lp(), inst.n // inst.min_size
     keys = sorted(classes)
@@ -304,7 +349,7 @@ def typed_bound(
     pairs: list[_Pairs] = []
     for t, ys in sorted(members.items()):
         pairs += _type_rows(lp, inst, classes, n[t], ys)
-    _facilitator_rows(lp, inst, n)
+    _facilitator_rows(lp, inst, n, slots)
     limit = Limit(time_limit, started, deterministic)
     found = _solve(lp, pairs, limit, _unit(inst))
     return None if found is None else _rounded(inst, found)
@@ -449,7 +494,7 @@ def _type_rows(
     return out
 
 
-def _facilitator_rows(lp: _Lp, inst: FormationInstance, n: dict[Type, Any]) -> None:
+def _facilitator_rows(lp: _Lp, inst: FormationInstance, n: dict[Type, Any], slots: _Slots) -> None:
     """Every cohort of option ``c`` is led by a facilitator free in ``c``, within capacity."""
     if not inst.problem.facilitators:
         return
@@ -458,7 +503,7 @@ def _facilitator_rows(lp: _Lp, inst: FormationInstance, n: dict[Type, Any]) -> N
         by_option[c].append(var)
     led: dict[int, list[Any]] = defaultdict(list)
     for c, cohorts in sorted(by_option.items()):
-        free = inst.options[c].facilitator_mask
+        free = slots.free[c]
         fs = []
         for j, cap in enumerate(inst.facilitator_capacity):
             if cap > 0 and free >> j & 1:
