@@ -25,7 +25,13 @@ EXAMPLES = int(os.environ.get("PEERMATCH_BOUND_EXAMPLES", "6"))
 
 
 def test_all_is_the_public_api() -> None:
-    assert module.__all__ == ["DETERMINISTIC_ROUNDS", "MAX_CELLS", "MAX_TYPES", "typed_bound"]
+    assert module.__all__ == [
+        "DETERMINISTIC_ROUNDS",
+        "MAX_CELLS",
+        "MAX_PEOPLE",
+        "MAX_TYPES",
+        "typed_bound",
+    ]
 
 
 def _planted_cost(pop: Population) -> tuple[FormationInstance, int]:
@@ -108,6 +114,10 @@ def test_two_slot_classes_with_disjoint_people_give_a_strictly_stronger_bound() 
 
 def test_a_model_too_large_is_not_built(monkeypatch: object) -> None:
     inst = build_instance(_two_slot_classes())
+    monkeypatch.setattr(module, "MAX_PEOPLE", 7)  # type: ignore[attr-defined]
+    assert typed_bound(inst) is None
+    monkeypatch.setattr(module, "MAX_PEOPLE", 8)  # type: ignore[attr-defined]
+    assert typed_bound(inst) is not None
     monkeypatch.setattr(module, "MAX_CELLS", 1)  # type: ignore[attr-defined]
     assert typed_bound(inst) is None
     # The run's bound then falls back on the others.

@@ -83,12 +83,15 @@ from ortools.linear_solver import pywraplp
 
 from peermatch.solvers.instance import SIZE_WEIGHT, UNASSIGNED_WEIGHT, FormationInstance
 
-__all__ = ["DETERMINISTIC_ROUNDS", "MAX_CELLS", "MAX_TYPES", "typed_bound"]
+__all__ = ["DETERMINISTIC_ROUNDS", "MAX_CELLS", "MAX_PEOPLE", "MAX_TYPES", "typed_bound"]
 
 #: At most this many (class, type) cells: coarser slot classes are tried above it, and the
 #: model is not built if even one class per zone has more. 3,000 cells solve in about a
 #: second (n = 300, scarce slots: 2,619 cells 0.9 s, 4,651 cells 3.0 s, 7,296 cells 7.2 s).
 MAX_CELLS = 3_000
+#: Above this many people not even one slot class per zone keeps the model small (at n =
+#: 100,000 finding that out took 2.4 s): the model is not tried.
+MAX_PEOPLE = 20_000
 #: Cells before the dominated types are dropped may be this many times MAX_CELLS.
 PRUNED = 4
 #: How much of an option's people a slot class must hold for the option to join it, tried
@@ -304,12 +307,12 @@ def _kept_types(inst: FormationInstance, classes: Counter[Key], slots: _Slots) -
 def typed_bound(
     inst: FormationInstance, time_limit: float = 5.0, *, deterministic: bool = False
 ) -> float | None:
-    """A lower bound on the cost of any complete solution, by cohort types (see the module).
+    """The cohort-type relaxation's optimum (see the module): no complete solution costs less.
 
     Parameters
     ----------
     inst
-        The flat instance.
+        The instance to bound (whole program, or a part of one).
     time_limit
         Wall-clock seconds for building and solving the linear programs, or
         with ``deterministic`` GLOP's deterministic seconds for solving them.
@@ -325,7 +328,7 @@ def typed_bound(
         fits no type, or the linear program was not solved to optimality in time.
     """
     started = time.monotonic()
-    if inst.n == 0 or not inst.options:
+    if inst.n == 0 or inst.n > MAX_PEOPLE or not inst.options:
         return None
     cliques, classes, slots = _cliques(inst), None, None
     for share in SHARES:
