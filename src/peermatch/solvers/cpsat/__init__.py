@@ -13,6 +13,8 @@ these modules live in :mod:`peermatch.solvers.search`.
 - :mod:`.step`: one neighbourhood re-solve (a step), for this process or a worker;
 - :mod:`.diagnosis`: the infeasible core in the organiser's terms;
 - :mod:`.bound`: the aggregate lower bound;
+- :mod:`.typed_bound`: the lower bound by cohort types (level band and meeting option, with
+  organisations, cliques and facilitators), a linear program in GLOP;
 - :mod:`.repair`: the successive solves of a repair of an earlier run;
 - :mod:`.mdgp`: the CP-SAT model of the maximally diverse grouping problem;
 - :mod:`.solving`: the steps of :func:`peermatch.solvers.solve`, from a problem to a

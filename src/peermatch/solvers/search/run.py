@@ -15,6 +15,7 @@ from peermatch.model import ProblemData
 from peermatch.params import SolveParams
 from peermatch.solution import Result, Statistics, Status
 from peermatch.solvers.cpsat.bound import aggregate_bound
+from peermatch.solvers.cpsat.typed_bound import typed_bound
 from peermatch.solvers.grouping import Grouping
 from peermatch.solvers.instance import FormationInstance
 from peermatch.solvers.progress import Progress, ProgressFn
@@ -98,14 +99,23 @@ class Start:
     parts_time: float = 0.0
 
 
-def lower_bound(inst: FormationInstance, seed: int, time_limit: float = 5.0) -> float | None:
-    """The best cheap lower bound: balanced spread, and the level-aware aggregate relaxation.
+def lower_bound(
+    inst: FormationInstance, seed: int, time_limit: float = 5.0, *, deterministic: bool = True
+) -> float | None:
+    """The best cheap lower bound: balanced spread, the level-aware aggregate relaxation,
+    and the relaxation by cohort types (level band and option, with organisations and
+    facilitators; :func:`~peermatch.solvers.cpsat.typed_bound.typed_bound`).
 
-    Both bound every *complete* solution; a solution that leaves someone out
-    costs more than either, so they bound the unassigned variant too.
+    All bound every *complete* solution; a solution that leaves someone out
+    costs more than any, so they bound the unassigned variant too. In wall-clock
+    mode (``deterministic`` false) ``time_limit`` is shared: the typed bound gets
+    what the aggregate one left of it.
     """
+    started = time.monotonic()
     found = aggregate_bound(inst, time_limit=time_limit, seed=seed)
-    bounds = [b for b in (inst.lower_bound(), found) if b is not None]
+    left = time_limit if deterministic else time_limit - (time.monotonic() - started)
+    typed = typed_bound(inst, left, deterministic=deterministic) if left > 0 else None
+    bounds = [b for b in (inst.lower_bound(), found, typed) if b is not None]
     return float(max(bounds)) if bounds else None
 
 
@@ -121,7 +131,7 @@ def budgeted_bound(run: Run, inst: FormationInstance) -> float | None:
         )
         simple = inst.lower_bound()
         return None if simple is None else float(simple)
-    return lower_bound(inst, run.params.seed, time_limit=min(5.0, left / 10))
+    return lower_bound(inst, run.params.seed, time_limit=min(5.0, left / 10), deterministic=False)
 
 
 def search_budget(run: Run, inst: FormationInstance, start: Start) -> float:

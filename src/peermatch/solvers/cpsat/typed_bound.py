@@ -1,0 +1,518 @@
+"""A lower bound that keeps where cohorts can meet: cohort *types* of a level band and an option.
+
+:func:`~peermatch.solvers.cpsat.bound.aggregate_bound` spreads every value
+over the cohorts of a level band as if anyone of the band could meet anyone.
+On the hard shapes what binds is elsewhere too: people can only meet in the
+options (weekly slots) they can attend, an option anchored outside the
+program's zone takes only people of that zone, a cohort needs a free
+facilitator with capacity left, and a large organisation puts at most
+``max_per_org`` people in each cohort. This relaxation keeps those and
+forgets the rest (most links, together groups, similarity, placement rules):
+
+- a cohort *type* ``t = (b, c)``: cohorts whose lowest level is ``b`` and
+  that meet in option ``c`` (or its slot class, see below); ``n[t]`` is how
+  many there are;
+- a *class* ``g`` of people who are interchangeable here: same level, same
+  value of every weighted attribute, same large organisation (or none), same
+  clique (or none) and the same types they may join; ``y[g, t]`` is how many
+  of them go to type-``t`` cohorts, and ``sum_t y[g, t] = |g|``. A *clique* is
+  a set of people no two of whom may share a cohort: the alumni of one earlier
+  cohort, a manager's reports linked to each other, people locked to
+  different cohorts (found greedily from the links and locks);
+- class ``g`` may join ``(b, c)`` only if its level lies in
+  ``b .. b + max_level_gap``, option ``c`` admits them, and ``c`` is
+  anchored in the program's zone or in their own zone;
+- per type, sizes ``min_size*n[t] <= people <= max_size*n[t]``, the size term
+  at least ``|people - target*n[t]|``, and for every attribute value with
+  ``N`` people in the type, at least ``j*N - n[t]*j*(j+1)/2`` same-value pairs
+  for every ``j`` (``C(x,2) >= j*x - j(j+1)/2`` summed over the cohorts);
+- a large organisation has at most ``max_per_org * n[t]`` people in type ``t``,
+  a clique at most ``n[t]``;
+- with facilitators, ``f[j, c]`` cohorts of option ``c`` are led by ``j``
+  (only if ``j`` is free in ``c``): ``sum_j f[j, c] = sum_b n[b, c]`` and
+  ``sum_c f[j, c] <= capacity[j]``.
+
+Proof that it is a relaxation. Take any complete solution that keeps the
+rules. Each cohort meets at a weekly slot ``s`` that all its members (and its
+facilitator) can attend, anchored in the members' common zone, else the
+program's; the options are the Pareto-maximal (people, facilitators) sets of
+the slots per anchor zone, so some option ``c`` of the slot's zone holds
+every member and the facilitator. Count the cohort in type ``(b, c)``, ``b``
+its lowest level; every member's level lies in ``b .. b + max_level_gap``;
+if ``c`` is anchored outside the program's zone, every member lives in that
+zone. Set ``n``, ``y``, ``f`` to these counts. Then each class only joins
+types it may join; sizes per type are sums of sizes in ``[min, max]``; by the
+triangle inequality ``sum_k |size_k - target| >= |sum_k size_k - target*n[t]|``;
+the same-value pairs of a type are ``sum_k C(x_k, 2)`` with ``sum_k x_k = N``,
+at least every cut; an organisation has at most ``max_per_org`` in each of
+the ``n[t]`` cohorts, a clique at most one; each cohort has one facilitator
+free in ``c`` who leads at most ``capacity`` cohorts. So the point is
+feasible and its objective is at most the solution's cost. The optimum of
+this model, even over real numbers, is therefore a lower bound on the cost of
+every complete solution (a solution that leaves people out costs more).
+
+Types nobody can fill (fewer than ``min_size`` people may join) are dropped,
+and so is a type whose people and free facilitators are a subset of another
+type's (its cohorts are counted in the other one; the proof holds unchanged).
+To keep the model small, options of one zone may be merged into *slot
+classes* (:func:`_slot_classes`) that stand for the option in the types: a
+class admits whoever one of its options admits and frees whoever one of them
+frees, so a cohort of option ``c`` counts in ``c``'s class and the proof holds
+with the class in place of the option (merging only weakens the bound).
+
+It is solved as a linear program (GLOP), with the same-value cuts added as
+the solution violates them: each LP along the way relaxes the full one, so
+its optimum is a bound too. Every cost is a multiple of the gcd ``u`` of the
+cost coefficients, so the LP value (less a floating-point margin) is rounded
+up to a multiple of ``u``. The model grows with classes x types, so
+:func:`typed_bound` gives up (``None``) above :data:`MAX_CELLS` class-type
+cells or :data:`MAX_TYPES` types, and when the LP is not solved in time; the
+caller then keeps the aggregate bound.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import time
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from ortools.linear_solver import pywraplp
+
+from peermatch.solvers.instance import SIZE_WEIGHT, UNASSIGNED_WEIGHT, FormationInstance
+
+__all__ = ["DETERMINISTIC_ROUNDS", "MAX_CELLS", "MAX_PEOPLE", "MAX_TYPES", "typed_bound"]
+
+#: At most this many (class, type) cells: coarser slot classes are tried above it, and the
+#: model is not built if even one class per zone has more. 3,000 cells solve in about a
+#: second (n = 300, scarce slots: 2,619 cells 0.9 s, 4,651 cells 3.0 s, 7,296 cells 7.2 s).
+MAX_CELLS = 3_000
+#: Above this many people not even one slot class per zone keeps the model small (at n =
+#: 100,000 finding that out took 2.4 s): the model is not tried.
+MAX_PEOPLE = 20_000
+#: Cells before the dominated types are dropped may be this many times MAX_CELLS.
+PRUNED = 4
+#: How much of an option's people a slot class must hold for the option to join it, tried
+#: in turn until the model has at most MAX_CELLS cells (1: only subsets merge).
+SHARES = (1.0, 0.9, 0.75, 0.5, 0.0)
+#: Above this many types (before dropping the dominated ones) the model is not built either.
+MAX_TYPES = 3_000
+#: Organisations with fewer people than this share of the cohorts (times max_per_org) are not
+#: told apart: their per-cohort limit hardly binds across types, and classes stay few.
+ORG_SHARE = 4
+
+#: Rounds of cuts at most in deterministic mode (each gets an equal share of the time).
+DETERMINISTIC_ROUNDS = 4
+#: Without presolve GLOP starts again from the last basis after cuts are added
+#: (measured at n = 120: a round of cuts re-solved in a third of the first solve's time).
+_GLOP = "use_preprocessing: false"
+
+Type = tuple[int, int]  # (band start, option)
+#: (level, values, (large organisation, clique) or -1 each, types).
+Key = tuple[int, tuple[int, ...], tuple[int, int], tuple[Type, ...]]
+
+
+class _Lp:
+    """The linear relaxation in GLOP, written row by row (the natural API is slow to build)."""
+
+    def __init__(self) -> None:
+        self.solver = pywraplp.Solver.CreateSolver("GLOP")
+        self.objective = self.solver.Objective()
+        self.objective.SetMinimization()
+
+    def var(self, hi: float, cost: float = 0.0) -> Any:
+        var = self.solver.NumVar(0.0, hi, "")
+        if cost:
+            self.objective.SetCoefficient(var, cost)
+        return var
+
+    def row(self, lo: float, hi: float, terms: list[tuple[Any, float]]) -> None:
+        """``lo <= sum(coef * var) <= hi``; a variable may appear once only."""
+        ct = self.solver.Constraint(lo, hi)
+        for var, coef in terms:
+            ct.SetCoefficient(var, coef)
+
+
+def _or_blank(value: int | None) -> int:
+    """-1 for a blank value: it never equals anything, so it never makes a pair."""
+    return -1 if value is None else value
+
+
+def _floor(inst: FormationInstance, per_cohort: int) -> int:
+    """Sets of people no larger than this are not told apart (their limit hardly binds)."""
+    cohorts = max(1, -(-inst.n // inst.max_size))
+    return max(2 * per_cohort, cohorts * per_cohort // ORG_SHARE)
+
+
+def _large_orgs(inst: FormationInstance) -> set[int]:
+    """The organisations big enough for their per-cohort limit to bind across types."""
+    floor = _floor(inst, inst.max_per_org)
+    return {o for o, count in Counter(inst.org_of).items() if count > floor}
+
+
+def _cliques(inst: FormationInstance) -> dict[int, int]:
+    """Person -> clique: large sets of people no two of whom may share a cohort.
+
+    Greedy, from the links (reporting lines, earlier cohorts: an earlier cohort's
+    alumni are a clique) and the locks (people locked to different cohorts). At most
+    one of a clique is in any cohort, so at most ``n[t]`` of it in type ``t``.
+    Skipped (empty) on programs with very many links, where it would not be cheap.
+    """
+    floor, out, number = _floor(inst, 1), {}, 0
+    if len(inst.conflicts) > MAX_CELLS:
+        return {}
+    sets = inst.conflict_sets
+    for i in sorted(range(inst.n), key=lambda i: (-len(sets[i]), i)):
+        if i in out or len(sets[i]) < floor:
+            continue
+        clique = [i]
+        for j in sorted(sets[i]):
+            if j not in out and all(j in sets[k] for k in clique):
+                clique.append(j)
+        if len(clique) > floor:
+            out.update(dict.fromkeys(clique, number))
+            number += 1
+    firsts: dict[str, int] = {}
+    for members, lock in zip(inst.groups, inst.group_locks, strict=True):
+        if lock and members[0] not in out:
+            firsts.setdefault(lock, members[0])
+    if len(firsts) > floor:
+        out.update(dict.fromkeys(firsts.values(), number))
+    return out
+
+
+@dataclass(frozen=True)
+class _Slots:
+    """Open options merged into slot classes: ``of`` option -> class, each class's zone and
+    facilitators (those free in one of its options, with capacity)."""
+
+    of: dict[int, int]
+    zones: tuple[str, ...]
+    free: tuple[int, ...]
+
+
+def _slot_classes(inst: FormationInstance, share: float) -> _Slots:
+    """The options that can host a cohort, merged into classes of one zone.
+
+    An option can host a cohort if it admits ``min_size`` people and, with facilitators,
+    frees one with capacity. Largest first, an option joins the first class of its zone
+    that already holds ``share`` of its people (``share`` 1 merges subsets only, 0 makes
+    one class per zone); a class admits whom any of its options admits.
+    """
+    leaders = sum(1 << j for j, cap in enumerate(inst.facilitator_capacity) if cap > 0)
+    use_fac = bool(inst.problem.facilitators)
+    of: dict[int, int] = {}
+    zones: list[str] = []
+    masks: list[int] = []
+    free: list[int] = []
+    order = sorted(range(len(inst.options)), key=lambda c: -inst.options[c].mask.bit_count())
+    for c in order:
+        option = inst.options[c]
+        size, fac = option.mask.bit_count(), option.facilitator_mask & leaders if use_fac else 0
+        if size < inst.min_size or (use_fac and not fac):
+            continue
+        for r, zone in enumerate(zones):
+            if zone == option.zone and (masks[r] & option.mask).bit_count() >= share * size:
+                break
+        else:
+            r = len(zones)
+            zones.append(option.zone)
+            masks.append(0)
+            free.append(0)
+        of[c] = r
+        masks[r] |= option.mask
+        free[r] |= fac
+    return _Slots(of, tuple(zones), tuple(free))
+
+
+def _types_of(
+    inst: FormationInstance, i: int, starts: list[int], slots: _Slots
+) -> tuple[Type, ...]:
+    """The (band start, slot class) types person ``i`` may join."""
+    level, zone = inst.levels[i], inst.tz_of[i]
+    bands = [b for b in starts if b <= level <= b + inst.max_level_gap]
+    where = {slots.of[c] for c in inst.options_of[i] if c in slots.of}
+    kinds = sorted(r for r in where if slots.zones[r] in (inst.program_zone, zone))
+    return tuple((b, r) for b in bands for r in kinds)
+
+
+def _classes(
+    inst: FormationInstance, slots: _Slots, cliques: dict[int, int]
+) -> Counter[Key] | None:
+    """People grouped by level, values, large organisation, clique and types.
+
+    ``None`` when there would be more than :data:`MAX_CELLS` class-type cells.
+    """
+    starts, large = sorted(set(inst.levels)), _large_orgs(inst)
+    seen: dict[tuple[int, str, tuple[int, ...]], tuple[Type, ...]] = {}
+    classes: Counter[Key] = Counter()
+    cells = 0
+    for i in range(inst.n):
+        # People of one level, zone and set of options share their types: computed once.
+        sig = (inst.levels[i], inst.tz_of[i], inst.options_of[i])
+        types = seen.get(sig)
+        if types is None:
+            types = seen[sig] = _types_of(inst, i, starts, slots)
+        values = tuple(_or_blank(vals[i]) for vals in inst.value_of)
+        org = inst.org_of[i] if inst.org_of[i] in large else -1
+        key: Key = (inst.levels[i], values, (org, cliques.get(i, -1)), types)
+        if key not in classes:
+            cells += len(types)
+            if cells > PRUNED * MAX_CELLS:
+                return None  # hopeless even if most types turn out dominated: stop early
+        classes[key] += 1
+    kept = _kept_types(inst, classes, slots)
+    if kept is None:
+        return None
+    pruned: Counter[Key] = Counter()
+    for (level, values, apart, types), count in classes.items():
+        pruned[level, values, apart, tuple(t for t in types if t in kept)] += count
+    if sum(len(key[3]) for key in pruned) > MAX_CELLS:
+        return None
+    return pruned
+
+
+def _kept_types(inst: FormationInstance, classes: Counter[Key], slots: _Slots) -> set[Type] | None:
+    """The types worth a variable (``None`` if more than :data:`MAX_TYPES`).
+
+    A type that fewer than ``min_size`` people may join holds no cohort. A type
+    whose people (and free facilitators) are a subset of another's is dropped:
+    a cohort of it is counted in the larger one instead, which admits every
+    member and the facilitator just as well (the band only matters through who
+    may join, so types of different bands are compared too).
+    """
+    admits: dict[Type, int] = defaultdict(int)
+    reach: Counter[Type] = Counter()
+    for g, (key, count) in enumerate(classes.items()):
+        for t in key[3]:
+            admits[t] |= 1 << g
+            reach[t] += count
+    free = {t: slots.free[t[1]] for t in admits}
+    order = sorted(
+        (t for t in admits if reach[t] >= inst.min_size),
+        key=lambda t: (-admits[t].bit_count(), -free[t].bit_count(), t),
+    )
+    if len(order) > MAX_TYPES:
+        return None
+    kept: list[Type] = []
+    for t in order:
+        a, f = admits[t], free[t]
+        if not any(a & admits[k] == a and f & free[k] == f for k in kept):
+            kept.append(t)
+    return set(kept)
+
+
+def typed_bound(
+    inst: FormationInstance, time_limit: float = 5.0, *, deterministic: bool = False
+) -> float | None:
+    """The cohort-type relaxation's optimum (see the module): no complete solution costs less.
+
+    Parameters
+    ----------
+    inst
+        The instance to bound (whole program, or a part of one).
+    time_limit
+        Wall-clock seconds for building and solving the linear programs, or
+        with ``deterministic`` GLOP's deterministic seconds for solving them.
+    deterministic
+        Measure the limit in deterministic time (and at most
+        :data:`DETERMINISTIC_ROUNDS` rounds of cuts), so that the same
+        instance always gives the same bound.
+
+    Returns
+    -------
+    float or None
+        The bound, or ``None`` when the model would be too large, some person
+        fits no type, or the linear program was not solved to optimality in time.
+    """
+    started = time.monotonic()
+    if inst.n == 0 or inst.n > MAX_PEOPLE or not inst.options:
+        return None
+    cliques, classes, slots = _cliques(inst), None, None
+    for share in SHARES:
+        # The finest slot classes whose model is small enough.
+        slots = _slot_classes(inst, share)
+        classes = _classes(inst, slots, cliques)
+        if classes is not None:
+            break
+    if classes is None or slots is None or any(not key[3] for key in classes):
+        return None  # too large, or someone fits no cohort at all (nothing to bound)
+    lp, max_k = _Lp(), inst.n // inst.min_size
+    keys = sorted(classes)
+    members: dict[Type, list[tuple[Key, Any]]] = defaultdict(list)
+    for key in keys:
+        ys = [lp.var(classes[key]) for _ in key[3]]
+        for t, y in zip(key[3], ys, strict=True):
+            members[t].append((key, y))
+        lp.row(classes[key], classes[key], [(y, 1.0) for y in ys])
+    n = {t: lp.var(max_k) for t in sorted(members)}
+    lp.row(-(-inst.n // inst.max_size), max_k, [(var, 1.0) for var in n.values()])
+    pairs: list[_Pairs] = []
+    for t, ys in sorted(members.items()):
+        pairs += _type_rows(lp, inst, classes, n[t], ys)
+    _facilitator_rows(lp, inst, n, slots)
+    limit = Limit(time_limit, started, deterministic)
+    found = _solve(lp, pairs, limit, _unit(inst))
+    return None if found is None else _rounded(inst, found)
+
+
+@dataclass(frozen=True)
+class _Pairs:
+    """The same-value pairs of one value in one type: ``pairs >= j*count - j(j+1)/2 * cohorts``."""
+
+    count: Any
+    pairs: Any
+    cohorts: Any
+    top: int  # cuts for j = 1 .. top - 1
+
+    def cut(self, lp: _Lp, j: int) -> None:
+        lp.row(
+            -math.inf, 0.0, [(self.count, j), (self.cohorts, -j * (j + 1) / 2), (self.pairs, -1.0)]
+        )
+
+    def violated(self) -> int | None:
+        """The deepest cut the LP's point violates (``j = floor(count / cohorts)``), if any."""
+        count, cohorts = self.count.solution_value(), self.cohorts.solution_value()
+        if self.top < 2 or count <= 1e-9:
+            return None
+        j = self.top - 1 if cohorts <= 1e-9 else max(1, min(self.top - 1, int(count / cohorts)))
+        if j * count - j * (j + 1) / 2 * cohorts > self.pairs.solution_value() + 1e-6:
+            return j
+        return None
+
+
+@dataclass(frozen=True)
+class Limit:
+    """How long the rounds of cuts may take: a wall-clock deadline, or deterministic time."""
+
+    seconds: float
+    started: float
+    deterministic: bool
+
+    def params(self, round_: int) -> str | None:
+        """GLOP's parameters for one more round, ``None`` when time is up."""
+        if self.deterministic:
+            if round_ >= DETERMINISTIC_ROUNDS:
+                return None
+            return f"{_GLOP} max_deterministic_time: {self.seconds / DETERMINISTIC_ROUNDS}"
+        left = self.started + self.seconds - time.monotonic()
+        return None if left <= 0 else f"{_GLOP} max_time_in_seconds: {left}"
+
+
+def _solve(lp: _Lp, pairs: list[_Pairs], limit: Limit, unit: int) -> float | None:
+    """Solve, add the violated cuts, solve again until none is violated or time is up.
+
+    Every LP along the way relaxes the one with every cut, so its optimum is a
+    bound too: the last one solved to optimality is returned (``None`` if none was).
+    It also stops when a round gained less than a tenth of ``unit`` (the cost's
+    granularity): the last cuts then barely move what is reported.
+    """
+    best = None
+    for round_ in itertools.count():
+        params = limit.params(round_)
+        if params is None:
+            return best
+        lp.solver.SetSolverSpecificParametersAsString(params)
+        if lp.solver.Solve() != pywraplp.Solver.OPTIMAL:
+            return best
+        value = lp.objective.Value()
+        if best is not None and value - best < unit / 10:
+            return value
+        best = value
+        cuts = [(p, j) for p in pairs if (j := p.violated()) is not None]
+        if not cuts:
+            return best
+        for p, j in cuts:
+            p.cut(lp, j)
+    return best  # pragma: no cover - the loop above only ends by returning
+
+
+def _unit(inst: FormationInstance) -> int:
+    """The gcd of every cost coefficient: every cost is a multiple of it."""
+    return math.gcd(SIZE_WEIGHT, UNASSIGNED_WEIGHT, *(w for w in inst.attribute_weights if w > 0))
+
+
+def _rounded(inst: FormationInstance, value: float) -> float:
+    """``value`` less the LP's tolerance, rounded up to a multiple of every cost coefficient's gcd.
+
+    Every cost is such a multiple (pairs and deviations are whole numbers), so the rounding
+    keeps the bound valid; the tolerance guards against GLOP's floating-point slack.
+    """
+    unit = _unit(inst)
+    safe = value - 1e-6 * abs(value) - 1e-3
+    return float(unit * math.ceil(safe / unit))
+
+
+def _type_rows(
+    lp: _Lp,
+    inst: FormationInstance,
+    classes: Counter[Key],
+    cohorts: Any,
+    ys: list[tuple[Key, Any]],
+) -> list[_Pairs]:
+    """Size, organisation and same-value rows of one type, with its cost terms.
+
+    Returns the same-value terms, each with its first cuts only (the others are added when
+    violated, see :func:`_solve`).
+    """
+    people = [(y, 1.0) for _, y in ys]
+    reach = max(1, sum(classes[key] for key, _ in ys))
+    out: list[_Pairs] = []
+    lp.row(0.0, math.inf, [*people, (cohorts, -inst.min_size)])
+    lp.row(-math.inf, 0.0, [*people, (cohorts, -inst.max_size)])
+    dev = lp.var(inst.n, SIZE_WEIGHT)
+    lp.row(-math.inf, 0.0, [*people, (cohorts, -inst.target_size), (dev, -1.0)])
+    lp.row(0.0, math.inf, [*people, (cohorts, -inst.target_size), (dev, 1.0)])
+    apart: dict[tuple[int, int], list[tuple[Any, float]]] = defaultdict(list)
+    for key, y in ys:
+        for kind, number in enumerate(key[2]):
+            if number >= 0:
+                apart[kind, number].append((y, 1.0))
+    for (kind, _), held in apart.items():
+        most = inst.max_per_org if kind == 0 else 1
+        lp.row(-math.inf, 0.0, [*held, (cohorts, -most)])
+    for a, weight in enumerate(inst.attribute_weights):
+        if weight <= 0:
+            continue
+        holders: dict[int, list[tuple[Key, Any]]] = defaultdict(list)
+        for key, y in ys:
+            if key[1][a] >= 0:
+                holders[key[1][a]].append((key, y))
+        for held in holders.values():
+            total = sum(classes[key] for key, _ in held)
+            if total < 2:
+                continue
+            pairs = lp.var(total * (total - 1) // 2, weight)
+            # The cuts go through one count variable: three terms each keeps the LP sparse.
+            count = lp.var(total)
+            lp.row(0.0, 0.0, [*((y, 1.0) for _, y in held), (count, -1.0)])
+            pair = _Pairs(count, pairs, cohorts, min(total, inst.max_size))
+            # j = 1 and the cuts around the balanced share; the others are added when violated.
+            share = total * inst.target_size // reach
+            for j in {1, *range(max(1, share - 1), min(pair.top, share + 2))}:
+                pair.cut(lp, j)
+            out.append(pair)
+    return out
+
+
+def _facilitator_rows(lp: _Lp, inst: FormationInstance, n: dict[Type, Any], slots: _Slots) -> None:
+    """Every cohort of option ``c`` is led by a facilitator free in ``c``, within capacity."""
+    if not inst.problem.facilitators:
+        return
+    by_option: dict[int, list[Any]] = defaultdict(list)
+    for (_, c), var in n.items():
+        by_option[c].append(var)
+    led: dict[int, list[Any]] = defaultdict(list)
+    for c, cohorts in sorted(by_option.items()):
+        free = slots.free[c]
+        fs = []
+        for j, cap in enumerate(inst.facilitator_capacity):
+            if cap > 0 and free >> j & 1:
+                f = lp.var(cap)
+                fs.append((f, 1.0))
+                led[j].append((f, 1.0))
+        lp.row(0.0, 0.0, [*fs, *((var, -1.0) for var in cohorts)])
+    for j, fs in led.items():
+        lp.row(-math.inf, inst.facilitator_capacity[j], fs)
