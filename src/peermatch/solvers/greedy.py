@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import random
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from peermatch.deadline import Deadline
@@ -71,9 +72,9 @@ class _State(CohortState):
             return False
         return super().fits(k, out, into, building=building)
 
-    def try_group(self, group: tuple[int, ...] | list[int], k: int) -> bool:
+    def try_group(self, group: Sequence[int], k: int) -> bool:
         """Add every member of ``group`` to cohort ``k`` if each fits in turn, else none."""
-        added = []
+        added: list[int] = []
         for i in group:
             if not self.open_to(i, k):
                 for j in added:
