@@ -203,3 +203,19 @@ def test_the_greedy_start_seats_locks_and_together_groups_whole() -> None:
     kept, left = respect_groups(inst, start.cohorts, start.unplaced)
     assert len(left) <= 3
     assert len(kept) == len(start.cohorts)
+
+
+def test_parts_of_a_large_start_keep_each_group_whole() -> None:
+    # Regression (issue 25): locks-together at n = 3,000 is built in parts of 1,200; the
+    # parts cut groups, gathering them left 485 people out and the run ended with exit 4.
+    from peermatch.solvers.group_seating import deal_parts
+
+    inst = build_instance(shaped_population("locks-together", 150, 2).problem)
+    order = list(range(inst.n))
+    dealt = deal_parts(inst, order, 3)
+    assert sorted(i for part in dealt for i in part) == order
+    part_of = {i: p for p, part in enumerate(dealt) for i in part}
+    assert inst.groups and all(len({part_of[i] for i in g}) == 1 for g in inst.groups)
+    # Without groups the deal is the plain round-robin.
+    plain = build_instance(shaped_population("sponsor", 150, 2).problem)
+    assert deal_parts(plain, order, 3) == [order[p::3] for p in range(3)]

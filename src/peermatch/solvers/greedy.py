@@ -29,7 +29,7 @@ from peermatch.params import GreedyParams
 from peermatch.rules import Rule
 from peermatch.solution import Solution
 from peermatch.solvers.cohort_state import CohortState
-from peermatch.solvers.group_seating import GroupSeats, seat_groups
+from peermatch.solvers.group_seating import GroupSeats, deal_parts, seat_groups
 from peermatch.solvers.instance import SIZE_WEIGHT, FormationInstance
 from peermatch.solvers.settle import settle
 
@@ -226,8 +226,9 @@ def _by_parts(
     order = sorted(range(inst.n), key=lambda i: (inst.levels[i], inst.tz_of[i], inst.org_of[i], i))
     cohorts: list[tuple[int, ...]] = []
     unplaced: list[int] = []
+    dealt = deal_parts(inst, order, parts)  # a group never spans parts
     for p in range(parts):
-        people = order[p::parts]
+        people = dealt[p]
         if deadline is not None and deadline.expired(margin):
             unplaced += people  # out of time: this part is left for the search to repair
             continue
