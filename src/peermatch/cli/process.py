@@ -56,6 +56,9 @@ def leave(code: object) -> NoReturn:
     if code is not None and not isinstance(code, int):
         print(code, file=sys.stderr)
         code = 1
+    if sys.getprofile() is not None or sys.gettrace() is not None:
+        # A profiler or coverage writes its data at the interpreter's own exit.
+        sys.exit(code)
     # What the interpreter would still do that matters: the exit handlers, the streams.
     atexit._run_exitfuncs()
     sys.stdout.flush()
