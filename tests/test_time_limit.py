@@ -138,3 +138,29 @@ def test_library_callers_get_the_same_phases() -> None:
     seen = [e.phase for e in events]
     assert [p for p in PHASES[1:-1] if p in seen] == list(PHASES[1:-1])
     assert all(e.limit == 2 for e in events if e.objective is None)  # each phase opening
+
+
+def test_the_program_counts_its_limit_from_the_process_start(tmp_path: Path) -> None:
+    # Regression (issue 25): the deadline started after the imports (1-3.6 s under load),
+    # and the interpreter's teardown took 0.5-1.2 s after the last file was written.
+    import subprocess
+    import sys
+
+    code = (
+        "import time; from peermatch.cli import process; s = process.process_start(); "
+        "print(s is not None and s <= time.monotonic()); "
+        "print(process.command_start() >= s); process.begin(); print(abs(process.command_start() - s) < 0.1)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["True", "True", "True"]
+    # In-process (tests, the library) the deadline still starts with the command.
+    from peermatch.cli import process
+
+    assert process.command_start() >= time.monotonic() - 1
+    # The program's exit codes survive leaving without the teardown.
+    bad = subprocess.run(
+        [sys.executable, "-m", "peermatch", "run", str(tmp_path / "none.csv"), "--out",
+         str(tmp_path / "out")],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert bad.returncode == 2 and "does not exist" in bad.stderr

@@ -1,6 +1,6 @@
 """Allow ``python -m peermatch``."""
 
-from peermatch.cli import main
+from peermatch.cli import command_line
 
 if __name__ == "__main__":
-    main()
+    command_line()

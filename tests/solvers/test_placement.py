@@ -152,6 +152,7 @@ def test_the_sponsor_population_is_solved_at_a_deterministic_limit() -> None:
     result = solve(problem, SolveParams(time_limit=10, workers=1, deterministic=True))
     assert result.status in (Status.OPTIMAL, Status.FEASIBLE), result.stats
     assert result.solution is not None and not result.solution.unassigned
+    assert sum(len(c.members) for c in result.solution.cohorts) == len(problem.participants)
     assert list(violations(problem, result.solution)) == []
 
 

@@ -115,7 +115,7 @@ def test_improve_hands_the_time_left_to_the_whole_model_check(
     start = greedy_cohorts(inst, 0)
     lefts: list[float | None] = []
 
-    def due(self: lns.Walk, left: float | None = None) -> bool:
+    def due(self: lns.Walk, left: float | None = None, late: bool = False) -> bool:
         lefts.append(left)
         raise KeyboardInterrupt  # one look is enough
 
@@ -154,3 +154,30 @@ def test_the_greedy_start_tries_further_seeds_only_while_the_search_keeps_most_o
     assert solving._attempts_margin(replace(run, clock=None), inst, 5.0) == 5.0
     small_parts = params.replace(greedy=replace(params.greedy, part_size=10))
     assert solving._attempts_margin(replace(run, params=small_parts), inst, 5.0) == 5.0
+
+
+def test_the_whole_model_is_tried_once_late_while_steps_still_place_people() -> None:
+    # Regression (issue 25): placing steps that each placed one more person never
+    # stalled, so the whole-program fallback was never tried before the run said exit 4.
+    inst = build_instance(generate_population(300, 1, planted=True).problem)
+    params = SolveParams(time_limit=60.0, seed=0, workers=1, deterministic=True)
+    start = Grouping.of(greedy_cohorts(inst, 0).cohorts, None, [0])
+    walk = lns.Walk(inst, start, params.neighbourhood)
+    assert walk.placing == 0
+    assert not walk.whole_due(None)
+    assert walk.whole_due(None, late=True)
+    walk.whole_tried = walk.defects() + 1  # tried once already, at another defect count
+    assert not walk.whole_due(None, late=True)
+
+
+def test_the_whole_model_gets_its_last_chance_before_it_no_longer_fits() -> None:
+    inst = build_instance(generate_population(300, 1, planted=True).problem)
+    params = SolveParams(time_limit=60.0, seed=0, workers=1, deterministic=False)
+    start = Grouping.of(greedy_cohorts(inst, 0).cohorts, None, [0])
+    walk = lns.Walk(inst, start, params.neighbourhood)
+    build = lns.whole_build_time(inst)
+    # Steps are still placing people (walk.placing == 0): the whole model waits while it
+    # will still fit after the next step, and is tried at the last step it fits.
+    assert not walk.whole_due(4 * build + 4 * walk.step_limit + 1)
+    assert walk.whole_due(4 * build + 0.5 * walk.step_limit)
+    assert not walk.whole_due(4 * build - 0.01)

@@ -13,6 +13,8 @@ errors
     The group that turns a library error into its message and exit code.
 progress
     The live progress display of a solve on stderr.
+process
+    The program's entry point: the deadline from the process's start, no teardown.
 validate, run, generate, repair, report, check, mdgp, invite, serve
     One command each (``report`` also holds ``explain``; ``serve`` is the
     workspace of :mod:`peermatch.web`).
@@ -22,11 +24,22 @@ from __future__ import annotations
 
 import click
 
-from peermatch.cli import check, generate, invite, mdgp, repair, report, run, serve, validate
+from peermatch.cli import (
+    check,
+    generate,
+    invite,
+    mdgp,
+    process,
+    repair,
+    report,
+    run,
+    serve,
+    validate,
+)
 from peermatch.cli.errors import ErrorReportingGroup
 
 # The exit codes are peermatch.cli.common's (EXIT_OK ... EXIT_DELIVERY).
-__all__ = ["main"]
+__all__ = ["command_line", "main"]
 
 
 @click.group(
@@ -54,3 +67,15 @@ for _command in (
     serve.serve,
 ):
     main.add_command(_command)
+
+
+def command_line() -> None:
+    """The ``peermatch`` program: :func:`main`, its deadline counted from the process's start,
+    and an exit without the interpreter's teardown (:mod:`peermatch.cli.process`)."""
+    process.begin()
+    try:
+        main()
+        code: object = 0
+    except SystemExit as exc:
+        code = exc.code
+    process.leave(code)

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
+from peermatch.cli.process import command_start
 from peermatch.deadline import Deadline
 
 if TYPE_CHECKING:
@@ -302,7 +303,8 @@ def _deprecated_wall_clock(ctx: click.Context, _: click.Parameter, value: bool) 
 def run_options(func: Callable[..., Any]) -> Callable[..., Any]:
     """The run options shared by every command that solves; the command gets ``options: RunOptions``.
 
-    The deadline starts when the command starts, so that ``--time-limit``
+    The deadline starts when the command starts (the process, run as a program:
+    :func:`~peermatch.cli.process.command_start`), so that ``--time-limit``
     counts reading, solving and writing alike.
     """
 
@@ -317,7 +319,7 @@ def run_options(func: Callable[..., Any]) -> Callable[..., Any]:
             deterministic=kwargs.pop("deterministic"),
             calendar_mode=kwargs.pop("calendar_mode"),
             quiet=kwargs.pop("quiet"),
-            deadline=Deadline(time_limit),
+            deadline=Deadline(time_limit, start=command_start()),
         )
         return func(*args, options=options, **kwargs)
 

@@ -2,8 +2,8 @@
 
 The page is rendered from the folder's own files (``run.json``,
 ``summary.json`` and ``changes.csv``; see :mod:`peermatch.report.folder`), so
-``peermatch report OUT_DIR`` can rewrite it at any time. jinja2 and matplotlib
-are imported only when a report is rendered.
+``peermatch report OUT_DIR`` can rewrite it at any time. jinja2 is imported
+only when a report is rendered.
 
 Modules
 -------
@@ -12,7 +12,7 @@ folder
 context
     What the page shows, as plain data (rule titles, figures, tables).
 charts
-    The page's charts (matplotlib, imported on first use).
+    The page's charts (SVG written directly).
 html
     Rendering and writing ``report.html`` (jinja2 templates in ``templates/``).
 explain

@@ -14,9 +14,9 @@ instance, grouping, placement_rules
 cohort_state
     The one incremental state of a grouping (options, zones, value counts,
     what fits where) that the greedy start and the swap descents share.
-greedy, settle
-    The greedy warm start (also a baseline); meeting [presence] and
-    [required] after it.
+greedy, group_seating, settle
+    The greedy warm start (also a baseline); locks and ``together`` groups
+    seated first in it; meeting [presence] and [required] after it.
 placement
     Placement first: ejection chains around the people left out.
 swaps, parallel_swaps

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import random
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from peermatch.deadline import Deadline
@@ -28,6 +29,7 @@ from peermatch.params import GreedyParams
 from peermatch.rules import Rule
 from peermatch.solution import Solution
 from peermatch.solvers.cohort_state import CohortState
+from peermatch.solvers.group_seating import GroupSeats, deal_parts, seat_groups
 from peermatch.solvers.instance import SIZE_WEIGHT, FormationInstance
 from peermatch.solvers.settle import settle
 
@@ -61,6 +63,26 @@ class _State(CohortState):
         self.lo = [0] * len(planned)
         self.hi = [0] * len(planned)
         self.shared = [self.all_options] * len(planned)
+        #: Group members seated first (:mod:`~peermatch.solvers.group_seating`) stay put.
+        self.seats = GroupSeats()
+
+    def fits(self, k: int, out: int | None, into: int | None, *, building: bool = False) -> bool:
+        """:meth:`CohortState.fits`, except that a pinned group member never changes cohort."""
+        if self.seats.moves(out, self.where, -1) or self.seats.moves(into, self.where, k):
+            return False
+        return super().fits(k, out, into, building=building)
+
+    def try_group(self, group: Sequence[int], k: int) -> bool:
+        """Add every member of ``group`` to cohort ``k`` if each fits in turn, else none."""
+        added: list[int] = []
+        for i in group:
+            if not self.open_to(i, k):
+                for j in added:
+                    self.remove(j)
+                return False
+            self.add(i, k)
+            added.append(i)
+        return True
 
     def _count(self, k: int, i: int, by: int) -> None:
         super()._count(k, i, by)
@@ -204,8 +226,9 @@ def _by_parts(
     order = sorted(range(inst.n), key=lambda i: (inst.levels[i], inst.tz_of[i], inst.org_of[i], i))
     cohorts: list[tuple[int, ...]] = []
     unplaced: list[int] = []
+    dealt = deal_parts(inst, order, parts)  # a group never spans parts
     for p in range(parts):
-        people = order[p::parts]
+        people = dealt[p]
         if deadline is not None and deadline.expired(margin):
             unplaced += people  # out of time: this part is left for the search to repair
             continue
@@ -245,6 +268,13 @@ def _greedy_once(
             tiebreak[i],
         ),
     )
+    if inst.groups:
+        # Groups first and whole: scattered by the one-by-one insertion, gathering them
+        # afterwards left 115 of 300 people out (locks-together, issue 25).
+        state.seats = seat_groups(
+            inst, state.planned, lambda k: len(state.cohorts[k]), state.try_group
+        )
+        order = [i for i in order if i not in state.where]
     rank = {i: r for r, i in enumerate(order)}
 
     def score(i: int, k: int) -> float:

@@ -202,9 +202,15 @@ class Walk:
         self.left = sorted([i for i in self.left if i not in in_sub] + list(unplaced))
         self.cost = self.inst.cost(self.current, len(self.left))
 
-    def whole_due(self, left: float | None = None) -> bool:
+    def whole_due(self, left: float | None = None, late: bool = False) -> bool:
         """Whether to try the whole program at once: defects that neighbourhoods do not
-        repair (``placement_steps`` steps in a row) in a program small enough.
+        repair (``placement_steps`` steps in a row) in a program small enough; or, once,
+        defects still there when the search is ``late`` (half its limit used) or when
+        this is the last step after which the whole model would still fit in time.
+
+        Regression (issue 25): locks-together at n = 300 started with 115 people out;
+        every few steps placed one more, so the placing steps never stalled, the whole
+        program was never tried and the run ended with exit 4 holding 71 people out.
 
         ``left``: wall-clock seconds left of the search (``None`` when deterministic).
         The whole model is then tried only when building it (:func:`whole_build_time`)
@@ -212,15 +218,15 @@ class Walk:
         it took two minutes of a 60 s run.
         """
         defects = self.defects()
-        return (
-            defects > 0
-            and self.placing >= self.nb.placement_steps
-            and self.inst.n <= self.nb.whole_model_people
-            and self.whole_tried != defects
-            and (
-                left is None or whole_build_time(self.inst, self.nb.whole_build_seconds) <= left / 4
-            )
-        )
+        if not defects or self.inst.n > self.nb.whole_model_people or self.whole_tried == defects:
+            return False
+        build = None if left is None else whole_build_time(self.inst, self.nb.whole_build_seconds)
+        if left is not None and build is not None:
+            if build > left / 4:
+                return False
+            # A step of ``step_limit`` seconds more and the build would no longer fit.
+            late = late or build > (left - self.step_limit) / 4
+        return self.placing >= self.nb.placement_steps or (late and self.whole_tried is None)
 
 
 def whole_build_time(
@@ -318,7 +324,8 @@ def improve(
             walk.iterations += 1
             defects = walk.defects()
             left = None if params.deterministic else search.time_limit - walk.used(search)
-            better = _step(inst, walk, rng, search, whole=walk.whole_due(left))
+            late = walk.used(search) >= search.time_limit / 2
+            better = _step(inst, walk, rng, search, whole=walk.whole_due(left, late))
             if defects:
                 walk.placing = 0 if walk.defects() < defects else walk.placing + 1
             if better:
