@@ -26,8 +26,8 @@ import time
 from dataclasses import asdict
 from pathlib import Path
 
-from peermatch.executor import DaskUnavailableError, make_executor
 from peermatch.bench.sweep import SweepCase, SweepRow, run_sweep
+from peermatch.executor import DaskUnavailableError, make_executor
 
 __all__ = ["main"]
 
