@@ -29,6 +29,8 @@ __all__ = ["Deadline", "safety_cap"]
 #: 1.1 ms per person where it was 1.8. At 2 ms, n = 10,000 kept 22.5 s of a 60 s run
 #: for about 12 s of finishing and writing (issue 25).
 RESERVE_PER_PERSON = 0.0012
+#: Seconds per participant that finishing, checking and writing take (:meth:`Deadline.writing`).
+WRITING_PER_PERSON = 0.0006
 #: Seconds always kept back at the end: the summary, and the report (matplotlib's import
 #: and charts alone take about 1.5 s; n = 300 ended 2.7 s after a 30 s limit with 1 s).
 RESERVE_BASE = 2.5
@@ -80,3 +82,13 @@ class Deadline:
         if self.limit is None:
             return 0.0
         return min(RESERVE_BASE + RESERVE_PER_PERSON * people, RESERVE_SHARE * self.limit)
+
+    def writing(self, people: int) -> float:
+        """The part of :meth:`reserve` that finishing and writing need, without its margin.
+
+        A search that would otherwise end with people unplaced (and nothing
+        written) may spend the rest of the reserve.
+        """
+        if self.limit is None:
+            return 0.0
+        return min(RESERVE_BASE + WRITING_PER_PERSON * people, self.reserve(people))
