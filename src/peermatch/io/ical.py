@@ -276,8 +276,16 @@ def _spec_key(name: str, value: Any) -> tuple[Any, ...]:
     return _line_key(name, value)
 
 
+#: Plain TEXT properties: ``Event.add`` stores them as a ``vText`` without parameters,
+#: whose line is the name, a colon and the escaped text.
+_TEXTS = frozenset({"SUMMARY", "DESCRIPTION"})
+
+
 def _spec_line(name: str, value: Any, encode: bool) -> tuple[bytes, str | None]:
     """One property's serialised line, as :func:`calendar_bytes` writes it, and its TZID."""
+    if encode and name in _TEXTS and type(value) is str:
+        raw = name.encode("ascii") + b":" + vText(value).to_ical()
+        return (raw if len(raw) < 75 else _fold(raw)), None
     holder = Event()
     holder.add(name, value, encode=encode)
     stored = holder[name]
