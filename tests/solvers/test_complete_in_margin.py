@@ -16,8 +16,8 @@ from peermatch.solvers.instance import build_instance
 from peermatch.solvers.search.run import Run
 
 
-def _incomplete_start() -> tuple[object, Grouping]:
-    problem = generate_population(160, 3, planted=True, facilitators=False).problem
+def _incomplete_start(facilitators: bool = False) -> tuple[object, Grouping]:
+    problem = generate_population(160, 3, planted=True, facilitators=facilitators).problem
     inst = build_instance(problem, slot_table(problem))
     start = greedy_cohorts(inst, 0)
     assert not start.unplaced
@@ -57,3 +57,20 @@ def test_no_margin_left_or_no_clock_leaves_the_grouping_as_it_is() -> None:
         found, _ = solving._complete_in_margin(run, inst, grouping, SearchStatistics())  # type: ignore[arg-type]
         assert found is grouping
         assert not run.notes
+
+
+def test_a_grouping_with_leaderless_cohorts_and_people_out_names_both() -> None:
+    # Regression: cohorts nobody could lead hid who was left out: the "no solution"
+    # message said neither (n = 100,000 at --time-limit 300, every facilitator seat needed).
+    from peermatch.cli.common import _left_out
+
+    inst, grouping = _incomplete_start(facilitators=True)
+    led = Grouping.of(grouping.cohorts, [None] * len(grouping.cohorts), grouping.unplaced)
+    run = _run(inst, None)
+    result = solving._finish(run, inst, led, None, False, solving.Statistics(), None)  # type: ignore[arg-type]
+    assert result.solution is None
+    assert result.stats.cohorts_without_facilitator == len(grouping.cohorts)
+    assert result.stats.unplaced == 2 and result.stats.not_placed is not None
+    message = _left_out(result)
+    assert f"{len(grouping.cohorts)} cohort(s) no free facilitator could lead" in message
+    assert all(inst.ids[i] in message for i in grouping.unplaced)  # type: ignore[attr-defined]

@@ -365,9 +365,9 @@ def _finish(
     """The result of a grouping: dissolved leaderless cohorts, the checker's verdict, the gap."""
     grouping, reasons = _dissolve_leaderless(inst, grouping, run.params.allow_unassigned)
     if grouping.leaderless:
-        return run.result(
-            Status.UNKNOWN, stats=replace(stats, cohorts_without_facilitator=grouping.leaderless)
-        )
+        # Who is also left out, named (they were dropped from the message before).
+        stats = replace(stats, cohorts_without_facilitator=grouping.leaderless)
+        return run.result(Status.UNKNOWN, stats=_not_placed(inst, grouping, stats))
     if grouping.unplaced and not run.params.allow_unassigned:
         return run.result(Status.UNKNOWN, stats=_not_placed(inst, grouping, stats))
     cohorts, facs = grouping.cohorts, grouping.facilitators
