@@ -145,19 +145,20 @@ def _match(inst: FormationInstance, cohorts: Sequence[Sequence[int]]) -> list[in
         if j is not None:
             chosen[k], left[j] = j, left[j] - 1
             led[j].append(k)
-    # Facilitators a failed search reached: none of them leads to a free seat while the
-    # matching stays as it is, so later searches skip them until one succeeds. Without
-    # this, with every seat needed (n = 100,000, 12,500 cohorts) each cohort that cannot
-    # be led searched the whole graph again: minutes in the warm start (issue 25). The
-    # region is closed (a failed search expands every cohort its facilitators lead), so
-    # skipping it changes no successful search's order: the matching is the same.
+    # Facilitators a failed search reached never lead to a free seat again, so later
+    # searches skip them. Without this, with every seat needed (n = 100,000, 12,500
+    # cohorts) each cohort that cannot be led searched the whole graph again: minutes in
+    # the warm start (issue 25). Why it holds: the region a failed search reached is
+    # closed (its facilitators are full and every cohort they lead was expanded, and
+    # all those cohorts' candidates were reached) and holds no free seat; a later search
+    # skips it, so its augmenting path changes no assignment inside it, and it stays
+    # closed and full. Searches entering it found nothing there before, so skipping it
+    # changes no search's order among the other nodes: the matching is the same.
     dead: set[int] = set()
     for k in range(len(cohorts)):
         if chosen[k] is None:
             reached = _augment(k, cands, left, chosen, led, dead)
-            if reached is None:
-                dead.clear()
-            else:
+            if reached is not None:
                 dead.update(reached)
     return chosen
 
