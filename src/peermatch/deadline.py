@@ -22,13 +22,15 @@ from dataclasses import dataclass, field
 __all__ = ["Deadline", "safety_cap"]
 
 #: Seconds per participant kept back for finishing, checking and writing the outputs.
-#: It was 2 ms (n = 100,000 at load 2.5: finishing 9 s, two checks 19 s, metrics 3 s,
-#: writing 147 s). With one check, each calendar line of a person serialised once and
-#: the workbook's rows written directly, what follows the search took 1.7 times less
-#: at n = 30,000 on a loaded machine (load 6: 214 s instead of about 365 s), so about
-#: 1.1 ms per person where it was 1.8. At 2 ms, n = 10,000 kept 22.5 s of a 60 s run
-#: for about 12 s of finishing and writing (issue 25).
-RESERVE_PER_PERSON = 0.0012
+#: It was 2 ms, then 1.2 ms (n = 100,000 at --time-limit 300 stopped its search 120 s
+#: before the limit and wrote nothing, issue 25). With the calendars serialised from
+#: their specs and the files synced together, n = 30,000 on a loaded machine (load 4 on
+#: 2 cores) took 8.7 s to check, 2.1 s for the metrics, 19.8 s of CPU to render and 5.2 s
+#: to publish: about 1.2 ms per person there, half that on quiet cores.
+RESERVE_PER_PERSON = 0.0009
+#: What finishing and writing need on quiet cores (:meth:`Deadline.writing`): the reserve
+#: less its margin, which a search still placing people may spend.
+WRITING_PER_PERSON = 0.0005
 #: Seconds always kept back at the end: the summary, and the report (matplotlib's import
 #: and charts alone take about 1.5 s; n = 300 ended 2.7 s after a 30 s limit with 1 s).
 RESERVE_BASE = 2.5
@@ -80,3 +82,13 @@ class Deadline:
         if self.limit is None:
             return 0.0
         return min(RESERVE_BASE + RESERVE_PER_PERSON * people, RESERVE_SHARE * self.limit)
+
+    def writing(self, people: int) -> float:
+        """The part of :meth:`reserve` that finishing and writing need, without its margin.
+
+        A search that would otherwise end with people unplaced (and nothing
+        written) may spend the rest of the reserve.
+        """
+        if self.limit is None:
+            return 0.0
+        return min(RESERVE_BASE + WRITING_PER_PERSON * people, self.reserve(people))

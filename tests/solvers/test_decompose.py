@@ -144,7 +144,9 @@ def test_wall_clock_parts_share_the_time_left_per_round_of_workers(
     assert [str(v) for v in violations(problem, result.solution)] == []
 
 
-def test_a_part_not_started_in_time_is_skipped_and_leaves_its_people_out() -> None:
+def test_a_part_not_started_in_time_gets_its_greedy_start_alone_on_its_worker() -> None:
+    # Issue 25: late parts were handed back empty and built one after another in the
+    # parent (most of the warm start at n = 100,000); the worker now builds them.
     problem = generate_population(240, 0, planted=True).problem
     inst = build_instance(problem)
     people = tuple(range(0, 240, 3))
@@ -153,7 +155,11 @@ def test_a_part_not_started_in_time_is_skipped_and_leaves_its_people_out() -> No
         start_by=time.time() - 1,
     )  # fmt: skip
     found = decompose.solve_part(inst, late)
-    assert found.skipped and found.cohorts == () and found.unplaced == people
+    assert found.skipped and found.cohorts and found.solver_time == 0.0
+    placed = sorted(i for c in found.cohorts for i in c)
+    assert sorted(placed + list(found.unplaced)) == sorted(people)
+    alone = decompose._greedy_only(inst, late)
+    assert (found.cohorts, found.unplaced) == (alone.cohorts, alone.unplaced)
     on_time = decompose.solve_part(inst, replace(late, start_by=time.time() + 60))
     assert not on_time.skipped and on_time.cohorts
 

@@ -229,12 +229,18 @@ def solution_or_exit(result: Result, what: str, hint: str) -> Solution:
 def _left_out(result: Result) -> str:
     """Who the best grouping found still left out, and why (the search tried placing them)."""
     stats = result.stats
+    leaderless = stats.cohorts_without_facilitator
+    led = (
+        f"\nthe best grouping found has {leaderless} cohort(s) no free facilitator could lead"
+        if leaderless
+        else ""
+    )
     if not stats.unplaced or not stats.not_placed:
-        return ""
+        return led
     named = "".join(f"\n  {line}" for line in stats.not_placed)
     more = stats.unplaced - len(stats.not_placed)
     tail = f"\n  ... and {more} more" if more > 0 else ""
-    return (
+    return led + (
         f"\nthe best grouping found leaves {stats.unplaced} participant(s) out, "
         f"although the search worked on placing them first:{named}{tail}"
     )

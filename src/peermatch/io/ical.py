@@ -63,9 +63,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from icalendar import Calendar, Event, Timezone, vText
+from icalendar.caselessdict import canonsort_keys
 
 from peermatch.io.ical_events import (
+    EventSpec,
     clean_text,
+    cohort_event_specs,
     cohort_events,
     natural_key,
     organizer_address,
@@ -258,13 +261,78 @@ class _Block:
 _END = b"END:VCALENDAR\r\n"
 
 
-def _block(events: Sequence[Event], lines: dict[Any, bytes]) -> _Block:
-    holder = Calendar()
-    for event in events:
-        holder.add_component(event)
-    tzids, years = _zones(holder, events)
-    body = b"".join(calendar_bytes(e, lines) for e in events)
-    return _Block(body, frozenset(tzids), tuple(years), len({str(e["UID"]) for e in events}))
+#: The properties whose lines :func:`_spec_block` serialises once per value: those of
+#: :data:`_REUSED` (the texts differ in every event).
+_DATED = ("DTSTART", "DTEND", "RECURRENCE-ID")
+
+
+def _spec_key(name: str, value: Any) -> tuple[Any, ...]:
+    """What a property's line depends on, from the value given to ``Event.add``."""
+    if isinstance(value, datetime):
+        # By wall time and zone name: aware date-times in other zones compare equal.
+        return (name, "datetime", value.isoformat(), str(value.tzinfo))
+    if isinstance(value, (str, int)):
+        return (name, type(value).__name__, value)
+    return _line_key(name, value)
+
+
+#: Plain TEXT properties: ``Event.add`` stores them as a ``vText`` without parameters,
+#: whose line is the name, a colon and the escaped text.
+_TEXTS = frozenset({"SUMMARY", "DESCRIPTION"})
+
+
+def _spec_line(name: str, value: Any, encode: bool) -> tuple[bytes, str | None]:
+    """One property's serialised line, as :func:`calendar_bytes` writes it, and its TZID."""
+    if encode and name in _TEXTS and type(value) is str:
+        raw = name.encode("ascii") + b":" + vText(value).to_ical()
+        return (raw if len(raw) < 75 else _fold(raw)), None
+    holder = Event()
+    holder.add(name, value, encode=encode)
+    stored = holder[name]
+    raw = holder.content_line(name, stored).encode("utf-8")
+    tzid = stored.params.get("TZID") if hasattr(stored, "params") else None
+    return (raw if len(raw) < 75 else _fold(raw)), tzid
+
+
+_EVENT_BEGIN, _EVENT_END = b"BEGIN:VEVENT\r\n", b"END:VEVENT\r\n"
+
+
+def _spec_block(specs: Sequence[EventSpec], lines: dict[Any, Any]) -> _Block:
+    """A cohort's events, serialised, from their specs (no icalendar event is built).
+
+    Each line is built by icalendar as before, but the shared ones once per value
+    (a person's, a slot's session times), in the order icalendar writes an event's
+    properties (its canonical order, then by name; a repeated property's values in
+    the order added). Building every event in icalendar was most of the writing of
+    n = 30,000 (issue 25); the bytes are those of :func:`calendar_bytes` of
+    the events (tested).
+    """
+    body: list[bytes] = []
+    tzids: set[str] = set()
+    years: list[int] = []
+    uids: set[str] = set()
+    for spec in specs:
+        by_name: dict[str, list[tuple[Any, bool]]] = {}
+        for name, value, encode in spec:
+            by_name.setdefault(name, []).append((value, encode))
+        body.append(_EVENT_BEGIN)
+        for name in canonsort_keys(list(by_name), Event.canonical_order):
+            for value, encode in by_name[name]:
+                key = _spec_key(name, value) if name in _REUSED else None
+                hit = lines.get(key) if key is not None else None
+                if hit is None:
+                    hit = _spec_line(name, value, encode)
+                    if key is not None:
+                        lines[key] = hit
+                body.append(hit[0] + b"\r\n")
+                if hit[1] is not None:
+                    tzids.add(hit[1])
+                if name in _DATED:
+                    years.append(value.year)
+        body.append(_EVENT_END)
+        uids.update(str(value) for name, value, _ in spec if name == "UID")
+    zones = sorted(tzids - {"UTC"})
+    return _Block(b"".join(body), frozenset(zones), tuple(years), len(uids))
 
 
 def _assemble(
@@ -312,10 +380,10 @@ def calendar_files(
     when = stamp or dtstamp()
     seq = sequences or {}
     program = problem.config.program.name
-    lines: dict[Any, bytes] = {}
+    lines: dict[Any, Any] = {}
     zones: dict[Any, bytes] = {}
     blocks = {
-        c.id: _block(cohort_events(problem, c, mode, when, seq.get(c.id, 0)), lines)
+        c.id: _spec_block(cohort_event_specs(problem, c, mode, when, seq.get(c.id, 0)), lines)
         for c in cohorts
     }
     by_cohort = {
@@ -344,9 +412,14 @@ def calendar_files(
 
 
 #: Properties whose serialised lines :func:`calendar_bytes` may reuse: a person's line is
-#: the same in each of their cohort's events and in their facilitator's calendar, and a
-#: cohort's events share their UID, SEQUENCE and the run's DTSTAMP.
-_REUSED = frozenset({"ATTENDEE", "ORGANIZER", "UID", "SEQUENCE", "DTSTAMP"})
+#: the same in each of their cohort's events and in their facilitator's calendar, a
+#: cohort's events share their UID, SEQUENCE and the run's DTSTAMP, and the cohorts of
+#: one slot share their session times and weekly rule (the times were a third of the
+#: calendars' lines still serialised at n = 30,000, issue 25).
+_REUSED = frozenset(
+    {"ATTENDEE", "ORGANIZER", "UID", "SEQUENCE", "DTSTAMP"}
+    | {"DTSTART", "DTEND", "RECURRENCE-ID", "RRULE"}
+)
 
 
 def _line_key(name: str, value: Any) -> tuple[Any, ...]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from icalendar import Event, vCalAddress, vRecur
@@ -20,8 +21,11 @@ from peermatch.solution import Cohort
 
 __all__ = [
     "MODES",
+    "EventSpec",
     "clean_text",
+    "cohort_event_specs",
     "cohort_events",
+    "event_of",
     "natural_key",
     "organizer_address",
     "session_uid",
@@ -186,26 +190,37 @@ def _addresses(problem: ProblemData, cohort: Cohort) -> list[tuple[str, vCalAddr
     return out
 
 
+#: One VEVENT's properties in the order they are added: ``(name, value, encode)``, as
+#: ``Event.add(name, value, encode=encode)`` takes them. :func:`cohort_events` builds the
+#: events from them; :func:`peermatch.io.ical.calendar_files` serialises them directly.
+EventSpec = list[tuple[str, Any, bool]]
+
+
 def _base_event(
     addresses: list[tuple[str, vCalAddress]], uid: str, stamp: datetime, sequence: int = 0
-) -> Event:
+) -> EventSpec:
+    spec: EventSpec = [("UID", uid, True), ("DTSTAMP", stamp, True), ("SEQUENCE", sequence, True)]
+    # Built and encoded once by _addresses.
+    spec += [(name, address, False) for name, address in addresses]
+    return spec
+
+
+def _set_times(event: EventSpec, session: SessionTime, zone: ZoneInfo) -> None:
+    event.append(("DTSTART", _when(session.start, zone), True))
+    event.append(("DTEND", _when(session.end, zone), True))
+
+
+def _set_texts(event: EventSpec, summary: str, description: str) -> None:
+    event.append(("SUMMARY", clean_text(summary), True))
+    event.append(("DESCRIPTION", clean_text(description), True))
+
+
+def event_of(spec: EventSpec) -> Event:
+    """The icalendar VEVENT of ``spec``."""
     event = Event()
-    event.add("UID", uid)
-    event.add("DTSTAMP", stamp)
-    event.add("SEQUENCE", sequence)
-    for name, address in addresses:
-        event.add(name, address, encode=False)  # built and encoded once by _addresses
+    for name, value, encode in spec:
+        event.add(name, value, encode=encode)
     return event
-
-
-def _set_times(event: Event, session: SessionTime, zone: ZoneInfo) -> None:
-    event.add("DTSTART", _when(session.start, zone))
-    event.add("DTEND", _when(session.end, zone))
-
-
-def _set_texts(event: Event, summary: str, description: str) -> None:
-    event.add("SUMMARY", clean_text(summary))
-    event.add("DESCRIPTION", clean_text(description))
 
 
 def _check_cohort(cohort: Cohort) -> ZoneInfo:
@@ -222,6 +237,16 @@ def cohort_events(
 ) -> list[Event]:
     """The VEVENTs of one cohort, as :func:`cohort_calendar` and :func:`facilitator_calendar` use them.
 
+    Built from :func:`cohort_event_specs` (which documents the parameters).
+    """
+    return [event_of(spec) for spec in cohort_event_specs(problem, cohort, mode, stamp, sequence)]
+
+
+def cohort_event_specs(
+    problem: ProblemData, cohort: Cohort, mode: str, stamp: datetime, sequence: int = 0
+) -> list[EventSpec]:
+    """The properties of one cohort's VEVENTs (see :func:`cohort_events`).
+
     Parameters
     ----------
     problem, cohort
@@ -236,7 +261,8 @@ def cohort_events(
 
     Returns
     -------
-    list of icalendar.Event
+    list of EventSpec
+        Each event's ``(name, value, encode)`` properties in the order they are added.
 
     Raises
     ------
@@ -251,7 +277,7 @@ def cohort_events(
     assert slot is not None  # checked above
     sessions = cohort.sessions
     addresses = _addresses(problem, cohort)
-    events: list[Event] = []
+    events: list[EventSpec] = []
     if mode == "expanded":
         for s in sessions:
             uid = session_uid(problem, cohort.id, s.number)
@@ -271,12 +297,10 @@ def cohort_events(
     master = _base_event(addresses, uid, stamp, sequence)
     # The master's DTSTART is the rule's first occurrence, a local wall time by
     # definition (the rule repeats wall times), so it is written with TZID as is.
-    master.add("DTSTART", nominal_first)
-    master.add("DTEND", _when(nominal_first.astimezone(UTC) + master_length, zone))
-    master.add(
-        "RRULE",
-        vRecur({"FREQ": "WEEKLY", "INTERVAL": rules.cadence_weeks, "COUNT": len(sessions)}),
-    )
+    master.append(("DTSTART", nominal_first, True))
+    master.append(("DTEND", _when(nominal_first.astimezone(UTC) + master_length, zone), True))
+    rule = {"FREQ": "WEEKLY", "INTERVAL": rules.cadence_weeks, "COUNT": len(sessions)}
+    master.append(("RRULE", vRecur(rule), True))
     master_texts = _texts(problem, cohort, first)
     _set_texts(master, *master_texts)
     events.append(master)
@@ -292,7 +316,7 @@ def cohort_events(
         if s.moved_from is None and same_length and texts == master_texts:
             continue
         override = _base_event(addresses, uid, stamp, sequence)
-        override.add("RECURRENCE-ID", nominal)
+        override.append(("RECURRENCE-ID", nominal, True))
         _set_times(override, s, zone)
         _set_texts(override, *texts)
         events.append(override)

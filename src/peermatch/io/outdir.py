@@ -24,6 +24,7 @@ import os
 import secrets
 import shutil
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from peermatch import interrupts
@@ -60,10 +61,34 @@ def fsync_dir(path: Path) -> None:
 def _write_file(path: Path, data: bytes) -> None:
     with open(path, "xb") as fh:
         fh.write(data)
-        fh.flush()
-        # Durable before the rename that publishes it: after a crash the folder is
-        # either the old one or a complete new one, never one with empty files.
-        os.fsync(fh.fileno())
+
+
+#: Threads that make the written files durable. An fsync waits on the disk, not the
+#: interpreter, and concurrent ones share journal commits: 5,000 calendars took 20 s
+#: one fsync after another, 6 s written then synced 16 at a time (issue 25).
+_SYNC_THREADS = 16
+
+
+def _fsync_file(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fsync_files(paths: list[Path]) -> None:
+    """Make every file durable before the rename that publishes them.
+
+    After a crash the folder is then either the old one or a complete new one,
+    never one with empty files.
+    """
+    if len(paths) < 2 * _SYNC_THREADS:
+        for path in paths:
+            _fsync_file(path)
+        return
+    with ThreadPoolExecutor(_SYNC_THREADS) as pool:
+        list(pool.map(_fsync_file, paths))  # list(): an error is raised here
 
 
 def _sibling(target: Path, tag: str) -> Path:
@@ -164,10 +189,14 @@ def _publish(target: Path, files: Mapping[str, bytes]) -> None:
     tmp = _sibling(target, _TMP_TAG)
     old: Path | None = None
     try:
+        folders: set[Path] = set()
         for rel, data in files.items():
             path = tmp / rel
-            path.parent.mkdir(parents=True, exist_ok=True)
+            if path.parent not in folders:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                folders.add(path.parent)
             _write_file(path, data)
+        _fsync_files([tmp / rel for rel in files])
         for folder in sorted({(tmp / rel).parent for rel in files}, reverse=True):
             fsync_dir(folder)
         # Checked again: the folder may have changed while we were writing.

@@ -145,9 +145,21 @@ def _match(inst: FormationInstance, cohorts: Sequence[Sequence[int]]) -> list[in
         if j is not None:
             chosen[k], left[j] = j, left[j] - 1
             led[j].append(k)
+    # Facilitators a failed search reached never lead to a free seat again, so later
+    # searches skip them. Without this, with every seat needed (n = 100,000, 12,500
+    # cohorts) each cohort that cannot be led searched the whole graph again: minutes in
+    # the warm start (issue 25). Why it holds: the region a failed search reached is
+    # closed (its facilitators are full and every cohort they lead was expanded, and
+    # all those cohorts' candidates were reached) and holds no free seat; a later search
+    # skips it, so its augmenting path changes no assignment inside it, and it stays
+    # closed and full. Searches entering it found nothing there before, so skipping it
+    # changes no search's order among the other nodes: the matching is the same.
+    dead: set[int] = set()
     for k in range(len(cohorts)):
         if chosen[k] is None:
-            _augment(k, cands, left, chosen, led)
+            reached = _augment(k, cands, left, chosen, led, dead)
+            if reached is not None:
+                dead.update(reached)
     return chosen
 
 
@@ -157,8 +169,13 @@ def _augment(
     left: list[int],
     chosen: list[int | None],
     led: list[list[int]],
-) -> None:
-    """Breadth-first search for a chain of reassignments that frees a seat for cohort ``root``."""
+    dead: set[int] | frozenset[int] = frozenset(),
+) -> dict[int, int] | None:
+    """Breadth-first search for a chain of reassignments that frees a seat for cohort ``root``.
+
+    Returns ``None`` when it found one (the matching is updated), else the
+    facilitators it reached (``dead`` ones are skipped).
+    """
     came: dict[int, int] = {}  # facilitator -> cohort that reached it
     parent: dict[int, int] = {
         root: -1
@@ -166,7 +183,7 @@ def _augment(
     queue = [root]
     for k in queue:
         for j in cands[k]:
-            if j in came:
+            if j in came or j in dead:
                 continue
             came[j] = k
             if left[j] > 0:
@@ -177,13 +194,14 @@ def _augment(
                     chosen[k] = j
                     led[j].append(k)
                     if old is None:
-                        return
+                        return None
                     led[old].remove(k)
                     j = old
             for other in led[j]:
                 if other not in parent:
                     parent[other] = j
                     queue.append(other)
+    return came
 
 
 def _flow(inst: FormationInstance, cohorts: Sequence[Sequence[int]]) -> list[int | None]:

@@ -216,7 +216,39 @@ def _large_program(run: Run, inst: FormationInstance, start: Start, bound: float
         grouping, lns = _parallel_search(inst, begin, search, run.scheduler)
     else:
         grouping, lns = improve(inst, begin, search)
+    grouping, lns = _complete_in_margin(run, inst, grouping, lns)
     return _finish(run, inst, grouping, bound, False, Statistics(lns=lns), lns.first_complete_time)
+
+
+def _complete_in_margin(
+    run: Run, inst: FormationInstance, grouping: Grouping, lns: SearchStatistics
+) -> tuple[Grouping, SearchStatistics]:
+    """An incomplete grouping keeps being repaired in the writing reserve's safety margin.
+
+    Regression (issue 25): n = 100,000 at ``--time-limit 300`` ended with "no solution"
+    and about five people unplaced, 116 s before the limit: the search stopped where
+    the reserve began, and the reserve is sized for a slow machine. A run that would
+    otherwise write nothing may spend the margin (down to :meth:`Deadline.writing`,
+    what the writing needs) on placing people; the search stops as soon as no one is left.
+    """
+    if run.clock is None or run.params.allow_unassigned or grouping.complete:
+        return grouping, lns
+    budget = run.clock.remaining() - run.clock.writing(inst.n)
+    if budget < SEARCH_MIN:
+        return grouping, lns
+    run.notes.append(
+        f"the search had {len(grouping.unplaced)} people not yet placed at the writing "
+        f"reserve; it went on placing them for up to {budget:.0f}s of the reserve's margin"
+    )
+    more = run.search(budget, None, until_complete=True)
+    repaired, again = improve(inst, grouping, more)
+    return repaired, replace(
+        lns,
+        iterations=lns.iterations + again.iterations,
+        improvements=lns.improvements + again.improvements,
+        solver_time=lns.solver_time + again.solver_time,
+        first_complete_time=lns.first_complete_time or again.first_complete_time,
+    )
 
 
 def _parallel_search(
@@ -333,9 +365,9 @@ def _finish(
     """The result of a grouping: dissolved leaderless cohorts, the checker's verdict, the gap."""
     grouping, reasons = _dissolve_leaderless(inst, grouping, run.params.allow_unassigned)
     if grouping.leaderless:
-        return run.result(
-            Status.UNKNOWN, stats=replace(stats, cohorts_without_facilitator=grouping.leaderless)
-        )
+        # Who is also left out, named (they were dropped from the message before).
+        stats = replace(stats, cohorts_without_facilitator=grouping.leaderless)
+        return run.result(Status.UNKNOWN, stats=_not_placed(inst, grouping, stats))
     if grouping.unplaced and not run.params.allow_unassigned:
         return run.result(Status.UNKNOWN, stats=_not_placed(inst, grouping, stats))
     cohorts, facs = grouping.cohorts, grouping.facilitators

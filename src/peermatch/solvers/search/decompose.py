@@ -62,7 +62,7 @@ class DecomposedStart:
     start: GreedyCohorts
     #: Seconds charged for the parts.
     spent: float
-    #: Parts not started because the run's time for them was over (their people left out).
+    #: Parts started late, given a greedy start alone (no search of their own).
     skipped: int = 0
 
 
@@ -82,7 +82,7 @@ class PartTask:
     greedy: GreedyParams = field(default_factory=GreedyParams)
     cpsat: tuple[tuple[str, Any], ...] = ()
     #: Wall-clock mode: a part not started by then (``time.time()``, comparable across
-    #: machines, unlike ``monotonic``) is skipped, its people left for the whole search.
+    #: machines, unlike ``monotonic``) gets its greedy start alone, no search of its own.
     start_by: float | None = None
 
 
@@ -93,7 +93,7 @@ class PartResult:
     cohorts: tuple[tuple[int, ...], ...]
     unplaced: tuple[int, ...]
     solver_time: float
-    #: Not started: the run's time for parts was over.
+    #: Started late (the run's time for parts was over): a greedy start alone, no search.
     skipped: bool = False
 
 
@@ -103,7 +103,9 @@ def solve_part(inst: FormationInstance, task: PartTask) -> PartResult:
     In wall-clock mode ``task.time_limit`` covers the part's greedy start too.
     """
     if task.start_by is not None and time.time() >= task.start_by:
-        return PartResult((), tuple(sorted(task.people)), 0.0, skipped=True)
+        # Late: the part gets its greedy start alone, here on its worker (in the parent,
+        # one after another, the late parts of n = 100,000 took most of the warm start).
+        return _greedy_only(inst, task)
     began = time.monotonic()
     people = list(task.people)
     sub = inst.restrict(people, task.capacity)
@@ -141,7 +143,7 @@ def _part_start(
 
 
 def _greedy_only(inst: FormationInstance, task: PartTask) -> PartResult:
-    """A part skipped for want of time, given its greedy start alone (no search of its own).
+    """A part started late, given its greedy start alone (no search of its own), on its worker.
 
     Regression (issue 25): at n = 100,000 and ``--time-limit 300`` the parts not
     started in time left their people out, thousands more than the whole-program
@@ -244,9 +246,6 @@ def decomposed_start(
     ]
     with make_executor(max(1, workers), scheduler) as executor:
         results = executor.map(solve_part, tasks, shared=executor.share(inst))
-    results = [
-        _greedy_only(inst, t) if r.skipped else r for t, r in zip(tasks, results, strict=True)
-    ]
     cohorts = tuple(c for r in results for c in r.cohorts)
     unplaced = tuple(sorted(i for r in results for i in r.unplaced))
     spent = max(r.solver_time for r in results) if deterministic else time.monotonic() - began
