@@ -14,6 +14,7 @@ from peermatch.generate.shapes import SHAPES, shaped_population
 from peermatch.model import CohortRules, ProblemData, ProgramConfig, ScheduleRules
 from peermatch.params import SolveParams
 from peermatch.solvers import solve
+from peermatch.solvers.cpsat import cohort_types
 from peermatch.solvers.cpsat import typed_bound as module
 from peermatch.solvers.cpsat.bound import aggregate_bound
 from peermatch.solvers.cpsat.typed_bound import typed_bound
@@ -118,7 +119,7 @@ def test_a_model_too_large_is_not_built(monkeypatch: object) -> None:
     assert typed_bound(inst) is None
     monkeypatch.setattr(module, "MAX_PEOPLE", 8)  # type: ignore[attr-defined]
     assert typed_bound(inst) is not None
-    monkeypatch.setattr(module, "MAX_CELLS", 1)  # type: ignore[attr-defined]
+    monkeypatch.setattr(cohort_types, "MAX_CELLS", 1)  # type: ignore[attr-defined]
     assert typed_bound(inst) is None
     # The run's bound then falls back on the others.
     assert lower_bound(inst, 0) == max(
@@ -130,7 +131,7 @@ def test_the_alumni_of_earlier_cohorts_raise_the_bound_as_cliques(monkeypatch: o
     # alumni-wave, n = 120, seed 1: eleven first-wave cohorts whose alumni may not meet again.
     inst, planted = _planted_cost(shaped_population("alumni-wave", 120, 1))
     with_cliques = typed_bound(inst, 30.0, deterministic=True)
-    monkeypatch.setattr(module, "_cliques", lambda inst: {})  # type: ignore[attr-defined]
+    monkeypatch.setattr(module, "cliques", lambda inst: {})  # type: ignore[attr-defined]
     without = typed_bound(inst, 30.0, deterministic=True)
     assert with_cliques is not None and without is not None
     assert without < with_cliques <= planted

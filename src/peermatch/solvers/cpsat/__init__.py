@@ -1,6 +1,7 @@
 """The CP-SAT back end: the only package of peermatch that imports OR-Tools.
 
-Every module here imports OR-Tools; the searches that only call it through
+Every module here imports OR-Tools (but :mod:`.cohort_types`, the typed bound's
+plain-Python half); the searches that only call it through
 these modules live in :mod:`peermatch.solvers.search`.
 
 - :mod:`.variables`: the decision variables;
@@ -14,7 +15,9 @@ these modules live in :mod:`peermatch.solvers.search`.
 - :mod:`.diagnosis`: the infeasible core in the organiser's terms;
 - :mod:`.bound`: the aggregate lower bound;
 - :mod:`.typed_bound`: the lower bound by cohort types (level band and meeting option, with
-  organisations, cliques and facilitators), a linear program in GLOP;
+  organisations, cliques and facilitators), a linear program in GLOP, with its proof;
+- :mod:`.cohort_types`: the cells of that program: slot classes (merged options), cohort
+  types and classes of interchangeable people;
 - :mod:`.repair`: the successive solves of a repair of an earlier run;
 - :mod:`.mdgp`: the CP-SAT model of the maximally diverse grouping problem;
 - :mod:`.solving`: the steps of :func:`peermatch.solvers.solve`, from a problem to a
