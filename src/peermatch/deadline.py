@@ -31,8 +31,8 @@ RESERVE_PER_PERSON = 0.0009
 #: What finishing and writing need on quiet cores (:meth:`Deadline.writing`): the reserve
 #: less its margin, which a search still placing people may spend.
 WRITING_PER_PERSON = 0.0005
-#: Seconds always kept back at the end: the summary, and the report (matplotlib's import
-#: and charts alone take about 1.5 s; n = 300 ended 2.7 s after a 30 s limit with 1 s).
+#: Seconds always kept back at the end: the summary and the report (n = 300 ended 2.7 s
+#: after a 30 s limit with 1 s, when the report's charts still took 1.5 s of matplotlib).
 RESERVE_BASE = 2.5
 #: The reserve never takes more than this share of the whole limit.
 RESERVE_SHARE = 0.5
