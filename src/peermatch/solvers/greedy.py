@@ -29,6 +29,7 @@ from peermatch.params import GreedyParams
 from peermatch.rules import Rule
 from peermatch.solution import Solution
 from peermatch.solvers.cohort_state import CohortState
+from peermatch.solvers.greedy_rank import ranked_cohorts
 from peermatch.solvers.group_seating import GroupSeats, deal_parts, seat_groups
 from peermatch.solvers.instance import SIZE_WEIGHT, FormationInstance
 from peermatch.solvers.settle import settle
@@ -318,9 +319,7 @@ def _greedy_once(
         for i in order:
             # The cheapest cohort that fits: scores first, the full rule check in score order
             # (most of the cohorts one can join are never checked).
-            ranked = sorted(
-                (score(i, k), k) for k in range(len(state.cohorts)) if state._may_join(i, k)
-            )
+            ranked = ranked_cohorts(state, i, params, bands)
             best = next((k for _, k in ranked if state.open_to(i, k)), None)
             if best is not None:
                 state.add(i, best)
