@@ -90,3 +90,29 @@ def ranked_cohorts(
         ranked.append((score, k))
     ranked.sort()
     return ranked
+
+
+def swap_gain(state: _State, i: int, j: int, ki: int, kj: int) -> int:
+    """The pair cost a swap of ``i`` (in ``ki``) and ``j`` (in ``kj``) removes.
+
+    Equal to ``-state.pairs_delta(ki, i, j) - state.pairs_delta(kj, j, i)``
+    (integers, so summed per attribute it is the same number); the greedy
+    descent asks it for 60 partners of every person.
+    """
+    inst, values = state.inst, state.values
+    counts_i, counts_j = values[ki], values[kj]
+    weights = inst.attribute_weights
+    change = 0
+    for a in state.weighted:
+        column = inst.value_of[a]
+        vi, vj = column[i], column[j]
+        if vi == vj:
+            continue
+        ci, cj = counts_i[a], counts_j[a]
+        step = 0
+        if vi is not None:
+            step += ci[vi] - 1 - cj.get(vi, 0)
+        if vj is not None:
+            step += cj[vj] - 1 - ci.get(vj, 0)
+        change += weights[a] * step
+    return change
