@@ -62,7 +62,7 @@ def ranked_cohorts(
         if (v := inst.value_of[a][i]) is not None
     ]
     shared_of, orgs, lo, hi = state.shared, state.orgs, state.lo, state.hi
-    values, planned, reach = state.values, state.planned, state.reach
+    values, planned, reach, known = state.values, state.planned, state.reach, state._reach
     ranked: list[tuple[float, int]] = []
     for k, members in enumerate(state.cohorts):
         size = len(members)
@@ -73,7 +73,12 @@ def ranked_cohorts(
             continue
         if members and max(hi[k], lv) - min(lo[k], lv) > gap:
             continue
-        lost = reach(shared) - reach(shared & opts_i)
+        # reach() memoised by mask; its cache asked here without the method call.
+        joint = shared & opts_i
+        before, after = known.get(shared), known.get(joint)
+        lost = (reach(shared) if before is None else before) - (
+            reach(joint) if after is None else after
+        )
         counts = values[k]
         pairs = 0
         for a, v, w in mine:
