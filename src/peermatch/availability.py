@@ -10,6 +10,7 @@ A window never crosses midnight: write two windows for a night shift.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 
@@ -117,6 +118,9 @@ def _parse_days(text: str, item: str) -> list[int]:
     return days
 
 
+# Cached: rows repeat a few hundred availability texts, and windows are frozen (errors are
+# not cached, so a bad text raises the same message every time).
+@functools.lru_cache(maxsize=65536)
 def parse_availability(text: str) -> tuple[Window, ...]:
     """Parse an availability text into sorted, merged weekly windows.
 

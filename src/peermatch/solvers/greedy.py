@@ -29,6 +29,7 @@ from peermatch.params import GreedyParams
 from peermatch.rules import Rule
 from peermatch.solution import Solution
 from peermatch.solvers.cohort_state import CohortState
+from peermatch.solvers.greedy_rank import ranked_cohorts, swap_gain
 from peermatch.solvers.group_seating import GroupSeats, deal_parts, seat_groups
 from peermatch.solvers.instance import SIZE_WEIGHT, FormationInstance
 from peermatch.solvers.settle import settle
@@ -318,9 +319,7 @@ def _greedy_once(
         for i in order:
             # The cheapest cohort that fits: scores first, the full rule check in score order
             # (most of the cohorts one can join are never checked).
-            ranked = sorted(
-                (score(i, k), k) for k in range(len(state.cohorts)) if state._may_join(i, k)
-            )
+            ranked = ranked_cohorts(state, i, params, bands)
             best = next((k for _, k in ranked if state.open_to(i, k)), None)
             if best is not None:
                 state.add(i, best)
@@ -471,7 +470,7 @@ def _descent(state: _State, rng: random.Random, rounds: int = 2) -> None:
                 if kj == ki:
                     continue
                 # The pairs the swap removes (two pair-count changes, as swaps.descend takes them).
-                gain = -state.pairs_delta(ki, i, j) - state.pairs_delta(kj, j, i)
+                gain = swap_gain(state, i, j, ki, kj)
                 if (
                     gain > 0
                     and state.open_to(i, kj, ignore=j)
