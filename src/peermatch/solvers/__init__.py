@@ -14,10 +14,11 @@ instance, grouping, placement_rules
 cohort_state
     The one incremental state of a grouping (options, zones, value counts,
     what fits where) that the greedy start and the swap descents share.
-greedy, greedy_rank, group_seating, settle
-    The greedy warm start (also a baseline); its per-person ranking of the
-    cohorts and its descent's swap gain, in one pass; locks and ``together``
-    groups seated first in it; meeting [presence] and [required] after it.
+greedy, greedy_state, greedy_rank, group_seating, settle
+    The greedy warm start (also a baseline); its cohort state (planned levels,
+    cheap caches); its per-person ranking of the cohorts and its descent's swap
+    gain, in one pass; locks and ``together`` groups seated first in it;
+    meeting [presence] and [required] after it.
 placement
     Placement first: ejection chains around the people left out.
 swaps, parallel_swaps

@@ -18,15 +18,15 @@ from peermatch.params import GreedyParams
 from peermatch.solvers.instance import SIZE_WEIGHT
 
 if TYPE_CHECKING:
-    from peermatch.solvers.greedy import _State
+    from peermatch.solvers.greedy_state import GreedyState
 
 __all__ = ["ranked_cohorts"]
 
 
 def ranked_cohorts(
-    state: _State, i: int, params: GreedyParams, bands: bool
+    state: GreedyState, i: int, params: GreedyParams, bands: bool
 ) -> list[tuple[float, int]]:
-    """``(score, cohort)`` of every cohort ``i`` may join (``_State._may_join``), sorted.
+    """``(score, cohort)`` of every cohort ``i`` may join (``GreedyState._may_join``), sorted.
 
     Parameters
     ----------
@@ -97,7 +97,7 @@ def ranked_cohorts(
     return ranked
 
 
-def swap_gain(state: _State, i: int, j: int, ki: int, kj: int) -> int:
+def swap_gain(state: GreedyState, i: int, j: int, ki: int, kj: int) -> int:
     """The pair cost a swap of ``i`` (in ``ki``) and ``j`` (in ``kj``) removes.
 
     Equal to ``-state.pairs_delta(ki, i, j) - state.pairs_delta(kj, j, i)``
