@@ -26,8 +26,8 @@ cohort, as the model and :func:`peermatch.violations` state them:
 The rules and the counts behind the cost changes are those of the one
 :class:`~peermatch.solvers.cohort_state.CohortState` the greedy start uses too.
 
-People of a group (locks, ``together`` pairs) never move, so groups stay
-whole. Facilitators stay with their cohorts (the neighbourhood steps
+People of a group (locks, ``together`` pairs) never move alone, so groups
+stay whole; a group moves as one unit (:mod:`peermatch.solvers.group_moves`). Facilitators stay with their cohorts (the neighbourhood steps
 re-assign them). The solve's result is re-checked by the independent
 checker like every other.
 
@@ -45,9 +45,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from peermatch.solvers.cohort_state import CohortState
+from peermatch.solvers.group_moves import group_move, hot_groups
 from peermatch.solvers.instance import FormationInstance
 
-__all__ = ["CHECK_COST", "EVAL_COST", "STAGGER_COST", "SwapBudget", "descend"]
+__all__ = ["CHECK_COST", "EVAL_COST", "GROUP_EVAL_COST", "STAGGER_COST", "SwapBudget", "descend"]
 
 #: Seconds charged per candidate move evaluated (about what CPython takes for one).
 EVAL_COST = 5e-6
@@ -55,6 +56,8 @@ EVAL_COST = 5e-6
 CHECK_COST = 3e-5
 #: Seconds charged per stagger (a facilitator leading several cohorts).
 STAGGER_COST = 5e-4
+#: Seconds charged per group exchange priced (several people's values at once).
+GROUP_EVAL_COST = 2e-5
 #: Candidates drawn per person tried.
 SAMPLE = 48
 
@@ -214,9 +217,10 @@ def descend(
     while not budget.over() and tried < budget.stall:
         hot = [i for lv in sorted(pools) for i in pools[lv] if state.hot(i)]
         budget.charge(EVAL_COST * len(state.where))
-        if not hot:
+        if not hot and not (inst.groups and hot_groups(inst, state)):
             break
         rng.shuffle(hot)
+        swept = improved
         for i in hot:
             if budget.over() or tried >= budget.stall:
                 break
@@ -236,4 +240,37 @@ def descend(
                 tried = 0
                 if budget.on_improve is not None:
                     budget.on_improve(move.delta)
+        # Whole groups move once single people find nothing: pricing one costs a cohort sweep.
+        if inst.groups and improved == swept:
+            moved, tried = _group_pass(state, pools, rng, budget, tried)
+            improved += moved
     return state.cohorts, improved
+
+
+def _group_pass(
+    state: CohortState,
+    pools: dict[int, list[int]],
+    rng: random.Random,
+    budget: SwapBudget,
+    tried: int,
+) -> tuple[int, int]:
+    """One try of every group with a clash (:func:`~peermatch.solvers.group_moves.group_move`).
+
+    Returns the improving moves and the stall count (people and groups tried since the last).
+    """
+    movable = {i for pool in pools.values() for i in pool}
+    hot = hot_groups(state.inst, state)
+    rng.shuffle(hot)
+    improved = 0
+    for g in hot:
+        if budget.over() or tried >= budget.stall:
+            break
+        tried += 1
+        delta, priced = group_move(state, g, movable, rng)
+        budget.charge(GROUP_EVAL_COST * priced + CHECK_COST)
+        if delta < 0:
+            improved += 1
+            tried = 0
+            if budget.on_improve is not None:
+                budget.on_improve(delta)
+    return improved, tried
