@@ -162,8 +162,8 @@ def group_move(
         and max(inst.levels[i] for i in members) >= lo
     ]
     rng.shuffle(near)
-    # The cohorts the group would clash with least first (ties in random order).
-    near.sort(key=lambda k: set_delta(state, k, (), group))
+    # Of a sample, the cohorts the group would clash with least first (ties in random order).
+    near = sorted(near[: 3 * GROUP_COHORTS], key=lambda k: set_delta(state, k, (), group))
     priced = len(near)
     for b in near[:GROUP_COHORTS]:
         candidates = _exchanges(state, a, b, group, movable)
