@@ -20,7 +20,14 @@ from peermatch.violations import violations
 
 
 def test_all_is_the_public_api() -> None:
-    assert swaps.__all__ == ["CHECK_COST", "EVAL_COST", "STAGGER_COST", "SwapBudget", "descend"]
+    assert swaps.__all__ == [
+        "CHECK_COST",
+        "EVAL_COST",
+        "GROUP_EVAL_COST",
+        "STAGGER_COST",
+        "SwapBudget",
+        "descend",
+    ]
 
 
 def _start(size: int, seed: int, difficulty: str = "normal"):  # type: ignore[no-untyped-def]

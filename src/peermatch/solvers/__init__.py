@@ -21,8 +21,9 @@ greedy, greedy_state, greedy_rank, group_seating, settle
     meeting [presence] and [required] after it.
 placement
     Placement first: ejection chains around the people left out.
-swaps, parallel_swaps
-    Moves and swaps of single people between cohorts; several descents side by side.
+swaps, group_moves, parallel_swaps
+    Moves and swaps of single people between cohorts; whole groups moved or
+    exchanged for as many people once those stall; several descents side by side.
 neighbourhoods, operators
     Which cohorts a neighbourhood step frees; which operator runs next.
 partition

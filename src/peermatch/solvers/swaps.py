@@ -26,9 +26,10 @@ cohort, as the model and :func:`peermatch.violations` state them:
 The rules and the counts behind the cost changes are those of the one
 :class:`~peermatch.solvers.cohort_state.CohortState` the greedy start uses too.
 
-People of a group (locks, ``together`` pairs) never move, so groups stay
-whole. Facilitators stay with their cohorts (the neighbourhood steps
-re-assign them). The solve's result is re-checked by the independent
+People of a group (locks, ``together`` pairs) never move alone, so groups
+stay whole; once single moves stall, a group moves as one unit
+(:mod:`peermatch.solvers.group_moves`). Facilitators stay with their
+cohorts (the neighbourhood steps re-assign them). The solve's result is re-checked by the independent
 checker like every other.
 
 Budget: every candidate looked at is charged :data:`EVAL_COST` seconds,
@@ -45,9 +46,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from peermatch.solvers.cohort_state import CohortState
+from peermatch.solvers.group_moves import group_move, hot_groups
 from peermatch.solvers.instance import FormationInstance
 
-__all__ = ["CHECK_COST", "EVAL_COST", "STAGGER_COST", "SwapBudget", "descend"]
+__all__ = ["CHECK_COST", "EVAL_COST", "GROUP_EVAL_COST", "STAGGER_COST", "SwapBudget", "descend"]
 
 #: Seconds charged per candidate move evaluated (about what CPython takes for one).
 EVAL_COST = 5e-6
@@ -55,6 +57,8 @@ EVAL_COST = 5e-6
 CHECK_COST = 3e-5
 #: Seconds charged per stagger (a facilitator leading several cohorts).
 STAGGER_COST = 5e-4
+#: Seconds charged per group exchange priced (several people's values at once).
+GROUP_EVAL_COST = 2e-5
 #: Candidates drawn per person tried.
 SAMPLE = 48
 
@@ -211,11 +215,24 @@ def descend(
     # People whose level suits a cohort spanning lo..hi, per window (there are few windows).
     windows: dict[tuple[int, int], list[int]] = {}
     improved = tried = 0
-    while not budget.over() and tried < budget.stall:
-        hot = [i for lv in sorted(pools) for i in pools[lv] if state.hot(i)]
-        budget.charge(EVAL_COST * len(state.where))
+    grouped = False  # whether whole groups were tried since single people last moved
+    while not budget.over():
+        hot = []
+        if tried < budget.stall:
+            hot = [i for lv in sorted(pools) for i in pools[lv] if state.hot(i)]
+            budget.charge(EVAL_COST * len(state.where))
         if not hot:
-            break
+            # Single people are stuck: whole groups get one pass (pricing one costs a
+            # cohort sweep, so never while single moves still pay), and single people
+            # another round after a group moved.
+            if not inst.groups or grouped:
+                break
+            grouped, tried = True, 0
+            moved = _group_pass(state, pools, rng, budget)
+            if not moved:
+                break
+            improved += moved
+            continue
         rng.shuffle(hot)
         for i in hot:
             if budget.over() or tried >= budget.stall:
@@ -233,7 +250,28 @@ def descend(
             move = _take(state, _candidates(state, i, pool, rng, budget), budget)
             if move is not None and move.delta < 0:
                 improved += 1
-                tried = 0
+                tried, grouped = 0, False
                 if budget.on_improve is not None:
                     budget.on_improve(move.delta)
     return state.cohorts, improved
+
+
+def _group_pass(
+    state: CohortState, pools: dict[int, list[int]], rng: random.Random, budget: SwapBudget
+) -> int:
+    """One try of every group with a clash (:func:`~peermatch.solvers.group_moves.group_move`);
+    the improving moves."""
+    movable = {i for pool in pools.values() for i in pool}
+    hot = hot_groups(state.inst, state)
+    rng.shuffle(hot)
+    improved = 0
+    for g in hot:
+        if budget.over():
+            break
+        delta, priced = group_move(state, g, movable, rng)
+        budget.charge(GROUP_EVAL_COST * priced + CHECK_COST)
+        if delta < 0:
+            improved += 1
+            if budget.on_improve is not None:
+                budget.on_improve(delta)
+    return improved
