@@ -1,0 +1,236 @@
+"""The configuration bound: a set-partitioning relaxation solved by column generation.
+
+Where the typed bound (:mod:`peermatch.solvers.cpsat.typed_bound`) counts
+people and cohorts by type, this one works with whole cohorts. A *column* is
+a cohort that keeps every rule one cohort keeps on its own (see
+:mod:`peermatch.solvers.cpsat.pricing`) with the facilitator who leads it;
+its cost ``c_k`` is the cohort's own share of the objective (its same-value
+pairs and ``SIZE_WEIGHT * |size - target|``). The master linear program::
+
+    min sum_k c_k l_k   s.t.  sum_{k holds i} l_k = 1        (every person i)
+                              sum_{k led by j} l_k <= cap_j  (every facilitator j)
+                              l >= 0
+
+is relaxed once more by its Lagrangian: for any ``p`` (one per person) and
+any ``q <= 0`` (one per facilitator),
+
+    L(p, q) = sum_i p_i + sum_j q_j cap_j + K * min(0, min_k (c_k - sum_{i in k} p_i - q_{j(k)}))
+
+with ``K = n // min_size``.
+
+Proof that ``L(p, q)`` bounds every complete solution. A complete solution
+that keeps the rules is a set ``S`` of cohorts, each a column (each keeps
+the rules of one cohort), that holds every person once and gives facilitator
+``j`` at most ``cap_j`` cohorts; its cost is ``sum_{k in S} c_k`` (placement
+rules and similarity add nothing here, so leaving them out only weakens the
+bound). Write ``r_k`` for the reduced cost in brackets and ``r*`` for its
+minimum over all columns. Then
+
+    sum_{k in S} c_k = sum_{k in S} r_k + sum_i p_i + sum_j q_j |S_j|
+                    >= |S| * min(0, r*) + sum_i p_i + sum_j q_j cap_j,
+
+because every person is in exactly one cohort of ``S``, ``q_j <= 0`` and
+``|S_j| <= cap_j``, and ``|S| <= K`` since every cohort holds at least
+``min_size`` people. Any lower bound on ``r*`` may stand in for it: CP-SAT's
+proved bound on the pricing problem (never the column it found), so an
+unfinished pricing still gives a valid bound. ``p`` and ``q`` are the master
+LP's duals over the columns found so far, rounded down to integers (any
+values would do; integers keep the pricing model integral and the bound
+exact), and the best ``L`` over all rounds is kept. So the bound is valid at
+every round and the loop may stop on a time budget. Costs are multiples of
+the gcd ``u`` of the cost weights, so the bound is rounded up to one.
+
+When the pricing proves ``r* >= 0`` the bound is the master LP's optimum over
+all columns: the LP relaxation of the set-partitioning model, usually much
+stronger than the typed bound on small programs (it sees links, together
+groups, locks and each cohort's own facilitator). It grows with the number
+of people (each pricing is a CP-SAT model over everyone), so it is tried up
+to :data:`MAX_PEOPLE` people.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import reduce
+
+from ortools.linear_solver import pywraplp
+
+from peermatch.solvers.cpsat.pricing import Column, Pricing
+from peermatch.solvers.instance import SIZE_WEIGHT, FormationInstance
+
+__all__ = ["MAX_PEOPLE", "ROUNDS", "configuration_bound", "generate"]
+
+_log = logging.getLogger(__name__)
+
+#: Above this many people the bound is not tried.
+MAX_PEOPLE = 300
+#: Rounds of pricing at most.
+ROUNDS = 400
+#: Smoothing: the share of the best duals so far in the point a round prices at.
+ALPHA = 0.5
+#: A round's pricing gets at most this share of the budget (deterministic or wall seconds).
+ROUND_SHARE = 0.1
+
+
+class Master:
+    """The master LP over the columns found so far (GLOP), with one artificial per person."""
+
+    def __init__(self, inst: FormationInstance, big: float) -> None:
+        self.inst = inst
+        self.solver = pywraplp.Solver.CreateSolver("GLOP")
+        objective = self.solver.Objective()
+        objective.SetMinimization()
+        self.people = [self.solver.Constraint(1.0, 1.0) for _ in range(inst.n)]
+        for row in self.people:
+            art = self.solver.NumVar(0.0, math.inf, "")
+            objective.SetCoefficient(art, big)
+            row.SetCoefficient(art, 1.0)
+        self.caps = {
+            j: self.solver.Constraint(-math.inf, cap)
+            for j, cap in enumerate(inst.facilitator_capacity)
+            if inst.problem.facilitators
+        }
+        self.columns: set[Column] = set()
+
+    def add(self, column: Column) -> bool:
+        if column in self.columns:
+            return False
+        self.columns.add(column)
+        var = self.solver.NumVar(0.0, math.inf, "")
+        self.solver.Objective().SetCoefficient(var, self.inst.cost([column.members]))
+        for i in column.members:
+            self.people[i].SetCoefficient(var, 1.0)
+        if column.leader >= 0:
+            self.caps[column.leader].SetCoefficient(var, 1.0)
+        return True
+
+    def solve(self) -> tuple[float, _Duals] | None:
+        """The LP value and its duals rounded down (facilitators' at most 0)."""
+        if self.solver.Solve() != pywraplp.Solver.OPTIMAL:
+            return None
+        person = [math.floor(row.dual_value() + 1e-9) for row in self.people]
+        leader = {j: min(0, math.floor(row.dual_value() + 1e-9)) for j, row in self.caps.items()}
+        return self.solver.Objective().Value(), _Duals(person, leader)
+
+
+@dataclass(frozen=True)
+class _Duals:
+    """Integer multipliers: one per person, one (at most 0) per facilitator."""
+
+    person: list[int]
+    leader: dict[int, int]
+
+    def towards(self, other: _Duals, alpha: float) -> _Duals:
+        """``alpha * self + (1 - alpha) * other``, rounded down (facilitators' kept <= 0)."""
+        person = [
+            math.floor(alpha * a + (1 - alpha) * b)
+            for a, b in zip(self.person, other.person, strict=True)
+        ]
+        leader = {
+            j: math.floor(alpha * q + (1 - alpha) * other.leader[j]) for j, q in self.leader.items()
+        }
+        return _Duals(person, leader)
+
+    def lagrangian(self, inst: FormationInstance, k_max: int, least: int) -> int:
+        """``L`` of the module for these multipliers, given ``least <= r*``."""
+        caps = sum(q * inst.facilitator_capacity[j] for j, q in self.leader.items())
+        return sum(self.person) + caps + k_max * min(0, least)
+
+
+def _unit(inst: FormationInstance) -> int:
+    return reduce(math.gcd, [w for w in inst.attribute_weights if w > 0], SIZE_WEIGHT)
+
+
+def configuration_bound(
+    inst: FormationInstance,
+    time_limit: float = 5.0,
+    *,
+    deterministic: bool = False,
+    columns: Sequence[Column] = (),
+) -> float | None:
+    """The best Lagrangian bound of the configuration LP found in the budget (see the module).
+
+    Parameters
+    ----------
+    inst
+        The instance to bound.
+    time_limit
+        Wall-clock seconds, or with ``deterministic`` CP-SAT's deterministic
+        seconds summed over the pricing rounds (so that the same instance
+        always gives the same bound).
+    deterministic
+        Measure the budget in deterministic time.
+    columns
+        Cohorts to begin with (e.g. a start's): they only steer the duals, so
+        the bound holds whatever they are.
+
+    Returns
+    -------
+    float or None
+        The bound, or ``None`` above :data:`MAX_PEOPLE` people, when no cohort is
+        feasible, or when no round finished in time.
+    """
+    if inst.n == 0 or inst.n > MAX_PEOPLE or not inst.options:
+        return None
+    return generate(inst, time_limit, deterministic, columns)[0]
+
+
+def generate(
+    inst: FormationInstance, time_limit: float, deterministic: bool, columns: Sequence[Column]
+) -> tuple[float | None, Master]:
+    """Column generation: the best bound (rounded up to the cost unit) and the master LP."""
+    started = time.monotonic()
+    pricing = Pricing(inst)
+    big = float(sum(inst.attribute_weights) * inst.max_size + SIZE_WEIGHT * inst.max_size)
+    master = Master(inst, big)
+    for column in columns:
+        master.add(column)
+    k_max, best, spent = inst.n // inst.min_size, None, 0.0
+    centre: _Duals | None = None
+    alpha = ALPHA
+    for _ in range(ROUNDS):
+        solved = master.solve()
+        left = time_limit - (spent if deterministic else time.monotonic() - started)
+        if solved is None or left <= 0:
+            break
+        value, duals = solved
+        # Smoothing (Wentges): price at a point between the best duals so far and the LP's.
+        at = duals if centre is None or not alpha else centre.towards(duals, alpha)
+        priced = pricing.price(
+            at.person, at.leader, min(left, ROUND_SHARE * time_limit), deterministic=deterministic
+        )
+        spent += priced.spent
+        if priced.bound is None:
+            break
+        if math.isinf(priced.bound):
+            return None, master
+        lagrangian = at.lagrangian(inst, k_max, math.floor(priced.bound + 1e-6))
+        if best is None or lagrangian > best:
+            best, centre = lagrangian, at
+        added = sum(master.add(c) for c in priced.columns)
+        _log.debug(
+            "round lp=%.0f pricing>=%.0f lagrangian=%d best=%d columns+%d (%d) %.1fs",
+            value,
+            priced.bound,
+            lagrangian,
+            best,
+            added,
+            len(master.columns),
+            time.monotonic() - started,
+        )
+        if best >= value - 1e-6:
+            break
+        if not added:
+            if not alpha:
+                break
+            alpha = 0.0  # mispriced: the next round prices at the LP's own duals
+        else:
+            alpha = ALPHA
+    if best is None:
+        return None, master
+    unit = _unit(inst)
+    return float(-(-best // unit) * unit), master
