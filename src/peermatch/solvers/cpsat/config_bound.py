@@ -34,18 +34,27 @@ because every person is in exactly one cohort of ``S``, ``q_j <= 0`` and
 ``min_size`` people. Any lower bound on ``r*`` may stand in for it: CP-SAT's
 proved bound on the pricing problem (never the column it found), so an
 unfinished pricing still gives a valid bound. ``p`` and ``q`` are the master
-LP's duals over the columns found so far, rounded down to integers (any
-values would do; integers keep the pricing model integral and the bound
-exact), and the best ``L`` over all rounds is kept. So the bound is valid at
-every round and the loop may stop on a time budget. Costs are multiples of
-the gcd ``u`` of the cost weights, so the bound is rounded up to one.
+LP's duals over the columns found so far (or a point between them and the
+best so far, which steadies the duals), rounded down to multiples of
+``1/SCALE`` (any values would do; multiples of ``1/SCALE`` keep the pricing
+model integral, costs times ``SCALE``, and the bound exact in integers), and
+the best ``L`` over all rounds is kept. So the bound is valid at every round
+and the loop may stop on a time budget. Costs are multiples of the gcd ``u``
+of the cost weights, so the bound is rounded up to one.
 
-When the pricing proves ``r* >= 0`` the bound is the master LP's optimum over
-all columns: the LP relaxation of the set-partitioning model, usually much
-stronger than the typed bound on small programs (it sees links, together
-groups, locks and each cohort's own facilitator). It grows with the number
-of people (each pricing is a CP-SAT model over everyone), so it is tried up
-to :data:`MAX_PEOPLE` people.
+The master LP starts with no column but an *artificial* one per person (that
+person alone, at a modest cost): its cost caps the duals, so the first rounds
+price at sensible values; when the LP is solved but still uses an artificial,
+the cost is doubled. Artificials only change which duals are tried, never
+the proof (they are not columns of ``L``).
+
+When the pricing proves ``r* >= 0`` at the LP's duals and no artificial is
+used, the bound is the master LP's optimum over all columns: the LP
+relaxation of the set-partitioning model, at least the typed bound's LP
+(every column maps onto a point of it) and stronger where whole cohorts
+matter (links, together groups and locks, each cohort's own facilitator).
+It grows with the number of people (each pricing is a CP-SAT model over
+everyone), so it is tried up to :data:`MAX_PEOPLE` people.
 """
 
 from __future__ import annotations
@@ -72,6 +81,14 @@ MAX_PEOPLE = 300
 ROUNDS = 400
 #: Smoothing: the share of the best duals so far in the point a round prices at.
 ALPHA = 0.5
+#: The artificials' first cost per person, times the average cost per person of a cohort at
+#: target size with one same-value pair per attribute (the duals stay below it: it boxes them).
+BIG_START = 4
+#: They are doubled (the box widened) up to this cost.
+BIG_MAX = 1e7
+#: The duals are priced as integers in 1/SCALE of a cost unit (rounded down: any multipliers
+#: give a valid bound, and finer ones lose less than a cost unit over all people).
+SCALE = 64
 #: A round's pricing gets at most this share of the budget (deterministic or wall seconds).
 ROUND_SHARE = 0.1
 
@@ -85,10 +102,14 @@ class Master:
         objective = self.solver.Objective()
         objective.SetMinimization()
         self.people = [self.solver.Constraint(1.0, 1.0) for _ in range(inst.n)]
+        self.big = big
+        self.artificial = []
+        self.uses_artificial = True
         for row in self.people:
             art = self.solver.NumVar(0.0, math.inf, "")
             objective.SetCoefficient(art, big)
             row.SetCoefficient(art, 1.0)
+            self.artificial.append(art)
         self.caps = {
             j: self.solver.Constraint(-math.inf, cap)
             for j, cap in enumerate(inst.facilitator_capacity)
@@ -108,18 +129,31 @@ class Master:
             self.caps[column.leader].SetCoefficient(var, 1.0)
         return True
 
+    def widen(self) -> bool:
+        """Double the artificials' cost if the LP still uses one (the duals' box was too
+        tight); ``False`` when it uses none, or the cost is already past :data:`BIG_MAX`."""
+        if self.big >= BIG_MAX or not self.uses_artificial:
+            return False
+        self.big *= 2
+        for art in self.artificial:
+            self.solver.Objective().SetCoefficient(art, self.big)
+        return True
+
     def solve(self) -> tuple[float, _Duals] | None:
         """The LP value and its duals rounded down (facilitators' at most 0)."""
         if self.solver.Solve() != pywraplp.Solver.OPTIMAL:
             return None
-        person = [math.floor(row.dual_value() + 1e-9) for row in self.people]
-        leader = {j: min(0, math.floor(row.dual_value() + 1e-9)) for j, row in self.caps.items()}
+        self.uses_artificial = any(a.solution_value() > 1e-9 for a in self.artificial)
+        person = [math.floor(SCALE * row.dual_value() + 1e-6) for row in self.people]
+        leader = {
+            j: min(0, math.floor(SCALE * row.dual_value() + 1e-6)) for j, row in self.caps.items()
+        }
         return self.solver.Objective().Value(), _Duals(person, leader)
 
 
 @dataclass(frozen=True)
 class _Duals:
-    """Integer multipliers: one per person, one (at most 0) per facilitator."""
+    """Multipliers times :data:`SCALE`, integers: one per person, one (at most 0) per facilitator."""
 
     person: list[int]
     leader: dict[int, int]
@@ -136,7 +170,8 @@ class _Duals:
         return _Duals(person, leader)
 
     def lagrangian(self, inst: FormationInstance, k_max: int, least: int) -> int:
-        """``L`` of the module for these multipliers, given ``least <= r*``."""
+        """``L`` of the module for these multipliers times :data:`SCALE`, given ``least <= r*``
+        (``least`` is a bound on the reduced cost with costs times :data:`SCALE` too)."""
         caps = sum(q * inst.facilitator_capacity[j] for j, q in self.leader.items())
         return sum(self.person) + caps + k_max * min(0, least)
 
@@ -185,7 +220,7 @@ def generate(
     """Column generation: the best bound (rounded up to the cost unit) and the master LP."""
     started = time.monotonic()
     pricing = Pricing(inst)
-    big = float(sum(inst.attribute_weights) * inst.max_size + SIZE_WEIGHT * inst.max_size)
+    big = BIG_START * max(SIZE_WEIGHT, sum(inst.attribute_weights)) / inst.target_size
     master = Master(inst, big)
     for column in columns:
         master.add(column)
@@ -201,36 +236,40 @@ def generate(
         # Smoothing (Wentges): price at a point between the best duals so far and the LP's.
         at = duals if centre is None or not alpha else centre.towards(duals, alpha)
         priced = pricing.price(
-            at.person, at.leader, min(left, ROUND_SHARE * time_limit), deterministic=deterministic
+            at.person,
+            at.leader,
+            min(left, ROUND_SHARE * time_limit),
+            deterministic=deterministic,
+            scale=SCALE,
         )
         spent += priced.spent
         if priced.bound is None:
             break
         if math.isinf(priced.bound):
             return None, master
-        lagrangian = at.lagrangian(inst, k_max, math.floor(priced.bound + 1e-6))
+        low = math.floor(priced.bound + 1e-6)
+        lagrangian = at.lagrangian(inst, k_max, low)
         if best is None or lagrangian > best:
             best, centre = lagrangian, at
         added = sum(master.add(c) for c in priced.columns)
         _log.debug(
-            "round lp=%.0f pricing>=%.0f lagrangian=%d best=%d columns+%d (%d) %.1fs",
+            "lp=%.0f L=%d best=%d +%d %.1fs",
             value,
-            priced.bound,
             lagrangian,
             best,
             added,
-            len(master.columns),
             time.monotonic() - started,
         )
-        if best >= value - 1e-6:
-            break
-        if not added:
-            if not alpha:
+        settled = best >= SCALE * value - 1e-3 or (at is duals and low >= 0)
+        if settled or not (added or alpha):
+            # The LP is solved over every column (or nothing new comes): done, unless its
+            # artificials were used, whose box on the duals is widened and the loop goes on.
+            if not master.widen():
                 break
-            alpha = 0.0  # mispriced: the next round prices at the LP's own duals
-        else:
             alpha = ALPHA
+        else:
+            alpha = ALPHA if added else 0.0  # mispriced: the next round prices at the LP's duals
     if best is None:
         return None, master
     unit = _unit(inst)
-    return float(-(-best // unit) * unit), master
+    return float(-(-best // (unit * SCALE)) * unit), master

@@ -202,13 +202,19 @@ class Pricing:
         return Column(members, leader)
 
     def price(
-        self, person: list[int], leader: dict[int, int], limit: float, *, deterministic: bool
+        self,
+        person: list[int],
+        leader: dict[int, int],
+        limit: float,
+        *,
+        deterministic: bool,
+        scale: int = 1,
     ) -> Priced:
-        """The cohorts of least ``cost - sum person[i] - leader[j]`` (integer duals).
+        """The cohorts of least ``scale * cost - sum person[i] - leader[j]`` (integer duals).
 
         ``limit`` is CP-SAT's deterministic seconds (``deterministic``) or wall seconds.
         """
-        terms: list[cp_model.LinearExprT] = list(self.cost)
+        terms: list[cp_model.LinearExprT] = [scale * term for term in self.cost]
         terms += [-p * z for p, z in zip(person, self.z, strict=True) if p]
         for j, p in leader.items():
             terms += [-p * var for var in self.lead.get(j, ())] if p else []
