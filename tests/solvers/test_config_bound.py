@@ -18,6 +18,7 @@ from peermatch.solvers.cpsat import config_bound as module
 from peermatch.solvers.cpsat.config_bound import configuration_bound
 from peermatch.solvers.cpsat.typed_bound import typed_bound
 from peermatch.solvers.instance import FormationInstance, build_instance
+from peermatch.solvers.search.run import lower_bound
 
 
 def test_all_is_the_public_api() -> None:
@@ -119,3 +120,17 @@ def test_a_program_too_large_is_not_bounded(monkeypatch: object) -> None:
     inst = build_instance(_linked_trio())
     monkeypatch.setattr(module, "MAX_PEOPLE", 5)  # type: ignore[attr-defined]
     assert configuration_bound(inst) is None
+
+
+def test_the_run_bound_takes_it_when_given_time() -> None:
+    inst = build_instance(_linked_trio())
+    optimum = _brute_force(inst)
+    assert lower_bound(inst, 0) < optimum  # without it (config_limit 0) the link is unseen
+    assert lower_bound(inst, 0, config_limit=2.0) == optimum
+    assert lower_bound(inst, 0, 5.0, deterministic=False, config_limit=30.0) == optimum
+
+
+def test_a_deterministic_budget_gives_the_same_bound_twice() -> None:
+    inst = build_instance(shaped_population("locks-together", 40, 7).problem)
+    first = configuration_bound(inst, 0.5, deterministic=True)
+    assert first == configuration_bound(inst, 0.5, deterministic=True)
