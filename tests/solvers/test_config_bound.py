@@ -15,14 +15,22 @@ from peermatch.model import CohortRules, ProblemData, ProgramConfig, ScheduleRul
 from peermatch.params import SolveParams
 from peermatch.solvers import solve
 from peermatch.solvers.cpsat import config_bound as module
-from peermatch.solvers.cpsat.config_bound import configuration_bound
+from peermatch.solvers.cpsat.config_bound import configuration_bound, start_columns
+from peermatch.solvers.cpsat.pricing import Column
 from peermatch.solvers.cpsat.typed_bound import typed_bound
 from peermatch.solvers.instance import FormationInstance, build_instance
+from peermatch.solvers.search import run as run_module
 from peermatch.solvers.search.run import lower_bound
 
 
 def test_all_is_the_public_api() -> None:
-    assert module.__all__ == ["MAX_PEOPLE", "ROUNDS", "configuration_bound", "generate"]
+    assert module.__all__ == [
+        "MAX_PEOPLE",
+        "ROUNDS",
+        "configuration_bound",
+        "generate",
+        "start_columns",
+    ]
 
 
 def _planted_cost(pop: Population) -> tuple[FormationInstance, int]:
@@ -49,6 +57,30 @@ def test_the_bound_never_exceeds_the_planted_cost(pop: Population, budget: float
     inst, planted = _planted_cost(pop)
     found = configuration_bound(inst, budget, deterministic=True)
     assert found is None or found <= planted
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(pop=_populations(), budget=st.sampled_from([0.05, 0.3, 1.0]))
+def test_seeded_with_the_planted_cohorts_the_bound_stays_below_them(
+    pop: Population, budget: float
+) -> None:
+    # The start's cohorts only steer the duals: the bound still holds, whatever the budget.
+    inst, planted = _planted_cost(pop)
+    assert pop.planted is not None
+    index = {pid: i for i, pid in enumerate(inst.ids)}
+    leaders = {f.id: j for j, f in enumerate(pop.problem.facilitators)}
+    cohorts = [[index[m] for m in c.members] for c in pop.planted.cohorts]
+    led = [leaders.get(c.facilitator_id or "") for c in pop.planted.cohorts]
+    columns = start_columns(inst, cohorts, led if pop.problem.facilitators else None)
+    assert len(columns) == len(cohorts)  # the planted cohorts are all feasible columns
+    found = configuration_bound(inst, budget, deterministic=True, columns=columns)
+    assert found is None or found <= planted
+
+
+def test_start_columns_leave_out_what_is_no_cohort() -> None:
+    inst = build_instance(_linked_trio())
+    # A cohort of two is below min_size: no column.
+    assert start_columns(inst, [[0, 3, 4], [1, 2]], None) == [Column((0, 3, 4), -1)]
 
 
 @settings(max_examples=2, deadline=None)
@@ -134,3 +166,20 @@ def test_a_deterministic_budget_gives_the_same_bound_twice() -> None:
     inst = build_instance(shaped_population("locks-together", 40, 7).problem)
     first = configuration_bound(inst, 0.5, deterministic=True)
     assert first == configuration_bound(inst, 0.5, deterministic=True)
+
+
+def test_a_run_too_short_for_it_to_converge_leaves_it_out(monkeypatch: object) -> None:
+    # Wall-clock runs give it CONFIG_SHARE of the limit only when that is CONFIG_NEED a person.
+    calls: list[int] = []
+
+    def counted(inst: FormationInstance, *args: object, **kwargs: object) -> None:
+        calls.append(inst.n)
+
+    monkeypatch.setattr(run_module, "configuration_bound", counted)  # type: ignore[attr-defined]
+    problem = _linked_trio()
+    wall = SolveParams(time_limit=30, workers=1, deterministic=False)
+    solve(problem, wall)  # 1.5 s < 0.4 s x 6 people (the run ends once optimal)
+    assert calls == []
+    monkeypatch.setattr(run_module, "CONFIG_NEED", 0.0)  # type: ignore[attr-defined]
+    solve(problem, wall)
+    assert calls == [6]

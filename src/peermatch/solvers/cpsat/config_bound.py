@@ -71,7 +71,7 @@ from ortools.linear_solver import pywraplp
 from peermatch.solvers.cpsat.pricing import Column, Pricing
 from peermatch.solvers.instance import SIZE_WEIGHT, FormationInstance
 
-__all__ = ["MAX_PEOPLE", "ROUNDS", "configuration_bound", "generate"]
+__all__ = ["MAX_PEOPLE", "ROUNDS", "configuration_bound", "generate", "start_columns"]
 
 _log = logging.getLogger(__name__)
 
@@ -215,6 +215,27 @@ def configuration_bound(
     if inst.n == 0 or inst.n > MAX_PEOPLE or not inst.options:
         return None
     return generate(inst, time_limit, deterministic, columns)[0]
+
+
+def start_columns(
+    inst: FormationInstance,
+    cohorts: Sequence[Sequence[int]],
+    leaders: Sequence[int | None] | None,
+) -> list[Column]:
+    """A start's cohorts as columns to begin with: their duals are near the LP's at once.
+
+    Cohorts outside the size limits, or without a facilitator where one is needed, are
+    left out (they are no columns); the bound holds whatever columns are given.
+    """
+    out = []
+    for k, members in enumerate(cohorts):
+        leader = None if leaders is None else leaders[k]
+        if not inst.min_size <= len(members) <= inst.max_size:
+            continue
+        if inst.problem.facilitators and leader is None:
+            continue
+        out.append(Column(tuple(sorted(members)), -1 if leader is None else leader))
+    return out
 
 
 def generate(
