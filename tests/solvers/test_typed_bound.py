@@ -135,3 +135,27 @@ def test_the_alumni_of_earlier_cohorts_raise_the_bound_as_cliques(monkeypatch: o
     without = typed_bound(inst, 30.0, deterministic=True)
     assert with_cliques is not None and without is not None
     assert without < with_cliques <= planted
+
+
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(size=st.integers(30, 160), seed=st.integers(0, 10_000), deterministic=st.booleans())
+def test_with_together_groups_the_bound_never_exceeds_the_planted_cost(
+    size: int, seed: int, deterministic: bool
+) -> None:
+    # Together groups and shared locks are units of the model: drawn on every example here.
+    inst, planted = _planted_cost(shaped_population("locks-together", size, seed))
+    assert any(len(group) > 1 for group in inst.groups)
+    found = typed_bound(inst, 10.0, deterministic=deterministic)
+    assert found is None or found <= planted
+
+
+def test_together_groups_raise_the_bound_by_their_inside_pairs(monkeypatch: object) -> None:
+    # locks-together, n = 120, seed 1: 10,000 of weighted same-value pairs inside groups.
+    inst, planted = _planted_cost(shaped_population("locks-together", 120, 1))
+    with_groups = typed_bound(inst, 30.0, deterministic=True)
+    monkeypatch.setattr(  # type: ignore[attr-defined]
+        module, "group_units", lambda inst, slots, apart, classes, cells: (classes, [])
+    )
+    without = typed_bound(inst, 30.0, deterministic=True)
+    assert with_groups is not None and without is not None
+    assert without < with_groups <= planted

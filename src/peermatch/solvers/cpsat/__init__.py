@@ -18,6 +18,9 @@ these modules live in :mod:`peermatch.solvers.search`.
   organisations, cliques and facilitators), a linear program in GLOP, with its proof;
 - :mod:`.cohort_types`: the cells of that program: slot classes (merged options), cohort
   types and classes of interchangeable people;
+- :mod:`.config_bound`: the configuration bound (cohorts seen whole), a set-partitioning
+  LP by column generation whose Lagrangian bound holds at every round, with its proof;
+- :mod:`.pricing`: its pricing problem, the cheapest feasible cohort under duals (CP-SAT);
 - :mod:`.repair`: the successive solves of a repair of an earlier run;
 - :mod:`.mdgp`: the CP-SAT model of the maximally diverse grouping problem;
 - :mod:`.solving`: the steps of :func:`peermatch.solvers.solve`, from a problem to a

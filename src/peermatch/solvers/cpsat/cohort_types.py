@@ -20,6 +20,7 @@ __all__ = [
     "Slots",
     "Type",
     "cliques",
+    "group_units",
     "person_classes",
     "slot_classes",
 ]
@@ -145,6 +146,66 @@ def _types_of(inst: FormationInstance, i: int, starts: list[int], slots: Slots) 
     return tuple((b, r) for b in bands for r in kinds)
 
 
+def _key(
+    inst: FormationInstance,
+    i: int,
+    large: set[int],
+    clique_of: dict[int, int],
+    types: tuple[Type, ...],
+) -> Key:
+    """Person ``i``'s class key, with the types given."""
+    values = tuple(_or_blank(vals[i]) for vals in inst.value_of)
+    org = inst.org_of[i] if inst.org_of[i] in large else -1
+    return (inst.levels[i], values, (org, clique_of.get(i, -1)), types)
+
+
+def group_units(
+    inst: FormationInstance,
+    slots: Slots,
+    clique_of: dict[int, int],
+    classes: Counter[Key],
+    cells: int,
+) -> tuple[Counter[Key], list[tuple[list[Key], tuple[Type, ...]]]]:
+    """Together groups taken out of ``classes`` as units: (members' keys, the types all may join).
+
+    ``classes`` are :func:`person_classes`' (types already pruned); a group may join a
+    kept type only if each member may, which is where any cohort holding the group is
+    counted. Groups that share most same-value pairs inside come first, until the
+    model would have ``cells`` more cells; the others stay as people in their classes.
+    Returns the classes left and the units.
+    """
+    starts, large = sorted(set(inst.levels)), _large_orgs(inst)
+    kept = {t for key in classes for t in key[3]}
+    left, units = Counter(classes), []
+    ranked = sorted(
+        (g for g in inst.groups if len(g) > 1),
+        key=lambda g: (-_inside(inst, g), g),
+    )
+    for group in ranked:
+        keys = []
+        for i in group:
+            types = tuple(t for t in _types_of(inst, i, starts, slots) if t in kept)
+            keys.append(_key(inst, i, large, clique_of, types))
+        common = tuple(t for t in keys[0][3] if all(t in key[3] for key in keys))
+        if not common or _inside(inst, group) == 0 or len(common) > cells:
+            continue
+        cells -= len(common)
+        for key in keys:
+            left[key] -= 1
+        units.append((keys, common))
+    return +left, units
+
+
+def _inside(inst: FormationInstance, group: tuple[int, ...]) -> int:
+    """Weighted same-value pairs inside ``group``: whichever cohort holds it has them."""
+    total = 0
+    for weight, vals in zip(inst.attribute_weights, inst.value_of, strict=True):
+        if weight > 0:
+            counts = Counter(vals[i] for i in group if vals[i] is not None)
+            total += weight * sum(c * (c - 1) // 2 for c in counts.values())
+    return total
+
+
 def person_classes(
     inst: FormationInstance, slots: Slots, clique_of: dict[int, int]
 ) -> Counter[Key] | None:
@@ -162,9 +223,7 @@ def person_classes(
         types = seen.get(sig)
         if types is None:
             types = seen[sig] = _types_of(inst, i, starts, slots)
-        values = tuple(_or_blank(vals[i]) for vals in inst.value_of)
-        org = inst.org_of[i] if inst.org_of[i] in large else -1
-        key: Key = (inst.levels[i], values, (org, clique_of.get(i, -1)), types)
+        key = _key(inst, i, large, clique_of, types)
         if key not in classes:
             cells += len(types)
             if cells > PRUNED * MAX_CELLS:

@@ -93,7 +93,7 @@ def _solve(
         return found
     start = _warm_start(run, inst)
     run.phase("bound")
-    bound = budgeted_bound(run, inst)
+    bound = budgeted_bound(run, inst, start.grouping)
     run.phase("search")
     if inst.n > params.lns_threshold:
         return _large_program(run, inst, start, bound)

@@ -7,7 +7,7 @@ options (weekly slots) they can attend, an option anchored outside the
 program's zone takes only people of that zone, a cohort needs a free
 facilitator with capacity left, and a large organisation puts at most
 ``max_per_org`` people in each cohort. This relaxation keeps those and
-forgets the rest (most links, together groups, similarity, placement rules):
+forgets the rest (most links, similarity, placement rules):
 
 - a cohort *type* ``t = (b, c)``: cohorts whose lowest level is ``b`` and
   that meet in option ``c`` (or its slot class, see below); ``n[t]`` is how
@@ -26,6 +26,17 @@ forgets the rest (most links, together groups, similarity, placement rules):
   at least ``|people - target*n[t]|``, and for every attribute value with
   ``N`` people in the type, at least ``j*N - n[t]*j*(j+1)/2`` same-value pairs
   for every ``j`` (``C(x,2) >= j*x - j(j+1)/2`` summed over the cohorts);
+- a *together group* (people who must share a cohort: ``together`` chains and
+  people locked to one cohort id) that shares a value inside is a unit of its
+  own: ``y[G, t]`` in ``[0, 1]`` with ``sum_t y[G, t] = 1``, ``G`` may join ``t``
+  only if each member may, and it counts ``|G|`` toward ``t``'s size. For a
+  value ``v`` a *lump* is a group's members with ``v`` (or one person with
+  ``v``), ``F_G`` the pairs inside ``G``'s lump and ``A`` the lumps in the type
+  (``sum`` of the ``y``, groups counting one): besides the cuts above, at least
+  ``sum_G F_G*y[G, t] + j*A - n[t]*j*(j+1)/2`` same-value pairs for every
+  ``j >= 0``. Groups sharing no value inside stay people of their classes, and
+  so do the others once the groups would add more than :data:`MAX_CELLS` cells
+  (largest inside pairs first);
 - a large organisation has at most ``max_per_org * n[t]`` people in type ``t``,
   a clique at most ``n[t]``;
 - with facilitators, ``f[j, c]`` cohorts of option ``c`` are led by ``j``
@@ -44,7 +55,14 @@ zone. Set ``n``, ``y``, ``f`` to these counts. Then each class only joins
 types it may join; sizes per type are sums of sizes in ``[min, max]``; by the
 triangle inequality ``sum_k |size_k - target| >= |sum_k size_k - target*n[t]|``;
 the same-value pairs of a type are ``sum_k C(x_k, 2)`` with ``sum_k x_k = N``,
-at least every cut; an organisation has at most ``max_per_org`` in each of
+at least every cut; for the lump cuts, a cohort holding ``x`` people of
+value ``v`` in ``a`` lumps of sizes ``s_1 .. s_a`` has ``C(x, 2) = sum_i
+C(s_i, 2) + sum_{i<l} s_i*s_l >= sum_i C(s_i, 2) + C(a, 2)`` pairs (every
+``s_i >= 1``) and ``C(a, 2) >= j*a - j(j+1)/2`` for every whole ``j >= 0``;
+this holds for any split of the ``x`` people into parts, so groups left as
+people (lumps of one) keep it valid; summed over the type's cohorts that is the cut, as the inside pairs of a type
+are the ``F_G`` of the groups it holds (``y[G, t]`` is 1 for the type holding
+``G`` whole, each member may join that type, so ``G`` may); an organisation has at most ``max_per_org`` in each of
 the ``n[t]`` cohorts, a clique at most one; each cohort has one facilitator
 free in ``c`` who leads at most ``capacity`` cohorts. So the point is
 feasible and its objective is at most the solution's cost. The optimum of
@@ -89,6 +107,7 @@ from peermatch.solvers.cpsat.cohort_types import (
     Slots,
     Type,
     cliques,
+    group_units,
     person_classes,
     slot_classes,
 )
@@ -163,19 +182,24 @@ def typed_bound(
             break
     if classes is None or slots is None or any(not key[3] for key in classes):
         return None  # too large, or someone fits no cohort at all (nothing to bound)
+    classes, groups = group_units(inst, slots, apart, classes, MAX_CELLS)
     lp, max_k = _Lp(), inst.n // inst.min_size
-    keys = sorted(classes)
-    members: dict[Type, list[tuple[Key, Any]]] = defaultdict(list)
-    for key in keys:
+    members: dict[Type, list[_Unit]] = defaultdict(list)
+    for key in sorted(classes):
         ys = [lp.var(classes[key]) for _ in key[3]]
         for t, y in zip(key[3], ys, strict=True):
-            members[t].append((key, y))
+            members[t].append(_Unit.of_class(y, key, classes[key]))
         lp.row(classes[key], classes[key], [(y, 1.0) for y in ys])
+    for keys, types in groups:
+        ys = [lp.var(1.0) for _ in types]
+        for t, y in zip(types, ys, strict=True):
+            members[t].append(_Unit.of_group(y, keys))
+        lp.row(1.0, 1.0, [(y, 1.0) for y in ys])
     n = {t: lp.var(max_k) for t in sorted(members)}
     lp.row(-(-inst.n // inst.max_size), max_k, [(var, 1.0) for var in n.values()])
     pairs: list[_Pairs] = []
-    for t, ys in sorted(members.items()):
-        pairs += _type_rows(lp, inst, classes, n[t], ys)
+    for t, units in sorted(members.items()):
+        pairs += _type_rows(lp, inst, n[t], units)
     _facilitator_rows(lp, inst, n, slots)
     limit = Limit(time_limit, started, deterministic)
     found = _solve(lp, pairs, limit, _unit(inst))
@@ -190,19 +214,23 @@ class _Pairs:
     pairs: Any
     cohorts: Any
     top: int  # cuts for j = 1 .. top - 1
+    #: With lumps (``count`` then counts lumps): their inside pairs, which come on top.
+    inside: Any = None
 
     def cut(self, lp: _Lp, j: int) -> None:
-        lp.row(
-            -math.inf, 0.0, [(self.count, j), (self.cohorts, -j * (j + 1) / 2), (self.pairs, -1.0)]
-        )
+        terms = [(self.count, j), (self.cohorts, -j * (j + 1) / 2), (self.pairs, -1.0)]
+        lp.row(-math.inf, 0.0, terms if self.inside is None else [*terms, (self.inside, 1.0)])
 
     def violated(self) -> int | None:
         """The deepest cut the LP's point violates (``j = floor(count / cohorts)``), if any."""
         count, cohorts = self.count.solution_value(), self.cohorts.solution_value()
         if self.top < 2 or count <= 1e-9:
             return None
-        j = self.top - 1 if cohorts <= 1e-9 else max(1, min(self.top - 1, int(count / cohorts)))
-        if j * count - j * (j + 1) / 2 * cohorts > self.pairs.solution_value() + 1e-6:
+        # With lumps j = 0 counts (their inside pairs alone), else it is the trivial cut.
+        low = 1 if self.inside is None else 0
+        j = self.top - 1 if cohorts <= 1e-9 else max(low, min(self.top - 1, int(count / cohorts)))
+        inside = 0.0 if self.inside is None else self.inside.solution_value()
+        if j * count - j * (j + 1) / 2 * cohorts + inside > self.pairs.solution_value() + 1e-6:
             return j
         return None
 
@@ -269,55 +297,103 @@ def _rounded(inst: FormationInstance, value: float) -> float:
     return float(unit * math.ceil(safe / unit))
 
 
-def _type_rows(
-    lp: _Lp,
-    inst: FormationInstance,
-    classes: Counter[Key],
-    cohorts: Any,
-    ys: list[tuple[Key, Any]],
-) -> list[_Pairs]:
+@dataclass(frozen=True)
+class _Unit:
+    """A class's people (``y`` counts them) or a together group (``y`` in [0, 1]) in a type."""
+
+    y: Any
+    size: int  # people per unit of y
+    most: int  # the largest y
+    apart: dict[tuple[int, int], int]  # (kind, number) -> its people per unit of y
+    values: tuple[dict[int, int], ...]  # per attribute: value -> its people per unit of y
+    group: bool
+
+    @classmethod
+    def of_class(cls, y: Any, key: Key, count: int) -> _Unit:
+        apart = {(kind, number): 1 for kind, number in enumerate(key[2]) if number >= 0}
+        values = tuple({v: 1} if v >= 0 else {} for v in key[1])
+        return cls(y, 1, count, apart, values, False)
+
+    @classmethod
+    def of_group(cls, y: Any, keys: list[Key]) -> _Unit:
+        apart: Counter[tuple[int, int]] = Counter()
+        for key in keys:
+            apart.update((kind, number) for kind, number in enumerate(key[2]) if number >= 0)
+        values = tuple(
+            dict(Counter(key[1][a] for key in keys if key[1][a] >= 0))
+            for a in range(len(keys[0][1]))
+        )
+        return cls(y, len(keys), 1, dict(apart), values, True)
+
+
+def _type_rows(lp: _Lp, inst: FormationInstance, cohorts: Any, units: list[_Unit]) -> list[_Pairs]:
     """Size, organisation and same-value rows of one type, with its cost terms.
 
     Returns the same-value terms, each with its first cuts only (the others are added when
     violated, see :func:`_solve`).
     """
-    people = [(y, 1.0) for _, y in ys]
-    reach = max(1, sum(classes[key] for key, _ in ys))
-    out: list[_Pairs] = []
+    people = [(u.y, float(u.size)) for u in units]
+    reach = max(1, sum(u.size * u.most for u in units))
     lp.row(0.0, math.inf, [*people, (cohorts, -inst.min_size)])
     lp.row(-math.inf, 0.0, [*people, (cohorts, -inst.max_size)])
     dev = lp.var(inst.n, SIZE_WEIGHT)
     lp.row(-math.inf, 0.0, [*people, (cohorts, -inst.target_size), (dev, -1.0)])
     lp.row(0.0, math.inf, [*people, (cohorts, -inst.target_size), (dev, 1.0)])
     apart: dict[tuple[int, int], list[tuple[Any, float]]] = defaultdict(list)
-    for key, y in ys:
-        for kind, number in enumerate(key[2]):
-            if number >= 0:
-                apart[kind, number].append((y, 1.0))
-    for (kind, _), held in apart.items():
+    for u in units:
+        for (kind, number), count in u.apart.items():
+            apart[kind, number].append((u.y, float(count)))
+    for (kind, _), terms in apart.items():
         most = inst.max_per_org if kind == 0 else 1
-        lp.row(-math.inf, 0.0, [*held, (cohorts, -most)])
+        lp.row(-math.inf, 0.0, [*terms, (cohorts, -most)])
+    out: list[_Pairs] = []
     for a, weight in enumerate(inst.attribute_weights):
         if weight <= 0:
             continue
-        holders: dict[int, list[tuple[Key, Any]]] = defaultdict(list)
-        for key, y in ys:
-            if key[1][a] >= 0:
-                holders[key[1][a]].append((key, y))
+        holders: dict[int, list[tuple[_Unit, int]]] = defaultdict(list)
+        for u in units:
+            for v, count in u.values[a].items():
+                holders[v].append((u, count))
         for held in holders.values():
-            total = sum(classes[key] for key, _ in held)
-            if total < 2:
-                continue
-            pairs = lp.var(total * (total - 1) // 2, weight)
-            # The cuts go through one count variable: three terms each keeps the LP sparse.
-            count = lp.var(total)
-            lp.row(0.0, 0.0, [*((y, 1.0) for _, y in held), (count, -1.0)])
-            pair = _Pairs(count, pairs, cohorts, min(total, inst.max_size))
-            # j = 1 and the cuts around the balanced share; the others are added when violated.
-            share = total * inst.target_size // reach
-            for j in {1, *range(max(1, share - 1), min(pair.top, share + 2))}:
-                pair.cut(lp, j)
-            out.append(pair)
+            out += _value_rows(lp, inst, cohorts, held, weight, reach)
+    return out
+
+
+def _value_rows(
+    lp: _Lp,
+    inst: FormationInstance,
+    cohorts: Any,
+    held: list[tuple[_Unit, int]],
+    weight: int,
+    reach: int,
+) -> list[_Pairs]:
+    """The same-value pairs of one value in one type, bounded by its people and by its lumps.
+
+    A *lump* is a together group's members with the value, or one person with it. In a
+    cohort holding ``x`` such people in ``a`` lumps, ``C(x, 2)`` is the lumps' inside pairs
+    plus the pairs between lumps, at least ``C(a, 2) >= j*a - j(j+1)/2`` for every ``j``.
+    """
+    total = sum(count * u.most for u, count in held)
+    if total < 2:
+        return []
+    pairs = lp.var(total * (total - 1) // 2, weight)
+    # The cuts go through one count variable: three terms each keeps the LP sparse.
+    count = lp.var(total)
+    lp.row(0.0, 0.0, [*((u.y, float(c)) for u, c in held), (count, -1.0)])
+    out = [_Pairs(count, pairs, cohorts, min(total, inst.max_size))]
+    if any(u.group and c > 1 for u, c in held):
+        lumps = lp.var(sum(u.most * (1 if u.group else c) for u, c in held))
+        lp.row(0.0, 0.0, [*((u.y, 1.0 if u.group else c) for u, c in held), (lumps, -1.0)])
+        inside = lp.var(total * (total - 1) // 2)
+        fixed = [(u.y, c * (c - 1) / 2) for u, c in held if u.group and c > 1]
+        lp.row(0.0, 0.0, [*fixed, (inside, -1.0)])
+        out.append(_Pairs(lumps, pairs, cohorts, min(total, inst.max_size), inside))
+    for pair in out:
+        # j = 1 and the cuts around the balanced share; the others are added when violated.
+        share = total * inst.target_size // reach
+        low = 1 if pair.inside is None else 0
+        for j in {low, 1, *range(max(1, share - 1), min(pair.top, share + 2))}:
+            pair.cut(lp, j)
     return out
 
 

@@ -15,6 +15,7 @@ from peermatch.model import ProblemData
 from peermatch.params import SolveParams
 from peermatch.solution import Result, Statistics, Status
 from peermatch.solvers.cpsat.bound import aggregate_bound
+from peermatch.solvers.cpsat.config_bound import configuration_bound, start_columns
 from peermatch.solvers.cpsat.typed_bound import typed_bound
 from peermatch.solvers.grouping import Grouping
 from peermatch.solvers.instance import FormationInstance
@@ -23,6 +24,8 @@ from peermatch.solvers.search.lns import Search
 
 __all__ = [
     "BOUND_MIN",
+    "CONFIG_NEED",
+    "CONFIG_SHARE",
     "SEARCH_MIN",
     "Run",
     "Start",
@@ -36,6 +39,12 @@ __all__ = [
 SEARCH_MIN = 1.0
 #: Wall-clock mode: the aggregate bound is skipped when fewer seconds are left.
 BOUND_MIN = 2.0
+#: The share of the run's time limit the configuration bound may take (small programs only).
+CONFIG_SHARE = 0.05
+#: Wall-clock seconds a person the configuration bound needs to converge, below which it
+#: is not tried (locks-together, n = 120, seeded with a start: 127 rounds, 55 s, loaded
+#: machine; a bound stopped far earlier is rarely above the typed one).
+CONFIG_NEED = 0.4
 
 
 @dataclass(frozen=True)
@@ -100,29 +109,57 @@ class Start:
 
 
 def lower_bound(
-    inst: FormationInstance, seed: int, time_limit: float = 5.0, *, deterministic: bool = True
+    inst: FormationInstance,
+    seed: int,
+    time_limit: float = 5.0,
+    *,
+    deterministic: bool = True,
+    config_limit: float = 0.0,
+    start: Grouping | None = None,
 ) -> float | None:
     """The best cheap lower bound: balanced spread, the level-aware aggregate relaxation,
-    and the relaxation by cohort types (level band and option, with organisations and
-    facilitators; :func:`~peermatch.solvers.cpsat.typed_bound.typed_bound`).
+    the relaxation by cohort types (level band and option, with organisations and
+    facilitators; :func:`~peermatch.solvers.cpsat.typed_bound.typed_bound`) and, on small
+    programs, the configuration LP's Lagrangian bound
+    (:func:`~peermatch.solvers.cpsat.config_bound.configuration_bound`).
 
     All bound every *complete* solution; a solution that leaves someone out
     costs more than any, so they bound the unassigned variant too. In wall-clock
     mode (``deterministic`` false) ``time_limit`` is shared: the typed bound gets
-    what the aggregate one left of it.
+    what the aggregate one left of it. The configuration bound gets
+    ``config_limit`` seconds of its own (deterministic ones in deterministic mode;
+    0: not tried), beginning with ``start``'s cohorts as columns if given.
     """
     started = time.monotonic()
     found = aggregate_bound(inst, time_limit=time_limit, seed=seed)
     left = time_limit if deterministic else time_limit - (time.monotonic() - started)
     typed = typed_bound(inst, left, deterministic=deterministic) if left > 0 else None
-    bounds = [b for b in (inst.lower_bound(), found, typed) if b is not None]
+    config = (
+        configuration_bound(
+            inst,
+            config_limit,
+            deterministic=deterministic,
+            columns=() if start is None else start_columns(inst, start.cohorts, start.facilitators),
+        )
+        if config_limit > 0
+        else None
+    )
+    bounds = [b for b in (inst.lower_bound(), found, typed, config) if b is not None]
     return float(max(bounds)) if bounds else None
 
 
-def budgeted_bound(run: Run, inst: FormationInstance) -> float | None:
-    """:func:`lower_bound` within the wall-clock budget: a tenth of what is left, or skipped."""
+def budgeted_bound(
+    run: Run, inst: FormationInstance, start: Grouping | None = None
+) -> float | None:
+    """:func:`lower_bound` within the budget: a tenth of what is left (or skipped), and
+    :data:`CONFIG_SHARE` of the limit (at most another tenth) for the configuration bound,
+    seeded with ``start``'s cohorts. In wall-clock mode the configuration bound is not
+    tried when that is under :data:`CONFIG_NEED` seconds a person: it would not converge,
+    and the time is the search's."""
+    # The configuration bound gets a share of the run's limit (it stops on it with a valid bound).
+    config = CONFIG_SHARE * run.params.time_limit
     if run.clock is None:
-        return lower_bound(inst, run.params.seed)
+        return lower_bound(inst, run.params.seed, config_limit=config, start=start)
     left = run.clock.remaining() - run.reserve(inst.n)
     if left < BOUND_MIN:
         run.notes.append(
@@ -131,7 +168,15 @@ def budgeted_bound(run: Run, inst: FormationInstance) -> float | None:
         )
         simple = inst.lower_bound()
         return None if simple is None else float(simple)
-    return lower_bound(inst, run.params.seed, time_limit=min(5.0, left / 10), deterministic=False)
+    config = min(config, left / 10)
+    return lower_bound(
+        inst,
+        run.params.seed,
+        time_limit=min(5.0, left / 10),
+        deterministic=False,
+        config_limit=config if config >= CONFIG_NEED * inst.n else 0.0,
+        start=start,
+    )
 
 
 def search_budget(run: Run, inst: FormationInstance, start: Start) -> float:
