@@ -61,6 +61,7 @@ def lead_leaderless(
     cohorts: Sequence[Sequence[int]],
     facilitators: Sequence[int | None],
     clock: Deadline | None = None,
+    margin: float = 0.0,
 ) -> LeadRepair:
     """Dissolve each leaderless cohort into led cohorts with room, where every member fits.
 
@@ -71,8 +72,8 @@ def lead_leaderless(
     cohorts, facilitators
         The cohorts (participant positions) and each one's facilitator
         (``None``: leaderless), as :func:`~peermatch.solvers.finish.assign_facilitators` gives.
-    clock
-        Wall clock: no cohort is started once it has expired.
+    clock, margin
+        Wall clock: no cohort is started once less than ``margin`` seconds are left.
 
     Returns
     -------
@@ -90,7 +91,7 @@ def lead_leaderless(
     grouped = inst.group_of if inst.groups else {}
     dissolved, handed = 0, 0
     for k in broken:
-        if clock is not None and clock.expired():
+        if clock is not None and clock.expired(margin):
             break
         if any(i in grouped for i in work[k]):
             continue  # a group moves as one; the search handles it

@@ -201,11 +201,14 @@ def _lead_all(
     facilitators are free, and with every seat needed n = 100,000 kept 279 cohorts
     no facilitator could lead, repaired one per search step, and ended with no answer.
     """
-    repaired = lead_leaderless(inst, greedy.cohorts, facs, run.clock)
-    if repaired.dissolved:
+    # It stops where the search's own minimum and the writing reserve begin.
+    margin = run.reserve(inst.n) + SEARCH_MIN
+    repaired = lead_leaderless(inst, greedy.cohorts, facs, run.clock, margin)
+    if repaired.dissolved or repaired.handed_over:
         run.notes.append(
             f"{repaired.dissolved} cohort(s) of the parts no free facilitator could lead were "
-            f"dissolved into led cohorts ({repaired.leaderless} left for the search)"
+            f"dissolved into led cohorts, {repaired.handed_over} were given the facilitator of "
+            f"a led cohort dissolved in their place ({repaired.leaderless} left for the search)"
         )
     cohorts = tuple(tuple(c) for c in repaired.cohorts)
     return GreedyCohorts(cohorts, greedy.unplaced), repaired.facilitators
