@@ -36,7 +36,7 @@ from dataclasses import dataclass
 
 from peermatch.deadline import Deadline
 from peermatch.solvers.cohort_state import CohortState
-from peermatch.solvers.finish import _free_facilitators, stagger
+from peermatch.solvers.finish import _free_facilitators
 from peermatch.solvers.instance import FormationInstance
 
 __all__ = ["LeadRepair", "lead_leaderless"]
@@ -150,36 +150,63 @@ def _hand_over(
     k: int,
     grouped: dict[int, int],
 ) -> bool:
-    """Lead cohort ``k`` by a facilitator free for it, dissolving one of their cohorts instead.
+    """Lead cohort ``k`` by dissolving a led cohort at the end of an alternating path.
 
-    For a cohort whose own members have nowhere to go: a led cohort elsewhere
-    may be easier to dissolve, and its facilitator then leads ``k``.
+    For a cohort whose own members have nowhere to go: facilitator ``g1`` free
+    for ``k`` leads ``c1``, ``g2`` free for ``c1`` leads ``c2``, ... Dissolving
+    ``cN`` (its members into other led cohorts) lets ``gN`` lead ``c(N-1)``, ...,
+    and ``g1`` lead ``k``: one cohort fewer, every other still led.
     """
     facs = state.facs
     assert facs is not None
-    tried = 0
-    for g in _free_facilitators(inst, state.cohorts[k]):
-        for c in list(state.led.get(g, ())):
-            if tried >= HAND_OVERS:
-                return False
-            members = state.cohorts[c]
-            if not members or any(i in grouped for i in members):
-                continue
-            others = [state.cohorts[d] for d in state.led[g] if d != c]
-            if others and stagger(inst, [*others, state.cohorts[k]], g) is None:
-                continue
-            tried += 1
-            moved = _dissolve(inst, state, index, c, (k, c))
-            if moved is None:
-                continue
-            facs[c], facs[k] = None, g
-            state.led[g] = [*(d for d in state.led[g] if d != c), k]
-            if state.staggers({k: state.cohorts[k]}):
-                _add_to_index(state, index, k)
-                return True
-            facs[c], facs[k] = g, None  # the dissolved members' moves changed g's cohorts
-            state.led[g] = [*(d for d in state.led[g] if d != k), c]
-            _undo(state, moved, 0)
+    parent: dict[int, tuple[int, int] | None] = {k: None}  # cohort -> (its g, cohort g takes)
+    queue, tried = [k], 0
+    for d in queue:
+        for g in _free_facilitators(inst, state.cohorts[d]):
+            for c in list(state.led.get(g, ())):
+                if c in parent or len(parent) > REACH:
+                    continue
+                parent[c] = (g, d)
+                queue.append(c)
+                members = state.cohorts[c]
+                if not members or any(i in grouped for i in members):
+                    continue
+                tried += 1
+                if tried > HAND_OVERS:
+                    return False
+                if _shift(inst, state, index, parent, c):
+                    _add_to_index(state, index, k)
+                    return True
+    return False
+
+
+def _shift(
+    inst: FormationInstance,
+    state: CohortState,
+    index: dict[int, list[int]],
+    parent: dict[int, tuple[int, int] | None],
+    c: int,
+) -> bool:
+    """Dissolve cohort ``c`` and move each facilitator on its path one cohort up (or nothing)."""
+    facs = state.facs
+    assert facs is not None
+    path: list[tuple[int, int, int]] = []  # (facilitator, cohort left, cohort taken)
+    node = c
+    while (step := parent[node]) is not None:
+        path.append((step[0], node, step[1]))
+        node = step[1]
+    moved = _dissolve(inst, state, index, c, (c, *(to for _, _, to in path)))
+    if moved is None:
+        return False
+    for g, old, new in path:
+        facs[old], facs[new] = None, g
+        state.led[g] = [*(d for d in state.led[g] if d != old), new]
+    if state.staggers({new: state.cohorts[new] for _, _, new in path}):
+        return True
+    for g, old, new in reversed(path):  # a facilitator's clock does not allow it: undo
+        facs[new], facs[old] = None, g
+        state.led[g] = [*(d for d in state.led[g] if d != new), old]
+    _undo(state, moved, 0)
     return False
 
 
@@ -195,6 +222,8 @@ def _add_to_index(state: CohortState, index: dict[int, list[int]], k: int) -> No
 EJECTIONS = 2
 #: Led cohorts tried for dissolving in place of one leaderless cohort.
 HAND_OVERS = 8
+#: Cohorts an alternating path may reach from one leaderless cohort.
+REACH = 200
 #: Cohorts that could take a member compared for cost (at n = 100,000 thousands can: trying
 #: them all took 0.45 s per member).
 CHOICES = 16
