@@ -203,7 +203,7 @@ def _lead_all(
     """
     # It stops where the search's own minimum and the writing reserve begin.
     margin = run.reserve(inst.n) + SEARCH_MIN
-    repaired = lead_leaderless(inst, greedy.cohorts, facs, run.clock, margin)
+    repaired = lead_leaderless(inst, greedy.cohorts, facs, clock=run.clock, margin=margin)
     if repaired.dissolved or repaired.handed_over:
         run.notes.append(
             f"{repaired.dissolved} cohort(s) of the parts no free facilitator could lead were "
