@@ -28,6 +28,8 @@ neighbourhoods, operators
     Which cohorts a neighbourhood step frees; which operator runs next.
 partition
     Splitting a large program into parts.
+leaderless
+    A start's cohorts no facilitator can lead, dissolved into led cohorts at once.
 finish, repair_finish
     From member lists to a Solution (slots, facilitators, ids), for a run and a repair.
 progress

@@ -49,6 +49,7 @@ from peermatch.solvers.finish import (
 from peermatch.solvers.greedy import GreedyCohorts, greedy_cohorts
 from peermatch.solvers.grouping import Grouping, respect_groups
 from peermatch.solvers.instance import FormationInstance, build_instance
+from peermatch.solvers.leaderless import lead_leaderless
 from peermatch.solvers.progress import Progress, ProgressFn
 from peermatch.solvers.search.lns import Search, improve
 from peermatch.solvers.search.run import SEARCH_MIN, Run, Start, budgeted_bound, search_budget
@@ -181,12 +182,36 @@ def _warm_start(run: Run, inst: FormationInstance) -> Start:
         kept, left = respect_groups(inst, greedy.cohorts, greedy.unplaced)
         greedy = GreedyCohorts(tuple(map(tuple, kept)), tuple(left))
     facs = assign_facilitators(inst, greedy.cohorts) if run.problem.facilitators else None
+    if facs is not None and inst.n > run.params.greedy.parts_threshold and None in facs:
+        greedy, facs = _lead_all(run, inst, greedy, facs)
     grouping = Grouping.of(greedy.cohorts, facs, greedy.unplaced)
     start = Start(grouping, grouping.complete, run.elapsed(), parts_time)
     if run.progress:
         cost = float(inst.cost(greedy.cohorts, len(greedy.unplaced)))
         run.progress(Progress(run.elapsed(), cost, None, "greedy start", phase="warm start"))
     return start
+
+
+def _lead_all(
+    run: Run, inst: FormationInstance, greedy: GreedyCohorts, facs: list[int | None]
+) -> tuple[GreedyCohorts, list[int | None]]:
+    """A program built in parts: its leaderless cohorts dissolved into led ones at once.
+
+    Regression (issue 25): the parts' cohorts are formed without regard to where
+    facilitators are free, and with every seat needed n = 100,000 kept 279 cohorts
+    no facilitator could lead, repaired one per search step, and ended with no answer.
+    """
+    # It stops where the search's own minimum and the writing reserve begin.
+    margin = run.reserve(inst.n) + SEARCH_MIN
+    repaired = lead_leaderless(inst, greedy.cohorts, facs, clock=run.clock, margin=margin)
+    if repaired.dissolved or repaired.handed_over:
+        run.notes.append(
+            f"{repaired.dissolved} cohort(s) of the parts no free facilitator could lead were "
+            f"dissolved into led cohorts, {repaired.handed_over} were given the facilitator of "
+            f"a led cohort dissolved in their place ({repaired.leaderless} left for the search)"
+        )
+    cohorts = tuple(tuple(c) for c in repaired.cohorts)
+    return GreedyCohorts(cohorts, greedy.unplaced), repaired.facilitators
 
 
 def _attempts_margin(run: Run, inst: FormationInstance, margin: float) -> float:
