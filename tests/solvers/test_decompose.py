@@ -27,7 +27,9 @@ def test_all_is_the_public_api() -> None:
     assert decompose.__all__ == [
         "DecomposedStart", "PartResult", "PartTask", "decomposed_start",
     ]  # fmt: skip
-    assert partition.__all__ == ["balance_organisations", "fewest_cohorts", "split_parts"]
+    assert partition.__all__ == [
+        "balance_organisations", "fewest_cohorts", "planned_cohorts", "split_parts",
+    ]  # fmt: skip
 
 
 @pytest.fixture
@@ -93,6 +95,38 @@ def test_split_balances_an_organisation_concentrated_in_one_band() -> None:
     first = sorted(range(inst.n), key=lambda i: (inst.levels[i], inst.tz_of[i], i))[:80]
     assert sum(inst.org_of[i] == big for i in first) == 20
     assert partition.fewest_cohorts(inst, 80) < 20
+
+
+def test_split_evens_out_a_sponsor_with_a_seat_in_every_cohort() -> None:
+    # Regression (issue 25): a sponsor with one person per cohort, all junior, is over
+    # every part's fewest cohorts, so the first balancing pass gave up with 16 of them in
+    # the first part; its greedy start then planned 16 cohorts instead of 10, and at
+    # n = 100,000 the parts planned 12,816 cohorts for 12,500 facilitator seats.
+    people = [
+        Participant(
+            id=f"p{i:03d}",
+            name=f"P {i}",
+            email=f"p{i}@x.org",
+            organisation="Sponsor" if i < 30 else f"Org {i % 70}",
+            level=1 if i < 120 else 2,
+            industry=f"I{i % 7}",
+            function=f"F{i % 5}",
+        )
+        for i in range(240)
+    ]
+    inst = build_instance(ProblemData(participants=tuple(people)))
+    sponsor = inst.org_of[0]
+    parts = partition.split_parts(inst, 3)
+    assert sorted(i for p in parts for i in p) == list(range(inst.n))
+    planned = [partition.planned_cohorts(inst, len(p)) for p in parts]
+    assert sum(planned) == 30
+    held = [sum(inst.org_of[i] == sponsor for i in p) for p in parts]
+    assert held == [inst.max_per_org * k for k in planned]
+    for p in parts:  # every other organisation still within the fewest cohorts' seats
+        seats = inst.max_per_org * partition.fewest_cohorts(inst, len(p))
+        assert (
+            max(n for o, n in Counter(inst.org_of[i] for i in p).items() if o != sponsor) <= seats
+        )
 
 
 def test_concentrated_organisation_is_still_solved(counted: list[int]) -> None:

@@ -21,12 +21,24 @@ from collections import Counter
 
 from peermatch.solvers.instance import FormationInstance
 
-__all__ = ["balance_organisations", "fewest_cohorts", "split_parts"]
+__all__ = ["balance_organisations", "fewest_cohorts", "planned_cohorts", "split_parts"]
 
 
 def fewest_cohorts(inst: FormationInstance, size: int) -> int:
     """The fewest cohorts ``size`` people can form (at most ``max_size`` each)."""
     return -(-size // inst.max_size)
+
+
+def planned_cohorts(inst: FormationInstance, size: int) -> int:
+    """The cohorts the greedy start plans for ``size`` people: sizes nearest the target.
+
+    The same choice as :func:`peermatch.solvers.greedy` makes before any
+    organisation asks for more (the larger count on a tie).
+    """
+    counts = [c for c in range(fewest_cohorts(inst, size), size // inst.min_size + 1) if c > 0]
+    if not counts:
+        return fewest_cohorts(inst, size)
+    return min(counts, key=lambda c: (abs(size - c * inst.target_size), -c))
 
 
 def _units(inst: FormationInstance) -> list[list[int]]:
@@ -88,7 +100,61 @@ def balance_organisations(inst: FormationInstance, parts: list[list[int]]) -> li
                 counts[b][inst.org_of[j]] -= 1
                 counts[a][inst.org_of[j]] += 1
                 count -= 1
+    # An organisation with a seat in nearly every cohort (a sponsor) is over every part's
+    # fewest cohorts, so no swap above was possible. Each part's greedy start then planned
+    # a cohort per person of it, 12,816 cohorts for 12,500 facilitator seats at n = 100,000
+    # (issue 25). It is evened out against the cohorts each part plans instead.
+    planned = [m * planned_cohorts(inst, len(p)) for p in parts]
+    for org in sorted(
+        {o for a in range(len(parts)) for o, k in counts[a].items() if k > planned[a]}
+    ):
+        _even_out(inst, parts, counts, (cap, planned), org, grouped)
     return [sorted(p) for p in parts]
+
+
+def _even_out(
+    inst: FormationInstance,
+    parts: list[list[int]],
+    counts: list[Counter[int]],
+    caps: tuple[list[int], list[int]],
+    org: int,
+    grouped: set[int],
+) -> None:
+    """Swap ``org``'s people out of parts holding more than they plan cohorts, in place.
+
+    Each excess person goes to the nearest part (in level order) with room for
+    ``org``, swapped with the person there nearest in level whose organisation
+    stays within ``cap`` (the fewest-cohorts cap) in the part it joins. One
+    swap scans one part, so this is linear in the parts' size per person moved.
+    """
+    cap, planned = caps
+    under = [b for b in range(len(parts)) if counts[b][org] < planned[b]]
+    for a in range(len(parts)):
+        while counts[a][org] > planned[a] and under:
+            b = min(under, key=lambda b: (abs(b - a), b))
+            movers = sorted(
+                (i for i in parts[a] if inst.org_of[i] == org and i not in grouped),
+                key=lambda i: (inst.levels[i], i),
+            )
+            takers = [
+                j
+                for j in parts[b]
+                if inst.org_of[j] != org and j not in grouped and counts[a][inst.org_of[j]] < cap[a]
+            ]
+            if not movers or not takers:
+                under.remove(b)
+                continue
+            i = movers[-1] if b > a else movers[0]
+            j = min(takers, key=lambda j: (abs(inst.levels[i] - inst.levels[j]), j))
+            parts[a].remove(i)
+            parts[b].remove(j)
+            parts[a].append(j)
+            parts[b].append(i)
+            for part, gone, came in ((a, i, j), (b, j, i)):
+                counts[part][inst.org_of[gone]] -= 1
+                counts[part][inst.org_of[came]] += 1
+            if counts[b][org] >= planned[b]:
+                under.remove(b)
 
 
 def _best_swap(
