@@ -125,7 +125,9 @@ def _whole_run(folder: Path, limit: float, workers: int | None) -> dict[str, obj
                    objective=summary.get("objective"), best_bound=summary.get("best_bound"),
                    gap_pct=None if summary.get("gap") is None else round(100 * summary["gap"], 2), budget_notes=summary.get("budget_notes"))  # fmt: skip
     else:
-        row.update(status="none", message=(stdout + stderr).strip().splitlines()[-1:])
+        # The whole error message (who is left out and why), not its last line alone.
+        lines = (stdout + stderr).strip().splitlines()
+        row.update(status="none", message=lines[-25:])
     return row
 
 
