@@ -235,10 +235,11 @@ def _left_out(result: Result) -> str:
         if leaderless
         else ""
     )
-    if not stats.unplaced or not stats.not_placed:
+    if not stats.unplaced:
         return led
-    named = "".join(f"\n  {line}" for line in stats.not_placed)
-    more = stats.unplaced - len(stats.not_placed)
+    # Fewer than all may be named (at most 20, and none once the time limit is reached).
+    named = "".join(f"\n  {line}" for line in stats.not_placed or ())
+    more = stats.unplaced - len(stats.not_placed or ())
     tail = f"\n  ... and {more} more" if more > 0 else ""
     return led + (
         f"\nthe best grouping found leaves {stats.unplaced} participant(s) out, "

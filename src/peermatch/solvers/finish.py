@@ -21,6 +21,7 @@ from collections import Counter
 from collections.abc import Sequence
 
 import networkx as nx
+import numpy as np
 
 from peermatch.model import ScheduleRules
 from peermatch.requests import cohort_names
@@ -340,9 +341,7 @@ def unassigned_reason(inst: FormationInstance, i: int, cohorts: Sequence[Sequenc
     if inst.table.companions(i) < inst.min_size - 1:
         return f"their availability overlaps a full session with only {max(inst.table.companions(i), 0)} others (min_size is {inst.min_size})"
     blockers: Counter[str] = Counter()
-    # Only the slot masks that admit i can admit i with a cohort: scanning every mask per
-    # cohort took 29 s for the 20 people named at n = 10,000, after the time limit.
-    mine = [m for m in inst.table.masks if m >> i & 1]
+    admits = _admitting_slots(inst, i)
     for members in cohorts:
         if len(members) >= inst.max_size:
             blockers["every cohort they could join is full (max_size)"] += 1
@@ -354,14 +353,30 @@ def unassigned_reason(inst: FormationInstance, i: int, cohorts: Sequence[Sequenc
         lv = [inst.levels[m] for m in members] + [inst.levels[i]]
         if max(lv) - min(lv) > inst.max_level_gap:
             blockers["level gap"] += 1
-        need = _mask([*members, i])
-        if not any(m & need == need for m in mine):
+        if not admits[:, list(members)].all(axis=1).any():
             blockers["no common slot"] += 1
         blockers.update(text for _, text in inst.placement.blockers(i, members))
     if not blockers:
         return "no cohort could take them without breaking a size limit"
     top = [why for why, _ in blockers.most_common(2)]
     return "fits no cohort: " + " and ".join(top)
+
+
+def _admitting_slots(inst: FormationInstance, i: int) -> np.ndarray:
+    """Whether each slot mask admitting ``i`` (rows, duplicates once) admits each person.
+
+    Only the masks that admit ``i`` can admit ``i`` with a cohort: scanning every
+    mask per cohort took 29 s for the 20 people named at n = 10,000. Even so, a
+    bit mask of a cohort and its test against each of those masks took seconds
+    per person at n = 100,000 (12,500 cohorts, 100,000-bit integers): naming
+    20 people ran 126 s past a 300 s limit (issue 25). A row lookup per cohort
+    does not grow with ``n``.
+    """
+    mine = list(dict.fromkeys(m for m in inst.table.masks if m >> i & 1))
+    table = np.zeros((len(mine), inst.n), dtype=bool)
+    for row, mask in enumerate(mine):
+        table[row, mask_members(mask)] = True
+    return table
 
 
 def finish_solution(

@@ -340,18 +340,25 @@ def _whole_model(run: Run, inst: FormationInstance, start: Start, bound: float |
     if code == cp_model.MODEL_INVALID:
         invalid = (Diagnosis(None, fm.model.validate()),)
         return run.result(Status.INVALID, diagnosis=invalid, stats=stats)
-    return run.result(Status.UNKNOWN, stats=_not_placed(inst, hint, stats))
+    return run.result(Status.UNKNOWN, stats=_not_placed(inst, hint, stats, run.clock))
 
 
-def _not_placed(inst: FormationInstance, grouping: Grouping, stats: Statistics) -> Statistics:
-    """``stats`` with who the best grouping found leaves out, and why (at most 20 named)."""
+def _not_placed(
+    inst: FormationInstance, grouping: Grouping, stats: Statistics, clock: Deadline | None
+) -> Statistics:
+    """``stats`` with who the best grouping found leaves out, and why (at most 20 named).
+
+    Under a wall clock nobody more is named once the limit is reached (the message
+    counts the rest): the time limit covers the whole run, the message included.
+    """
     if not grouping.unplaced:
         return stats
-    why = tuple(
-        f"{inst.ids[i]}: {unassigned_reason(inst, i, grouping.cohorts)}"
-        for i in grouping.unplaced[:20]
-    )
-    return replace(stats, unplaced=len(grouping.unplaced), not_placed=why)
+    why: list[str] = []
+    for i in grouping.unplaced[:20]:
+        if clock is not None and clock.expired():
+            break
+        why.append(f"{inst.ids[i]}: {unassigned_reason(inst, i, grouping.cohorts)}")
+    return replace(stats, unplaced=len(grouping.unplaced), not_placed=tuple(why))
 
 
 class _Tracker(cp_model.CpSolverSolutionCallback):
@@ -392,9 +399,9 @@ def _finish(
     if grouping.leaderless:
         # Who is also left out, named (they were dropped from the message before).
         stats = replace(stats, cohorts_without_facilitator=grouping.leaderless)
-        return run.result(Status.UNKNOWN, stats=_not_placed(inst, grouping, stats))
+        return run.result(Status.UNKNOWN, stats=_not_placed(inst, grouping, stats, run.clock))
     if grouping.unplaced and not run.params.allow_unassigned:
-        return run.result(Status.UNKNOWN, stats=_not_placed(inst, grouping, stats))
+        return run.result(Status.UNKNOWN, stats=_not_placed(inst, grouping, stats, run.clock))
     cohorts, facs = grouping.cohorts, grouping.facilitators
     solution = finish_solution(inst, cohorts, grouping.unplaced, facs, reasons)
     stats = replace(stats, facilitators=facilitator_pressure(inst, cohorts))
