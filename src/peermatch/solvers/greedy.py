@@ -31,7 +31,6 @@ from peermatch.solvers.greedy_rank import ranked_cohorts, swap_gain
 from peermatch.solvers.greedy_state import GreedyState as _State
 from peermatch.solvers.group_seating import deal_parts, seat_groups
 from peermatch.solvers.instance import SIZE_WEIGHT, FormationInstance
-from peermatch.solvers.partition import planned_cohorts
 from peermatch.solvers.settle import settle
 
 __all__ = ["GreedyCohorts", "greedy_cohorts", "greedy_solution"]
@@ -54,7 +53,7 @@ def _plan(inst: FormationInstance, org_slack: int) -> list[float]:
     counts = [c for c in inst.cohort_counts() if c > 0]
     if not counts:
         return []
-    k = planned_cohorts(inst, inst.n)
+    k = min(counts, key=lambda c: (abs(inst.n - c * inst.target_size), -c))
     # An organisation needs a seat in ceil(size / max_per_org) cohorts.
     largest = max(Counter(inst.org_of).values())
     k = max(k, min(counts[-1], -(-largest * org_slack // inst.max_per_org)))

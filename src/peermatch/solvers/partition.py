@@ -32,7 +32,7 @@ def fewest_cohorts(inst: FormationInstance, size: int) -> int:
 def planned_cohorts(inst: FormationInstance, size: int) -> int:
     """The cohorts the greedy start plans for ``size`` people: sizes nearest the target.
 
-    The greedy start's plan (:mod:`peermatch.solvers.greedy`) before any
+    The same choice as :func:`peermatch.solvers.greedy` makes before any
     organisation asks for more (the larger count on a tie).
     """
     counts = [c for c in range(fewest_cohorts(inst, size), size // inst.min_size + 1) if c > 0]
